@@ -1,0 +1,28 @@
+"""Fixtures shared by the whole suite."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# shared/ (schemas, API examples, fixtures) sits beside the clone.
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+# Variables that choose the services; tests that start processes set them explicitly.
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_DEFAULT_QUEUE")
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The current environment without service selection, plus the given variables."""
+    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def python() -> str:
+    """The interpreter of the virtualenv running the tests."""
+    return sys.executable

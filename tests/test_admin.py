@@ -1,0 +1,75 @@
+"""The admin is reachable and manages schedules (beat) and task results."""
+
+import pytest
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+from django_celery_results.models import TaskResult
+
+pytestmark = pytest.mark.django_db
+
+
+def test_beat_heartbeat_schedule_is_seeded_by_a_migration():
+    task = PeriodicTask.objects.get(name="Beat heartbeat")
+
+    assert task.task == "agiletrack.tasks.beat_heartbeat_task"
+    assert task.enabled is True
+    assert (task.interval.every, task.interval.period) == (30, "seconds")
+    assert task.expire_seconds == 30
+
+
+def test_admin_index_lists_schedules_and_task_results(admin_client):
+    response = admin_client.get("/admin/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Periodic tasks" in page
+    assert "Task results" in page
+    assert "AgileTrack administration" in page
+
+
+def test_admin_can_edit_the_heartbeat_schedule(admin_client):
+    task = PeriodicTask.objects.get(name="Beat heartbeat")
+
+    response = admin_client.get(f"/admin/django_celery_beat/periodictask/{task.pk}/change/")
+    assert response.status_code == 200
+    assert "agiletrack.tasks.beat_heartbeat_task" in response.content.decode()
+
+    PeriodicTask.objects.filter(pk=task.pk).update(enabled=False)
+    listing = admin_client.get("/admin/django_celery_beat/periodictask/?enabled__exact=0")
+    assert "Beat heartbeat" in listing.content.decode()
+
+
+def test_admin_shows_stored_task_results(admin_client):
+    TaskResult.objects.create(
+        task_id="c0ffee00-0000-4000-8000-000000000001",
+        task_name="agiletrack.tasks.beat_heartbeat_task",
+        status="SUCCESS",
+        result='{"heartbeat": "beat"}',
+    )
+
+    response = admin_client.get("/admin/django_celery_results/taskresult/")
+
+    assert response.status_code == 200
+    assert "c0ffee00-0000-4000-8000-000000000001" in response.content.decode()
+
+
+def test_anonymous_users_are_sent_to_the_admin_login(client):
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_ensure_admin_prints_a_working_password_once(capsys, django_user_model, client):
+    call_command("ensure_admin")
+    out = capsys.readouterr().out
+    password = out.split("with password: ")[1].split()[0]
+
+    assert client.login(username="admin", password=password)
+    assert django_user_model.objects.get(username="admin").is_superuser
+
+    call_command("ensure_admin")
+    again = capsys.readouterr().out
+    assert "already exists" in again
+    assert password not in again
+    assert client.login(username="admin", password=password)

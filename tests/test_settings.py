@@ -1,0 +1,172 @@
+"""Settings are chosen by the environment: embedded by default, real services when configured."""
+
+import json
+import secrets
+import subprocess
+
+import pytest
+from django.conf import settings
+
+from agiletrack.celery import app as celery_app
+from tests.conftest import REPO_ROOT, clean_env
+
+# Prints the settings a process would run with, as JSON.
+DUMP_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+from agiletrack.celery import app
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST", ""),
+    "options": db.get("OPTIONS", {}),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "cache_location": settings.CACHES["default"].get("LOCATION"),
+    "broker": app.conf.broker_url,
+    "transport_options": app.conf.broker_transport_options,
+    "result_backend": app.conf.result_backend,
+    "debug": settings.DEBUG,
+}))
+"""
+
+
+def dump_settings(python: str, **env: str) -> dict:
+    env.setdefault("DJANGO_SETTINGS_MODULE", "agiletrack.settings")
+    completed = subprocess.run(
+        [python, "-c", DUMP_SETTINGS],
+        cwd=REPO_ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(completed.stdout)
+
+
+def test_embedded_defaults_need_no_server(python, tmp_path):
+    dumped = dump_settings(python, AGILETRACK_VAR_DIR=str(tmp_path))
+
+    assert dumped["engine"] == "django.db.backends.sqlite3"
+    assert dumped["name"] == str(tmp_path / "agiletrack.sqlite3")
+    assert dumped["options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in dumped["options"]["init_command"]
+    assert dumped["broker"] == f"sqla+sqlite:///{tmp_path / 'celery-broker.sqlite3'}"
+    assert dumped["cache"] == "django.core.cache.backends.db.DatabaseCache"
+    assert dumped["result_backend"] == "django-db"
+    assert dumped["debug"] is False
+    # A secret key was generated under var/, readable only by its owner.
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_database_and_redis_urls_switch_to_real_services(python, tmp_path):
+    dumped = dump_settings(
+        python,
+        AGILETRACK_VAR_DIR=str(tmp_path),
+        DATABASE_URL="postgres://agiletrack:pw@db.internal:5432/agiletrack",
+        REDIS_URL="redis://cache.internal:6379/0",
+    )
+
+    assert dumped["engine"] == "django.db.backends.postgresql"
+    assert dumped["name"] == "agiletrack"
+    assert dumped["host"] == "db.internal"
+    assert dumped["broker"] == "redis://cache.internal:6379/0"
+    assert dumped["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert dumped["cache_location"] == "redis://cache.internal:6379/0"
+    assert dumped["transport_options"]["visibility_timeout"] == 7200
+
+
+def test_celery_broker_url_overrides_redis_url_for_the_broker_only(python, tmp_path):
+    dumped = dump_settings(
+        python,
+        AGILETRACK_VAR_DIR=str(tmp_path),
+        REDIS_URL="redis://cache.internal:6379/0",
+        CELERY_BROKER_URL="redis://broker.internal:6379/1",
+    )
+
+    assert dumped["broker"] == "redis://broker.internal:6379/1"
+    assert dumped["cache_location"] == "redis://cache.internal:6379/0"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://agiletrack:hunter2-secret@db/agiletrack", "hunter2-secret", "postgres://h:5432/"],
+)
+def test_bad_database_url_fails_with_a_clear_error_and_no_password(python, tmp_path, url):
+    completed = subprocess.run(
+        [python, "manage.py", "check"],
+        cwd=REPO_ROOT,
+        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), DATABASE_URL=url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert completed.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL" in completed.stderr
+    assert "hunter2-secret" not in completed.stderr + completed.stdout
+
+
+def test_bad_broker_url_fails_with_a_clear_error(python, tmp_path):
+    completed = subprocess.run(
+        [python, "manage.py", "check"],
+        cwd=REPO_ROOT,
+        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), CELERY_BROKER_URL="amqp://guest@mq//"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert completed.returncode != 0
+    assert "CELERY_BROKER_URL must be a redis://" in completed.stderr
+
+
+def _check_deploy(python: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO_ROOT,
+        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_pass_check_deploy(python, tmp_path):
+    completed = _check_deploy(
+        python,
+        tmp_path,
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="agiletrack.example.com",
+        AGILETRACK_HTTPS="true",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "no issues" in completed.stdout
+
+
+def test_check_deploy_flags_a_debug_deployment_without_https(python, tmp_path):
+    completed = _check_deploy(python, tmp_path, DJANGO_DEBUG="true")
+
+    assert completed.returncode != 0
+    assert "security.W018" in completed.stderr  # DEBUG on
+    assert "security.W008" in completed.stderr  # no SSL redirect
+
+
+def test_celery_app_uses_the_reliability_baseline():
+    conf = celery_app.conf
+
+    assert conf.task_serializer == "json"
+    assert conf.result_serializer == "json"
+    assert conf.accept_content == ["json"]
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.result_backend == "django-db"
+    assert conf.result_extended is True
+    assert conf.result_expires == settings.CELERY_RESULT_EXPIRES > 0
+    assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+    assert conf.broker_connection_retry_on_startup is True
+    assert conf.task_time_limit > conf.task_soft_time_limit
+    assert conf.task_time_limit < settings.CELERY_VISIBILITY_TIMEOUT
