@@ -1,6 +1,7 @@
-"""Platform views: the health endpoint."""
+"""Platform views: the home page and the health endpoint."""
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -13,3 +14,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Database, broker and beat heartbeat status: 200 when all are healthy, 503 otherwise."""
     report = health.run_checks()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page with links to the admin and the health report."""
+    return render(request, "home.html")

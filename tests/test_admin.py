@@ -73,3 +73,13 @@ def test_ensure_admin_prints_a_working_password_once(capsys, django_user_model, 
     assert "already exists" in again
     assert password not in again
     assert client.login(username="admin", password=password)
+
+
+def test_home_page_links_to_the_admin_and_health(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'href="/admin/"' in page
+    assert 'href="/healthz"' in page
+    assert "Sign in" in page

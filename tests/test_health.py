@@ -76,3 +76,22 @@ def test_health_command_fails_when_unhealthy_and_passes_for_one_good_check(capsy
 
     call_command("health", "--check", "database", "--check", "broker")
     assert '"status": "ok"' in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_command_reads_a_running_web_process(live_server, capsys, settings):
+    # Probes send the first allowed host, as a production container would be configured.
+    settings.ALLOWED_HOSTS = ["metrics.example.com"]
+    url = f"{live_server.url}/healthz"
+
+    call_command("health", "--url", url, "--check", "database", "--check", "broker")
+    assert '"status": "ok"' in capsys.readouterr().out
+
+    with pytest.raises(CommandError, match="unhealthy"):
+        call_command("health", "--url", url)
+    assert '"no heartbeat yet' in capsys.readouterr().out
+
+
+def test_health_command_says_when_the_web_process_does_not_answer():
+    with pytest.raises(CommandError, match="did not answer"):
+        call_command("health", "--url", "http://127.0.0.1:9/healthz")
