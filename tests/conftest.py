@@ -26,3 +26,12 @@ def clean_env(**overrides: str) -> dict[str, str]:
 def python() -> str:
     """The interpreter of the virtualenv running the tests."""
     return sys.executable
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    """Serve static files from the apps, as a fresh clone has not run collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
