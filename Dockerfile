@@ -5,15 +5,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    AGILETRACK_VAR_DIR=/app/var
+    AGILETRACK_VAR_DIR=/app/var \
+    DJANGO_STATIC_ROOT=/app/static
 
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# Static files are collected at build time and served by whitenoise; the key is only for this step.
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+# Static files are collected at build time and served by whitenoise. The secret key and the var
+# folder are throwaways for this step, so no generated key file ends up in the image.
+RUN AGILETRACK_VAR_DIR=/tmp/build DJANGO_SECRET_KEY=collectstatic-only \
+        python manage.py collectstatic --noinput \
+    && rm -rf /tmp/build \
     && useradd --create-home --uid 1000 agiletrack \
     && mkdir -p /app/var \
     && chown -R agiletrack /app/var

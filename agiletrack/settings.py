@@ -7,9 +7,11 @@ documented in .env.example.
 """
 
 import secrets
+import sys
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +68,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
     "agiletrack",
@@ -174,6 +181,67 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Integrations: credential encryption and outbound URL safety ----------------------------
+
+# Fernet keys, comma-separated: the first encrypts, all decrypt (rotate by prepending a new key,
+# then `manage.py rotate_encryption_keys`). Embedded mode generates var/encryption_key once.
+AGILETRACK_ENCRYPTION_KEYS = env.list("AGILETRACK_ENCRYPTION_KEYS", default=[])
+if not AGILETRACK_ENCRYPTION_KEYS:
+    if HTTPS:
+        raise ImproperlyConfigured(
+            "AGILETRACK_ENCRYPTION_KEYS is required in production (AGILETRACK_HTTPS=true): "
+            'generate one with python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())".'
+        )
+    _key_file = VAR_DIR / "encryption_key"
+    if not _key_file.exists():
+        _key_file.write_text(Fernet.generate_key().decode())
+        _key_file.chmod(0o600)
+        print(
+            f"AgileTrack generated a local credentials encryption key at {_key_file}; "
+            "set AGILETRACK_ENCRYPTION_KEYS in production.",
+            file=sys.stderr,
+        )
+    AGILETRACK_ENCRYPTION_KEYS = [_key_file.read_text().strip()]
+for _position, _key in enumerate(AGILETRACK_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        # The position only: the value is a secret.
+        raise ImproperlyConfigured(
+            f"AGILETRACK_ENCRYPTION_KEYS entry {_position} is not a valid Fernet key "
+            "(32 url-safe base64-encoded bytes)."
+        ) from None
+
+# Hosts (name or name:port) that integrations may reach even on private or loopback addresses,
+# over http or https: the bundled sandbox, a GitHub Enterprise Server on the internal network.
+AGILETRACK_ALLOWED_API_HOSTS = env.list("AGILETRACK_ALLOWED_API_HOSTS", default=[])
+
+# --- API ----------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first so anonymous requests get 401 with a WWW-Authenticate header.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AgileTrack API",
+    "DESCRIPTION": "Teams, integrations, sync runs, activity and engineering metrics.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Celery -------------------------------------------------------------------------------------
 

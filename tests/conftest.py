@@ -35,3 +35,9 @@ def _static_files_without_collectstatic(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _allowlisted_test_api_host(settings):
+    """Integrations in tests point at a name that needs no DNS (see tests.factories.API_HOST)."""
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["api.sandbox.test"]

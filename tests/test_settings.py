@@ -5,6 +5,7 @@ import secrets
 import subprocess
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 from agiletrack.celery import app as celery_app
@@ -140,6 +141,7 @@ def test_production_settings_pass_check_deploy(python, tmp_path):
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="agiletrack.example.com",
         AGILETRACK_HTTPS="true",
+        AGILETRACK_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
 
     assert completed.returncode == 0, completed.stderr

@@ -1,0 +1,229 @@
+"""Admin for teams, integrations, sync runs and cursors.
+
+Credentials are write-only here too: the form has password-style fields that start empty, and
+leaving them empty keeps what is stored.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin
+from rest_framework import serializers
+
+from integrations import config as integration_config
+from integrations import services
+from integrations.models import Integration, SyncCursor, SyncRun, Team
+
+# Credential keys per kind, as integrations.config defines them.
+CREDENTIAL_FIELDS = {
+    "github": ["token"],
+    "jira": ["email", "api_token"],
+    "trello": ["key", "token"],
+}
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "time_zone", "member_count", "integration_count")
+    search_fields = ("name", "slug", "members__username")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
+
+    @admin.display(description="members")
+    def member_count(self, team: Team) -> int:
+        return team.members.count()
+
+    @admin.display(description="integrations")
+    def integration_count(self, team: Team) -> int:
+        return team.integrations.count()
+
+
+class IntegrationAdminForm(forms.ModelForm):
+    """Validates config and credentials with the same rules as the API (integrations.config)."""
+
+    token = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="GitHub token, or Trello token. Leave empty to keep the stored one.",
+    )
+    email = forms.EmailField(required=False, help_text="Jira: Atlassian account email.")
+    api_token = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Jira: API token. Leave empty to keep the stored one.",
+    )
+    key = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Trello: API key. Leave empty to keep the stored one.",
+    )
+
+    class Meta:
+        model = Integration
+        fields = ["team", "kind", "name", "config", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["kind"].disabled = True
+            self.fields["team"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind") or self.instance.kind
+        if not kind:
+            return cleaned
+        if "config" in cleaned:
+            try:
+                cleaned["config"] = integration_config.clean_config(kind, cleaned["config"])
+            except serializers.ValidationError as exc:
+                self.add_error("config", _flatten(exc.detail))
+        given = {name: cleaned[name] for name in CREDENTIAL_FIELDS[kind] if cleaned.get(name)}
+        self.new_credentials = None
+        if given:
+            try:
+                self.new_credentials = integration_config.clean_credentials(kind, given)
+            except serializers.ValidationError as exc:
+                self.add_error(None, _flatten(exc.detail))
+        elif self.instance.pk is None:
+            self.add_error(None, f"Enter the credentials: {', '.join(CREDENTIAL_FIELDS[kind])}.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> Integration:
+        """Write through the services (the admin calls this once the form is valid)."""
+        data = self.cleaned_data
+        if self.instance.pk is None:
+            self.instance = services.create_integration(
+                team=data["team"],
+                kind=data["kind"],
+                name=data["name"],
+                config=data["config"],
+                credentials=self.new_credentials or {},
+                is_active=data["is_active"],
+            )
+        else:
+            self.instance = services.update_integration(
+                self.instance,
+                name=data["name"],
+                config=data["config"],
+                credentials=self.new_credentials,
+                is_active=data["is_active"],
+            )
+        return self.instance
+
+
+def _flatten(detail, prefix: str = "") -> list[str]:
+    """Turn nested per-field API errors into readable lines like 'config.repositories: ...'."""
+    if isinstance(detail, dict):
+        lines = []
+        for key, value in detail.items():
+            lines.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return lines
+    if isinstance(detail, list):
+        lines = []
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                lines.extend(_flatten(value, f"{prefix}[{index}]"))
+            else:
+                lines.append(f"{prefix}: {value}" if prefix else str(value))
+        return lines
+    return [f"{prefix}: {detail}" if prefix else str(detail)]
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    form = IntegrationAdminForm
+    list_display = (
+        "name",
+        "team",
+        "kind",
+        "is_active",
+        "status",
+        "last_sync_at",
+        "last_success_at",
+        "short_error",
+    )
+    list_filter = ("kind", "status", "is_active", "team")
+    search_fields = ("name", "team__name", "last_error")
+    readonly_fields = (
+        "credentials_state",
+        "status",
+        "last_sync_at",
+        "last_success_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("team", "kind", "name", "is_active", "config")}),
+        (
+            "Credentials (write-only)",
+            {"fields": ("credentials_state", "token", "email", "api_token", "key")},
+        ),
+        (
+            "Sync status",
+            {"fields": ("status", "last_sync_at", "last_success_at", "last_error")},
+        ),
+        ("Timestamps", {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(description="credentials")
+    def credentials_state(self, integration: Integration) -> str:
+        return "stored (encrypted)" if integration.has_credentials else "none"
+
+    @admin.display(description="last error")
+    def short_error(self, integration: Integration) -> str:
+        return integration.last_error[:80]
+
+    def save_model(self, request, obj, form, change):
+        # IntegrationAdminForm.save() wrote through the services already.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        # No many-to-many fields or inlines.
+        pass
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "integration",
+        "trigger",
+        "status",
+        "queued_at",
+        "duration",
+        "api_requests",
+        "api_requests_not_modified",
+        "records_created",
+        "records_updated",
+        "error_type",
+    )
+    list_filter = ("status", "trigger", "integration__kind", "integration__team")
+    search_fields = ("integration__name", "error_message", "task_id")
+    date_hierarchy = "queued_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in SyncRun._meta.fields]
+
+    @admin.display(description="duration (s)")
+    def duration(self, run: SyncRun) -> str:
+        seconds = run.duration_seconds
+        return "" if seconds is None else f"{seconds:.1f}"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(admin.ModelAdmin):
+    list_display = ("integration", "stream", "watermark", "updated_at")
+    list_filter = ("integration__kind",)
+    search_fields = ("integration__name", "stream")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["integration", "stream", "updated_at", "state_json"]
+
+    @admin.display(description="state")
+    def state_json(self, cursor: SyncCursor) -> str:
+        return json.dumps(cursor.state, indent=2)

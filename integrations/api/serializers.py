@@ -1,0 +1,119 @@
+"""API shapes for teams and integrations. Validation of config and credentials lives in
+integrations.config and is applied by the services."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+
+from integrations import config as integration_config
+from integrations import selectors, services
+from integrations.models import Integration, Team
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="IntegrationConfig",
+        serializers=list(integration_config.CONFIG_SERIALIZERS.values()),
+        resource_type_field_name=None,
+    )
+)
+class ConfigField(serializers.JSONField):
+    """The kind's config object, validated per kind."""
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="IntegrationCredentials",
+        serializers=list(integration_config.CREDENTIALS_SERIALIZERS.values()),
+        resource_type_field_name=None,
+    )
+)
+class CredentialsField(serializers.JSONField):
+    """The kind's credentials: accepted, encrypted, never returned."""
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = MemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "slug", "time_zone", "members", "created_at"]
+
+
+class IntegrationSerializer(serializers.ModelSerializer):
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.none(), help_text="Id of a team you belong to."
+    )
+    config = ConfigField(help_text="Per kind; see IntegrationConfig.")
+    credentials = CredentialsField(
+        write_only=True,
+        required=False,
+        help_text="Required when creating; replaces the stored credentials when given on update. "
+        "Never returned.",
+    )
+    has_credentials = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Integration
+        fields = [
+            "id",
+            "team",
+            "kind",
+            "name",
+            "config",
+            "credentials",
+            "has_credentials",
+            "is_active",
+            "status",
+            "last_sync_at",
+            "last_success_at",
+            "last_error",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "last_sync_at",
+            "last_success_at",
+            "last_error",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "name": {"help_text": "Unique within the team."},
+            "kind": {"help_text": "github, jira or trello; fixed once created."},
+            "is_active": {"help_text": "Inactive integrations are not synced."},
+            "status": {"help_text": "Outcome of the last sync, or pending before the first."},
+            "last_error": {"help_text": "Plain-words reason of the last failure; never secrets."},
+        }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["team"].queryset = selectors.teams_for_user(request.user)
+        return fields
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is not None:
+            if "kind" in attrs and attrs["kind"] != self.instance.kind:
+                raise serializers.ValidationError({"kind": ["The kind cannot change."]})
+            if "team" in attrs and attrs["team"] != self.instance.team:
+                raise serializers.ValidationError({"team": ["An integration cannot move teams."]})
+        elif "credentials" not in attrs:
+            raise serializers.ValidationError({"credentials": ["This field is required."]})
+        return attrs
+
+    def create(self, validated_data: dict) -> Integration:
+        return services.create_integration(**validated_data)
+
+    def update(self, instance: Integration, validated_data: dict) -> Integration:
+        validated_data.pop("kind", None)
+        validated_data.pop("team", None)
+        return services.update_integration(instance, **validated_data)

@@ -1,0 +1,143 @@
+"""Teams, the integrations that feed them, and the record of every sync run."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Team(models.Model):
+    """A group of people whose integrations are measured together."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        help_text="IANA time zone for the team's metric windows and daily buckets.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Integration(models.Model):
+    """A connection to one GitHub, Jira Cloud or Trello account, scoped by its config."""
+
+    class Kind(models.TextChoices):
+        GITHUB = "github", "GitHub"
+        JIRA = "jira", "Jira Cloud"
+        TRELLO = "trello", "Trello"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for its first sync"
+        OK = "ok", "Last sync succeeded"
+        ERROR = "error", "Last sync failed"
+        CONFIG_ERROR = "config_error", "Configuration needs fixing"
+        AUTH_FAILED = "auth_failed", "Credentials were rejected"
+        RATE_LIMITED = "rate_limited", "Waiting for the provider's rate limit"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="integrations")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    config = models.JSONField(default=dict, blank=True)
+    # A MultiFernet token of the credentials JSON; see integrations.crypto. Never plaintext.
+    credentials_encrypted = models.TextField(blank=True, default="", editable=False)
+    is_active = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "name"], name="unique_integration_name_per_team"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials_encrypted)
+
+
+class SyncRun(models.Model):
+    """One attempt to sync one integration: what triggered it, what it cost, what it stored."""
+
+    class Trigger(models.TextChoices):
+        INITIAL = "initial", "Initial sync"
+        SCHEDULED = "scheduled", "Hourly schedule"
+        MANUAL = "manual", "Sync now"
+        WEBHOOK = "webhook", "Webhook"
+        RECONCILE = "reconcile", "Full reconcile"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partly succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="sync_runs")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    task_id = models.CharField(max_length=255, blank=True, default="")
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    api_requests = models.PositiveIntegerField(default=0)
+    api_requests_not_modified = models.PositiveIntegerField(
+        default=0, help_text="Conditional requests answered 304: free of rate-limit budget."
+    )
+    records_created = models.PositiveIntegerField(default=0)
+    records_updated = models.PositiveIntegerField(default=0)
+    records_by_kind = models.JSONField(
+        default=dict, blank=True, help_text='Per kind: {"pull_request": {"created": 3, ...}}.'
+    )
+    error_type = models.CharField(max_length=32, blank=True, default="")
+    error_message = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [models.Index(fields=["integration", "-queued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.integration} {self.trigger} run #{self.pk}: {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class SyncCursor(models.Model):
+    """Where an integration's stream (e.g. one repository's pull requests) was last read up to."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="cursors")
+    stream = models.CharField(max_length=200)
+    watermark = models.DateTimeField(null=True, blank=True)
+    etag = models.CharField(max_length=200, blank=True, default="")
+    state = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["integration", "stream"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "stream"], name="unique_cursor_per_stream"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration} / {self.stream}"

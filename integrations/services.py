@@ -1,0 +1,104 @@
+"""Writes for teams and integrations. Views, serializers, admin and tasks call these."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Q
+from rest_framework import serializers
+
+from integrations import config as integration_config
+from integrations import crypto
+from integrations.models import Integration, Team
+
+
+def _clean(field: str, clean: Callable[[str, Any], dict], kind: str, value: Any) -> dict:
+    """Run a validator, nesting its per-key errors under the integration field they belong to."""
+    try:
+        return clean(kind, value)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({field: exc.detail}) from None
+
+
+def _full_clean(integration: Integration) -> None:
+    try:
+        integration.full_clean(exclude=["credentials_encrypted"])
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict) from None
+
+
+def create_integration(
+    *,
+    team: Team,
+    kind: str,
+    name: str,
+    config: dict,
+    credentials: dict,
+    is_active: bool = True,
+) -> Integration:
+    """Validate and store a new integration with encrypted credentials.
+
+    Invalid input raises a ValidationError keyed by field (config and credentials nested by key).
+    """
+    cleaned_config = _clean("config", integration_config.clean_config, kind, config)
+    cleaned_credentials = _clean(
+        "credentials", integration_config.clean_credentials, kind, credentials
+    )
+    with transaction.atomic():
+        integration = Integration(
+            team=team,
+            kind=kind,
+            name=name,
+            config=cleaned_config,
+            credentials_encrypted=crypto.encrypt_credentials(cleaned_credentials),
+            is_active=is_active,
+        )
+        _full_clean(integration)
+        integration.save()
+    return integration
+
+
+def update_integration(
+    integration: Integration,
+    *,
+    name: str | None = None,
+    config: dict | None = None,
+    credentials: dict | None = None,
+    is_active: bool | None = None,
+) -> Integration:
+    """Change an integration; credentials, when given, replace the stored ones whole."""
+    if name is not None:
+        integration.name = name
+    if config is not None:
+        integration.config = _clean(
+            "config", integration_config.clean_config, integration.kind, config
+        )
+    if credentials is not None:
+        cleaned = _clean(
+            "credentials", integration_config.clean_credentials, integration.kind, credentials
+        )
+        integration.credentials_encrypted = crypto.encrypt_credentials(cleaned)
+    if is_active is not None:
+        integration.is_active = is_active
+    _full_clean(integration)
+    integration.save()
+    return integration
+
+
+def get_credentials(integration: Integration) -> dict[str, str]:
+    """Decrypt an integration's credentials for a provider client (never for display)."""
+    return crypto.decrypt_credentials(integration.credentials_encrypted)
+
+
+def rotate_encryption_keys() -> int:
+    """Re-encrypt every stored credential with the first configured key; return how many."""
+    count = 0
+    pending = Integration.objects.filter(~Q(credentials_encrypted="")).only(
+        "pk", "credentials_encrypted"
+    )
+    for integration in pending.iterator(chunk_size=500):
+        token = crypto.reencrypt(integration.credentials_encrypted)
+        Integration.objects.filter(pk=integration.pk).update(credentials_encrypted=token)
+        count += 1
+    return count
