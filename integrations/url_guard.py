@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # Characters that parsers disagree about (urllib vs urllib3 authority parsing).
 FORBIDDEN_CHARACTERS = set("\\ \t\r\n")

@@ -41,3 +41,9 @@ def _static_files_without_collectstatic(settings):
 def _allowlisted_test_api_host(settings):
     """Integrations in tests point at a name that needs no DNS (see tests.factories.API_HOST)."""
     settings.AGILETRACK_ALLOWED_API_HOSTS = ["api.sandbox.test"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness buys nothing in tests that create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,1 @@
+"""AgileTrack's stand-in for the GitHub, Jira Cloud and Trello APIs (standalone; no Django)."""

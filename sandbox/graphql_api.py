@@ -1,0 +1,397 @@
+"""GitHub GraphQL (POST /graphql) for the subset the GitHub provider uses, run by graphql-core
+against GitHub's own public schema (../shared/openapi/github-schema.graphql, or
+SANDBOX_GITHUB_SCHEMA).
+
+Supported: repository(owner, name) { pullRequests(first/last, after/before, orderBy, states) {
+totalCount pageInfo nodes/edges { ... reviews(...) commits(...) } } }, viewer, rateLimit. Cost is
+GitHub's documented formula: every connection counts the requests needed to fill it (parents'
+`first`/`last` multiplied), the sum is divided by 100 and rounded, minimum 1.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from pathlib import Path
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    build_schema,
+    execute,
+    parse,
+    validate,
+    value_from_ast,
+)
+from graphql.type import get_named_type
+from werkzeug.routing import Rule
+
+from .generate import ORG, PullRequest
+from .timefmt import github_time
+
+HANDLERS: dict = {}
+LABELS: dict[str, str] = {"graphql.query": "/graphql"}
+SCHEMA_PATH = Path(
+    os.environ.get("SANDBOX_GITHUB_SCHEMA")
+    or Path(__file__).resolve().parents[2] / "shared" / "openapi" / "github-schema.graphql"
+)
+
+
+def rules() -> list[Rule]:
+    return [Rule("/graphql", endpoint="graphql.query", methods=["POST"])]
+
+
+class GraphQLEndpoint:
+    """Builds the (large) schema once, on first use, and wires the sandbox's resolvers into it."""
+
+    def __init__(self) -> None:
+        self._schema = None
+        self._lock = threading.Lock()
+
+    @property
+    def schema(self):
+        with self._lock:
+            if self._schema is None:
+                # octokit's copy repeats fields and deprecates interface fields: skip validation.
+                self._schema = build_schema(
+                    SCHEMA_PATH.read_text(), assume_valid_sdl=True, assume_valid=True
+                )
+                _wire(self._schema)
+            return self._schema
+
+
+# ---------------------------------------------------------------------- cost
+
+
+def _fields(selection_set, fragments):
+    for selection in selection_set.selections if selection_set else []:
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            yield from _fields(fragments[selection.name.value].selection_set, fragments)
+
+
+def query_cost(schema, document, variables) -> tuple[int, list[str]]:
+    """(points, problems): GitHub's cost formula plus its pagination-argument checks."""
+    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+    operations = [d for d in document.definitions if d.kind == "operation_definition"]
+    problems: list[str] = []
+    requests = 0
+
+    def walk(selection_set, parent_type, multiplier):
+        nonlocal requests
+        for node in _fields(selection_set, fragments):
+            fields = getattr(parent_type, "fields", None) or {}
+            field = fields.get(node.name.value)
+            if field is None:
+                continue
+            field_type = get_named_type(field.type)
+            inner = multiplier
+            if field_type.name.endswith("Connection"):
+                args = {
+                    a.name.value: value_from_ast(a.value, field.args[a.name.value].type, variables)
+                    for a in node.arguments or []
+                    if a.name.value in field.args
+                }
+                size = args.get("first") or args.get("last")
+                if size is None:
+                    problems.append(
+                        f"You must provide a `first` or `last` value to properly paginate "
+                        f"the `{node.name.value}` connection."
+                    )
+                    size = 100
+                elif not 1 <= size <= 100:
+                    problems.append(
+                        f"Requesting {size} records on the `{node.name.value}` connection "
+                        "exceeds the `first` limit of 100 records."
+                    )
+                requests += multiplier
+                inner = multiplier * size
+            if hasattr(field_type, "fields") or hasattr(field_type, "types"):
+                walk(node.selection_set, field_type, inner)
+
+    for op in operations:
+        root = schema.mutation_type if op.operation.value == "mutation" else schema.query_type
+        walk(op.selection_set, root, 1)
+    return max(1, round(requests / 100)), problems
+
+
+# ---------------------------------------------------------------------- resolvers
+
+
+def _cursor(n: int) -> str:
+    return base64.b64encode(f"cursor:v2:{n}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        return int(base64.b64decode(cursor).decode().rsplit(":", 1)[1])
+    except (ValueError, IndexError) as exc:
+        raise GraphQLError(f"`{cursor}` does not appear to be a valid cursor.") from exc
+
+
+def connection(items: list, build, first=None, after=None, last=None, before=None) -> dict:
+    start = (_offset(after) + 1) if after else 0
+    end = _offset(before) if before else len(items)
+    window = list(range(start, min(end, len(items))))
+    if first is not None:
+        window = window[:first]
+    if last is not None:
+        window = window[-last:] if last else []
+    nodes = [build(items[i]) for i in window]
+    return {
+        "totalCount": len(items),
+        "nodes": nodes,
+        "edges": [{"cursor": _cursor(i), "node": n} for i, n in zip(window, nodes, strict=True)],
+        "pageInfo": {
+            "hasNextPage": bool(window) and window[-1] < min(end, len(items)) - 1,
+            "hasPreviousPage": bool(window) and window[0] > 0,
+            "startCursor": _cursor(window[0]) if window else None,
+            "endCursor": _cursor(window[-1]) if window else None,
+        },
+    }
+
+
+def _actor(u) -> dict | None:
+    if u is None:
+        return None
+    return {
+        "__typename": "Bot" if u.is_bot else "User",
+        "login": u.login,
+        "id": f"U_{u.id}",
+        "databaseId": u.id,
+        "url": f"https://github.com/{u.login}",
+        "resourcePath": f"/{u.login}",
+        "avatarUrl": f"https://avatars.githubusercontent.com/u/{u.id}?v=4",
+        "name": u.name,
+        "email": u.email,
+    }
+
+
+def _pr_state(pr: PullRequest) -> str:
+    if pr.merged_at is not None:
+        return "MERGED"
+    return "CLOSED" if pr.closed_at is not None else "OPEN"
+
+
+def _pull_node(pr: PullRequest, repo) -> dict:
+    merge = None
+    if pr.merge_commit_sha:
+        merge = {
+            "oid": pr.merge_commit_sha,
+            "abbreviatedOid": pr.merge_commit_sha[:7],
+            "committedDate": github_time(pr.merged_at),
+            "authoredDate": github_time(pr.merged_at),
+            "message": f"{pr.title} (#{pr.number})",
+            "url": f"https://github.com/{repo.full_name}/commit/{pr.merge_commit_sha}",
+        }
+    return {
+        "_pr": pr,
+        "_repo": repo,
+        "id": f"PR_{pr.id}",
+        "databaseId": pr.id,
+        "number": pr.number,
+        "state": _pr_state(pr),
+        "title": pr.title,
+        "body": f"This pull request: {pr.title.lower()}.",
+        "url": f"https://github.com/{repo.full_name}/pull/{pr.number}",
+        "createdAt": github_time(pr.created_at),
+        "updatedAt": github_time(pr.updated_at),
+        "mergedAt": github_time(pr.merged_at),
+        "closedAt": github_time(pr.closed_at),
+        "publishedAt": github_time(pr.created_at),
+        "isDraft": pr.draft,
+        "merged": pr.merged_at is not None,
+        "closed": pr.closed_at is not None,
+        "additions": pr.additions,
+        "deletions": pr.deletions,
+        "changedFiles": pr.changed_files,
+        "headRefName": pr.branch,
+        "headRefOid": pr.head_sha,
+        "baseRefName": "main",
+        "baseRefOid": pr.base_sha,
+        "mergeCommit": merge,
+        "author": _actor(pr.author),
+        "mergedBy": _actor(pr.merged_by),
+    }
+
+
+def _review_node(review) -> dict:
+    return {
+        "id": f"PRR_{review.id}",
+        "databaseId": review.id,
+        "state": review.state,
+        "body": review.body,
+        "submittedAt": github_time(review.submitted_at),
+        "createdAt": github_time(review.submitted_at),
+        "author": _actor(review.user),
+        "commit": {"oid": review.commit_id, "abbreviatedOid": review.commit_id[:7]},
+    }
+
+
+def _commit_node(commit, repo) -> dict:
+    def person(u, date):
+        return {"name": u.name, "email": u.email, "date": github_time(date), "user": _actor(u)}
+
+    inner = {
+        "oid": commit.sha,
+        "abbreviatedOid": commit.sha[:7],
+        "message": commit.message,
+        "messageHeadline": commit.message,
+        "authoredDate": github_time(commit.authored_at),
+        "committedDate": github_time(commit.committed_at),
+        "additions": 10,
+        "deletions": 2,
+        "changedFiles": 1,
+        "author": person(commit.author, commit.authored_at),
+        "committer": person(commit.author, commit.committed_at),
+        "url": f"https://github.com/{repo.full_name}/commit/{commit.sha}",
+    }
+    return {
+        "id": f"PRC_{commit.sha[:12]}",
+        "commit": inner,
+        "url": f"https://github.com/{repo.full_name}/commit/{commit.sha}",
+    }
+
+
+def _resolve_repository(root, info, owner, name, **_):
+    org = info.context["org"]
+    repo = org.repos.get(name)
+    if repo is None or owner != ORG:
+        raise GraphQLError(
+            f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+            extensions={"type": "NOT_FOUND"},
+        )
+    return {
+        "_repo": repo,
+        "id": f"R_{repo.id}",
+        "databaseId": repo.id,
+        "name": repo.name,
+        "nameWithOwner": repo.full_name,
+        "url": f"https://github.com/{repo.full_name}",
+        "isPrivate": True,
+        "createdAt": github_time(repo.created_at),
+    }
+
+
+def _resolve_pull_requests(
+    source, info, first=None, after=None, last=None, before=None, orderBy=None, states=None, **_
+):
+    repo = source["_repo"]
+    pulls = list(repo.pulls.values())
+    if states:
+        pulls = [p for p in pulls if _pr_state(p) in states]
+    field = (orderBy or {}).get("field", "CREATED_AT")
+    direction = (orderBy or {}).get("direction", "ASC")
+    key = (
+        (lambda p: (p.updated_at, p.number))
+        if field == "UPDATED_AT"
+        else (lambda p: (p.created_at, p.number))
+    )
+    pulls.sort(key=key, reverse=direction == "DESC")
+    return connection(pulls, lambda p: _pull_node(p, repo), first, after, last, before)
+
+
+def _resolve_reviews(
+    source, info, first=None, after=None, last=None, before=None, states=None, **_
+):
+    reviews = source["_pr"].reviews
+    if states:
+        reviews = [r for r in reviews if r.state in states]
+    return connection(reviews, _review_node, first, after, last, before)
+
+
+def _resolve_commits(source, info, first=None, after=None, last=None, before=None, **_):
+    repo = source["_repo"]
+    return connection(
+        source["_pr"].commits[:250], lambda c: _commit_node(c, repo), first, after, last, before
+    )
+
+
+def _resolve_rate_limit(root, info, dryRun=False, **_):
+    return info.context["rate_limit"]
+
+
+def _resolve_viewer(root, info):
+    return _actor(info.context["org"].viewer)
+
+
+def _wire(schema) -> None:
+    query = schema.query_type.fields
+    query["repository"].resolve = _resolve_repository
+    query["rateLimit"].resolve = _resolve_rate_limit
+    query["viewer"].resolve = _resolve_viewer
+    schema.type_map["Repository"].fields["pullRequests"].resolve = _resolve_pull_requests
+    pr_fields = schema.type_map["PullRequest"].fields
+    pr_fields["reviews"].resolve = _resolve_reviews
+    pr_fields["commits"].resolve = _resolve_commits
+
+
+# ---------------------------------------------------------------------- endpoint
+
+
+def handle(ctx):
+    from .app import Reply
+
+    app = ctx.app
+    body = ctx.json()
+    query = body.get("query")
+    if not isinstance(query, str):
+        return Reply(
+            {"errors": [{"message": "A query attribute must be specified and must be a string."}]},
+            400,
+        )
+    schema = app.graphql.schema
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
+        return Reply({"errors": [exc.formatted]}, 200)
+    errors = validate(schema, document)
+    if errors:
+        return Reply({"errors": [e.formatted for e in errors]}, 200)
+    variables = body.get("variables") or {}
+    cost, problems = query_cost(schema, document, variables)
+    headers = {"_resource": "graphql"}
+    if problems:
+        return Reply(
+            {"errors": [{"message": p, "type": "MISSING_PAGINATION_BOUNDARIES"} for p in problems]},
+            200,
+            headers,
+        )
+    window = app.github_window("graphql")
+    now = time.time()
+    if window.remaining(now) < cost:
+        message = f"API rate limit exceeded for user ID {ctx.org.viewer.id}."
+        return Reply({"errors": [{"type": "RATE_LIMITED", "message": message}]}, 200, headers)
+    window.spend(now, cost)
+    rate = {
+        "cost": cost,
+        "limit": window.limit,
+        "remaining": window.remaining(now),
+        "used": window.used,
+        "resetAt": github_time(int(window.reset_at(now))),
+        "nodeCount": 0,
+    }
+    result = execute(
+        schema,
+        document,
+        variable_values=variables,
+        operation_name=body.get("operationName"),
+        context_value={"org": ctx.org, "rate_limit": rate},
+    )
+    out = {}
+    if result.errors:
+        out["errors"] = [e.formatted for e in result.errors]
+    out["data"] = result.data
+    return Reply(out, 200, headers)
+
+
+HANDLERS["graphql.query"] = handle
