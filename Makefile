@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help venv run setup test lint format test-fast clean
 
 help:
-	@echo "make run    - install, migrate, create an admin, start web + worker + beat (Ctrl-C stops all)"
+	@echo "make run    - install, migrate, create an admin, start web + worker + beat + sandbox"
 	@echo "make test   - install, lint (ruff + mypy), run the whole test suite"
 	@echo "make lint   - ruff and mypy only"
 	@echo "make format - ruff format and autofix"
@@ -28,9 +28,14 @@ setup: venv
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py ensure_admin
 
+# The bundled sandbox API (python -m sandbox) is allowlisted so integrations can point at it.
+SANDBOX_PORT ?= 8900
 run: setup
-	@echo "Starting web (http://127.0.0.1:8000/), worker and beat. Ctrl-C stops all."
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
+	@echo "Starting web (http://127.0.0.1:8000/), worker, beat and the sandbox API"
+	@echo "(http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/info). Ctrl-C stops all."
+	PATH="$(abspath $(BIN)):$$PATH" SANDBOX_PORT=$(SANDBOX_PORT) \
+	AGILETRACK_ALLOWED_API_HOSTS="$${AGILETRACK_ALLOWED_API_HOSTS:-127.0.0.1:$(SANDBOX_PORT)}" \
+	$(BIN)/honcho start -f Procfile
 
 lint: venv
 	$(BIN)/ruff check .

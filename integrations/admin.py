@@ -117,7 +117,11 @@ def _flatten(detail, prefix: str = "") -> list[str]:
     if isinstance(detail, dict):
         lines = []
         for key, value in detail.items():
-            lines.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            if isinstance(key, int):  # the position of an item in a list
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            lines.extend(_flatten(value, name))
         return lines
     if isinstance(detail, list):
         lines = []

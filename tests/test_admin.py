@@ -83,3 +83,27 @@ def test_home_page_links_to_the_admin_and_health(client):
     assert 'href="/admin/"' in page
     assert 'href="/healthz"' in page
     assert "Sign in" in page
+
+
+def test_only_superusers_edit_or_run_schedules(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    staff = django_user_model.objects.create_user("ops", password="pw", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__endswith="periodictask"))
+    client.force_login(staff)
+    task = PeriodicTask.objects.get(name="Beat heartbeat")
+    url = f"/admin/django_celery_beat/periodictask/{task.pk}/change/"
+
+    assert client.get("/admin/django_celery_beat/periodictask/").status_code == 200
+    page = client.get(url).content.decode()
+    assert 'name="task"' not in page  # read-only view for non-superusers
+    assert client.post(url, {"name": "hijacked"}).status_code == 403
+    assert client.get("/admin/django_celery_beat/periodictask/add/").status_code == 403
+    listing = client.get("/admin/django_celery_beat/periodictask/").content.decode()
+    assert 'value="run_tasks"' not in listing
+
+
+def test_superusers_can_run_schedules_from_the_list(admin_client):
+    listing = admin_client.get("/admin/django_celery_beat/periodictask/").content.decode()
+
+    assert 'value="run_tasks"' in listing
