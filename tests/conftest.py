@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The sandbox API server as fixtures (`sandbox`: shared, read-only; `fresh_sandbox`: private).
+from tests.sandbox_server import fresh_sandbox, sandbox  # noqa: F401
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # shared/ (schemas, API examples, fixtures) sits beside the clone.
 SHARED_DIR = REPO_ROOT.parent / "shared"

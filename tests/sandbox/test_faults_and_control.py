@@ -11,7 +11,7 @@ import requests
 
 @pytest.fixture(scope="module")
 def faulty(request):
-    from .conftest import start_sandbox, stop_sandbox
+    from tests.sandbox_server import start_sandbox, stop_sandbox
 
     box = start_sandbox("--seed", "3", "--fault", "status,path=/rest/api/3/status,status=502")
     request.addfinalizer(lambda: stop_sandbox(box))

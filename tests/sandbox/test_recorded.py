@@ -21,7 +21,7 @@ def _scoped(name: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def recorded(request):
-    from .conftest import start_sandbox, stop_sandbox
+    from tests.sandbox_server import start_sandbox, stop_sandbox
 
     box = start_sandbox("--data", str(DEVLAKE_GITHUB))
     request.addfinalizer(lambda: stop_sandbox(box))

@@ -1,4 +1,4 @@
-"""Fixtures that run the real sandbox server (`python -m sandbox`) in a subprocess."""
+"""The real sandbox server (`python -m sandbox`) in a subprocess, as fixtures for any test."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from .paths import REPO_ROOT
+from tests.sandbox.paths import REPO_ROOT
 
 
 @dataclass

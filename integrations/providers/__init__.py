@@ -1,0 +1,1 @@
+"""Provider clients: one module per API over the shared HTTP layer (http.py)."""
