@@ -229,21 +229,17 @@ class HttpClient:
             ) from None
         self._count(endpoint, response.status_code)
         self._remember_rate_limit(response)
+        headers = {key.lower(): value for key, value in response.headers.items()}
         if response.is_redirect:
             return self._follow_redirect(method, response, endpoint, params, json_body, etag)
         if response.status_code == 304:
             self.stats.not_modified += 1
-            return HttpResponse(304, None, dict(response.headers), url, etag)
+            return HttpResponse(304, None, headers, url, etag)
         error = self._error_for(response, endpoint)
         if error:
             raise error
-        return HttpResponse(
-            response.status_code,
-            self._parse(response, endpoint),
-            {key.lower(): value for key, value in response.headers.items()},
-            url,
-            response.headers.get("ETag", ""),
-        )
+        data = self._parse(response, endpoint)
+        return HttpResponse(response.status_code, data, headers, url, headers.get("etag", ""))
 
     def _follow_redirect(self, method, response, endpoint, params, json_body, etag):
         location = urljoin(response.url, response.headers.get("Location", ""))
