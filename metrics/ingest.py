@@ -1,0 +1,275 @@
+"""Idempotent bulk upserts of provider records into the activity tables.
+
+Each record type is upserted with `bulk_create(update_conflicts=True)` on (integration,
+external_id), so storing the same page twice changes nothing; children (reviews, commits, status
+changes, sprint membership) are linked to their parents after the parents are upserted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from integrations.models import Integration
+from integrations.providers import base as records
+from metrics.models import (
+    Commit,
+    Deployment,
+    Incident,
+    PullRequest,
+    Review,
+    Sprint,
+    SprintMembership,
+    WorkItem,
+    WorkItemChange,
+)
+
+CHUNK = 500
+
+
+@dataclass
+class IngestResult:
+    """How many rows of each kind were created and updated."""
+
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+
+    def add(self, other: IngestResult) -> None:
+        self.created.update(other.created)
+        self.updated.update(other.updated)
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        kinds = sorted(set(self.created) | set(self.updated))
+        return {k: {"created": self.created[k], "updated": self.updated[k]} for k in kinds}
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _upsert(
+    model: type[models.Model],
+    integration: Integration,
+    rows: dict[str, dict[str, Any]],
+    kind: str,
+    result: IngestResult,
+) -> dict[str, int]:
+    """Upsert rows keyed by external id; return {external_id: pk}."""
+    if not rows:
+        return {}
+    manager = model._default_manager
+    ids = list(rows)
+    existing: set[str] = set()
+    for chunk in _chunks(ids):
+        existing.update(
+            manager.filter(integration=integration, external_id__in=chunk).values_list(
+                "external_id", flat=True
+            )
+        )
+    update_fields = list(next(iter(rows.values())))
+    objects = [
+        model(integration=integration, external_id=external_id, **values)
+        for external_id, values in rows.items()
+    ]
+    manager.bulk_create(
+        objects,
+        batch_size=CHUNK,
+        update_conflicts=True,
+        unique_fields=["integration", "external_id"],
+        update_fields=[*update_fields, "synced_at"],
+    )
+    result.created[kind] += len(ids) - len(existing)
+    result.updated[kind] += len(existing)
+    pks: dict[str, int] = {}
+    for chunk in _chunks(ids):
+        pks.update(
+            manager.filter(integration=integration, external_id__in=chunk).values_list(
+                "external_id", "pk"
+            )
+        )
+    return pks
+
+
+def _cut(text: str | None, length: int) -> str:
+    return (text or "")[:length]
+
+
+def ingest(integration: Integration, items: Iterable[Any]) -> IngestResult:
+    """Store one batch of provider records; call inside the batch's transaction."""
+    by_type: dict[type, list] = defaultdict(list)
+    for item in items:
+        by_type[type(item)].append(item)
+    result = IngestResult()
+    _ingest_sprints(integration, by_type[records.Sprint], result)
+    _ingest_pull_requests(integration, by_type[records.PullRequest], result)
+    _ingest_deployments(integration, by_type[records.Deployment], result)
+    _ingest_incidents(integration, by_type[records.Incident], result)
+    _ingest_work_items(integration, by_type[records.WorkItem], result)
+    return result
+
+
+def _ingest_sprints(integration: Integration, sprints: list, result: IngestResult) -> None:
+    rows = {
+        s.external_id: {
+            "board_id": s.board_id,
+            "name": _cut(s.name, 255),
+            "state": s.state,
+            "start_at": s.start_at,
+            "end_at": s.end_at,
+            "completed_at": s.completed_at,
+            "goal": s.goal or "",
+        }
+        for s in sprints
+    }
+    _upsert(Sprint, integration, rows, "sprint", result)
+
+
+def _ingest_pull_requests(integration: Integration, pulls: list, result: IngestResult) -> None:
+    rows = {
+        pr.external_id: {
+            "repository": pr.repository,
+            "number": pr.number,
+            "title": _cut(pr.title, 500),
+            "author": pr.author,
+            "author_is_bot": pr.author_is_bot,
+            "state": pr.state,
+            "is_draft": pr.is_draft,
+            "url": pr.url,
+            "created_at": pr.created_at,
+            "updated_at": pr.updated_at,
+            "merged_at": pr.merged_at,
+            "closed_at": pr.closed_at,
+            "first_commit_at": pr.first_commit_at,
+            "additions": pr.additions,
+            "deletions": pr.deletions,
+            "changed_files": pr.changed_files,
+            "merge_commit_sha": pr.merge_commit_sha or "",
+            "base_branch": pr.base_branch,
+            "head_branch": pr.head_branch,
+        }
+        for pr in pulls
+    }
+    pks = _upsert(PullRequest, integration, rows, "pull_request", result)
+    reviews: dict[str, dict] = {}
+    commits: dict[str, dict] = {}
+    for pr in pulls:
+        pr_pk = pks[pr.external_id]
+        for review in pr.reviews:
+            reviews[review.external_id] = {
+                "pull_request_id": pr_pk,
+                "reviewer": review.reviewer,
+                "reviewer_is_bot": review.reviewer_is_bot,
+                "state": review.state,
+                "submitted_at": review.submitted_at,
+            }
+        for commit in pr.commits:
+            commits[f"{commit.repository}@{commit.sha}"] = {
+                "pull_request_id": pr_pk,
+                "repository": commit.repository,
+                "sha": commit.sha,
+                "author": _cut(commit.author, 200),
+                "message": _cut(commit.message.splitlines()[0] if commit.message else "", 500),
+                "authored_at": commit.authored_at,
+                "committed_at": commit.committed_at,
+            }
+    _upsert(Review, integration, reviews, "review", result)
+    _upsert(Commit, integration, commits, "commit", result)
+
+
+def _ingest_deployments(integration: Integration, deployments: list, result: IngestResult) -> None:
+    rows = {
+        d.external_id: {
+            "repository": d.repository,
+            "source": d.source,
+            "environment": _cut(d.environment, 100),
+            "name": _cut(d.name, 255),
+            "status": d.status,
+            "sha": d.sha or "",
+            "created_at": d.created_at,
+            "finished_at": d.finished_at,
+            "url": d.url,
+        }
+        for d in deployments
+    }
+    _upsert(Deployment, integration, rows, "deployment", result)
+
+
+def _ingest_incidents(integration: Integration, incidents: list, result: IngestResult) -> None:
+    rows = {
+        i.external_id: {
+            "repository": i.repository,
+            "number": i.number,
+            "title": _cut(i.title, 500),
+            "url": i.url,
+            "created_at": i.created_at,
+            "resolved_at": i.resolved_at,
+            "labels": list(i.labels),
+        }
+        for i in incidents
+    }
+    _upsert(Incident, integration, rows, "incident", result)
+
+
+def _ingest_work_items(integration: Integration, items: list, result: IngestResult) -> None:
+    rows = {
+        item.external_id: {
+            "key": item.key,
+            "title": _cut(item.title, 500),
+            "kind": _cut(item.kind, 50),
+            "status": _cut(item.status, 100),
+            "status_category": item.status_category,
+            "url": item.url,
+            "created_at": item.created_at,
+            "updated_at": item.updated_at,
+            "resolved_at": item.resolved_at,
+            "story_points": item.story_points,
+            "assignee": _cut(item.assignee, 200),
+            "container": _cut(item.container, 100),
+        }
+        for item in items
+    }
+    pks = _upsert(WorkItem, integration, rows, "work_item", result)
+    changes: dict[str, dict] = {}
+    for item in items:
+        for change in item.changes:
+            changes[change.external_id] = {
+                "work_item_id": pks[item.external_id],
+                "field": change.field,
+                "from_value": _cut(change.from_value, 255),
+                "to_value": _cut(change.to_value, 255),
+                "from_category": change.from_category or "",
+                "to_category": change.to_category or "",
+                "changed_at": change.changed_at,
+                "author": _cut(change.author, 200),
+            }
+    _upsert(WorkItemChange, integration, changes, "work_item_change", result)
+    _replace_sprint_membership(integration, items, pks)
+
+
+def _replace_sprint_membership(integration: Integration, items: list, pks: dict) -> None:
+    """Make each item's sprint membership what the provider says now."""
+    wanted_sprints = {sprint_id for item in items for sprint_id in item.sprint_ids}
+    if not items:
+        return
+    sprint_pks = dict(
+        Sprint.objects.filter(integration=integration, external_id__in=wanted_sprints).values_list(
+            "external_id", "pk"
+        )
+    )
+    item_pks = list(pks.values())
+    for chunk in _chunks(item_pks):
+        SprintMembership.objects.filter(work_item_id__in=chunk).delete()
+    SprintMembership.objects.bulk_create(
+        [
+            SprintMembership(sprint_id=sprint_pks[sprint_id], work_item_id=pks[item.external_id])
+            for item in items
+            for sprint_id in dict.fromkeys(item.sprint_ids)
+            if sprint_id in sprint_pks
+        ],
+        batch_size=CHUNK,
+    )

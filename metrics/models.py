@@ -1,0 +1,215 @@
+"""Activity synced from providers: one row per provider object, unique per integration.
+
+Every model has (integration, external_id) unique, so a repeated or retried sync upserts instead
+of duplicating (metrics.ingest).
+"""
+
+from django.db import models
+
+from integrations.models import Integration
+
+
+class ActivityModel(models.Model):
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=255)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def unique_per_integration(name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["integration", "external_id"], name=name)
+
+
+class PullRequest(ActivityModel):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        MERGED = "merged", "Merged"
+
+    repository = models.CharField(max_length=200)
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+    author = models.CharField(max_length=200)
+    author_is_bot = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices)
+    is_draft = models.BooleanField(default=False)
+    url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    merged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    first_commit_at = models.DateTimeField(null=True, blank=True)
+    additions = models.PositiveIntegerField(null=True, blank=True)
+    deletions = models.PositiveIntegerField(null=True, blank=True)
+    changed_files = models.PositiveIntegerField(null=True, blank=True)
+    merge_commit_sha = models.CharField(max_length=64, blank=True, default="")
+    base_branch = models.CharField(max_length=255, blank=True, default="")
+    head_branch = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        constraints = [unique_per_integration("unique_pull_request")]
+        indexes = [
+            models.Index(fields=["integration", "repository", "number"]),
+            models.Index(fields=["integration", "merged_at"]),
+            models.Index(fields=["integration", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository}#{self.number}"
+
+
+class Review(ActivityModel):
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.CharField(max_length=200)
+    reviewer_is_bot = models.BooleanField(default=False)
+    state = models.CharField(max_length=20)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [unique_per_integration("unique_review")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.state} on {self.pull_request_id}"
+
+
+class Commit(ActivityModel):
+    """A commit of a pull request; external_id is "<repository>@<sha>"."""
+
+    pull_request = models.ForeignKey(
+        PullRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="commits"
+    )
+    repository = models.CharField(max_length=200)
+    sha = models.CharField(max_length=64)
+    author = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    authored_at = models.DateTimeField()
+    committed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [unique_per_integration("unique_commit")]
+
+    def __str__(self) -> str:
+        return f"{self.repository}@{self.sha[:7]}"
+
+
+class Deployment(ActivityModel):
+    repository = models.CharField(max_length=200)
+    source = models.CharField(max_length=20)
+    environment = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=20)
+    sha = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [unique_per_integration("unique_deployment")]
+        indexes = [models.Index(fields=["integration", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.repository} {self.environment} {self.status} at {self.created_at}"
+
+
+class Incident(ActivityModel):
+    repository = models.CharField(max_length=200)
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [unique_per_integration("unique_incident")]
+
+    def __str__(self) -> str:
+        return f"{self.repository}#{self.number} {self.title}"
+
+
+class Sprint(ActivityModel):
+    board_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=255)
+    state = models.CharField(max_length=10)
+    start_at = models.DateTimeField(null=True, blank=True)
+    end_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    goal = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [unique_per_integration("unique_sprint")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkItem(ActivityModel):
+    """A Jira issue or a Trello card."""
+
+    class Category(models.TextChoices):
+        TODO = "todo", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    key = models.CharField(max_length=100)
+    title = models.CharField(max_length=500)
+    kind = models.CharField(max_length=50)
+    status = models.CharField(max_length=100)
+    status_category = models.CharField(max_length=12, choices=Category.choices)
+    url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    story_points = models.FloatField(null=True, blank=True)
+    assignee = models.CharField(max_length=200, blank=True, default="")
+    container = models.CharField(max_length=100, blank=True, default="")
+    sprints = models.ManyToManyField(Sprint, through="SprintMembership", related_name="work_items")
+
+    class Meta:
+        constraints = [unique_per_integration("unique_work_item")]
+        indexes = [
+            models.Index(fields=["integration", "resolved_at"]),
+            models.Index(fields=["integration", "status_category"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+
+class SprintMembership(models.Model):
+    """A work item currently in a sprint (history is in WorkItemChange with field "sprint")."""
+
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE)
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sprint", "work_item"], name="unique_sprint_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_item_id} in {self.sprint_id}"
+
+
+class WorkItemChange(ActivityModel):
+    """One change of a work item's status, sprint or story points, from its history.
+
+    An empty from_value means the field had no value before (e.g. the first sprint)."""
+
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=20)
+    from_value = models.CharField(max_length=255, blank=True, default="")
+    to_value = models.CharField(max_length=255, blank=True, default="")
+    from_category = models.CharField(max_length=12, blank=True, default="")
+    to_category = models.CharField(max_length=12, blank=True, default="")
+    changed_at = models.DateTimeField()
+    author = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [unique_per_integration("unique_work_item_change")]
+        indexes = [models.Index(fields=["work_item", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.from_value} → {self.to_value}"
