@@ -218,6 +218,21 @@ for _position, _key in enumerate(AGILETRACK_ENCRYPTION_KEYS, start=1):
 # over http or https: the bundled sandbox, a GitHub Enterprise Server on the internal network.
 AGILETRACK_ALLOWED_API_HOSTS = env.list("AGILETRACK_ALLOWED_API_HOSTS", default=[])
 
+# --- Sync ---------------------------------------------------------------------------------------
+
+# A running sync renews its lease after every batch; a lease not renewed for this long is dead.
+AGILETRACK_SYNC_LEASE_SECONDS = env.int("AGILETRACK_SYNC_LEASE_SECONDS", default=300)
+# Deliveries of one run (worker killed each time) before it is given up.
+AGILETRACK_SYNC_MAX_DELIVERIES = env.int("AGILETRACK_SYNC_MAX_DELIVERIES", default=3)
+# The sweep re-queues integrations that have never synced this long after creation.
+AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = env.int(
+    "AGILETRACK_INITIAL_SYNC_GRACE_SECONDS", default=600
+)
+# When set, every sync retry waits this many seconds instead of the task's delay (tests only).
+AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE = env.float("AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE", default=None)
+# Options of the provider HTTP layer (integrations.providers.http.HttpOptions).
+AGILETRACK_HTTP_OPTIONS: dict = {}
+
 # --- API ----------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -256,6 +271,8 @@ if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "sqla+")):
     )
 
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Initial, manual and webhook syncs go here, ahead of the hourly fan-out in the default queue.
+AGILETRACK_PRIORITY_QUEUE = env.str("AGILETRACK_PRIORITY_QUEUE", default="priority")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

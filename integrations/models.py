@@ -51,6 +51,9 @@ class Integration(models.Model):
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # Single-flight lease of a running sync, claimed by a conditional UPDATE (integrations.sync).
+    lease_owner = models.CharField(max_length=64, blank=True, default="", editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -106,6 +109,9 @@ class SyncRun(models.Model):
     )
     error_type = models.CharField(max_length=32, blank=True, default="")
     error_message = models.TextField(blank=True, default="")
+    # Which delivery of the task this run is (0 = first); a run that keeps killing its worker is
+    # given up after a few (the poison guard).
+    attempt = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-queued_at", "-id"]

@@ -9,8 +9,8 @@ from django.db.models import Q
 from rest_framework import serializers
 
 from integrations import config as integration_config
-from integrations import crypto
-from integrations.models import Integration, Team
+from integrations import crypto, sync
+from integrations.models import Integration, SyncRun, Team
 
 
 def _clean(field: str, clean: Callable[[str, Any], dict], kind: str, value: Any) -> dict:
@@ -56,6 +56,9 @@ def create_integration(
         )
         _full_clean(integration)
         integration.save()
+        if integration.is_active:
+            # The first sync starts once the integration is committed (never before).
+            sync.queue_sync(integration, SyncRun.Trigger.INITIAL)
     return integration
 
 

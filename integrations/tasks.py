@@ -1,0 +1,146 @@
+"""Celery entry points for syncing. Names are explicit and stable: beat rows store them as text.
+
+Tasks take ids, call the sync service (integrations.sync) and return a small JSON summary.
+Transient failures and rate limits are retried with the delays below; configuration and
+authentication errors are recorded and not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from integrations import sync
+from integrations.models import Integration, SyncRun
+
+logger = logging.getLogger(__name__)
+
+INITIAL_RETRY_DELAY = 60
+PERIODIC_RETRY_DELAY = 300
+# Syncs of large organisations take long; the hard limit stays below the broker's visibility
+# timeout (2 h) so a running sync is never delivered twice.
+SYNC_SOFT_TIME_LIMIT = 55 * 60
+SYNC_TIME_LIMIT = 60 * 60
+PRIORITY_TRIGGERS = {SyncRun.Trigger.INITIAL, SyncRun.Trigger.MANUAL, SyncRun.Trigger.WEBHOOK}
+
+
+def _countdown(default: float, retry_after: float | None) -> float:
+    override = settings.AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE
+    if override is not None:
+        return override
+    # A rate limit waits for the provider's reset, never less than the task's delay.
+    return max(default, retry_after or 0)
+
+
+def _run(task, integration_id: int, trigger: str, run_id: int | None, delay: float) -> dict:
+    outcome = sync.sync_integration(integration_id, trigger, run_id)
+    if outcome is None:
+        return {"integration": integration_id, "status": "gone"}
+    if outcome.retryable and task.request.retries < task.max_retries:
+        if outcome.run.status == SyncRun.Status.RUNNING:
+            # The same run, redelivered while its dead worker's lease runs out.
+            next_run = outcome.run
+        else:
+            next_run = SyncRun.objects.create(integration_id=integration_id, trigger=trigger)
+        countdown = _countdown(delay, outcome.retry_after)
+        logger.info(
+            "sync retry integration=%s run=%s next_run=%s countdown=%.0f",
+            integration_id,
+            outcome.run.pk,
+            next_run.pk,
+            countdown,
+        )
+        raise task.retry(kwargs={**task.request.kwargs, "run_id": next_run.pk}, countdown=countdown)
+    return outcome.summary()
+
+
+@shared_task(
+    bind=True,
+    name="integrations.tasks.initial_sync_metrics_task",
+    max_retries=3,
+    default_retry_delay=INITIAL_RETRY_DELAY,
+    acks_late=True,
+    soft_time_limit=SYNC_SOFT_TIME_LIMIT,
+    time_limit=SYNC_TIME_LIMIT,
+)
+def initial_sync_metrics_task(self, integration_id: int, run_id: int | None = None) -> dict:
+    """First sync of a new integration (enqueued after the integration is committed)."""
+    return _run(self, integration_id, SyncRun.Trigger.INITIAL, run_id, INITIAL_RETRY_DELAY)
+
+
+@shared_task(
+    bind=True,
+    name="integrations.tasks.sync_integration_task",
+    max_retries=2,
+    default_retry_delay=PERIODIC_RETRY_DELAY,
+    acks_late=True,
+    soft_time_limit=SYNC_SOFT_TIME_LIMIT,
+    time_limit=SYNC_TIME_LIMIT,
+)
+def sync_integration_task(
+    self, integration_id: int, trigger: str = SyncRun.Trigger.MANUAL, run_id: int | None = None
+) -> dict:
+    """One sync of one integration (hourly fan-out, sync now, webhooks, reconcile)."""
+    delay = INITIAL_RETRY_DELAY if trigger in PRIORITY_TRIGGERS else PERIODIC_RETRY_DELAY
+    return _run(self, integration_id, trigger, run_id, delay)
+
+
+@shared_task(
+    bind=True,
+    name="integrations.tasks.periodic_sync_all_integrations_metrics_task",
+    max_retries=2,
+    default_retry_delay=PERIODIC_RETRY_DELAY,
+    acks_late=True,
+)
+def periodic_sync_all_integrations_metrics_task(self, trigger: str = "scheduled") -> dict:
+    """Fan out one sync per active integration; report how many were queued and skipped."""
+    try:
+        return fan_out(trigger)
+    except Exception as exc:  # e.g. the database restarting: retried as a whole
+        raise self.retry(exc=exc, countdown=_countdown(PERIODIC_RETRY_DELAY, None)) from exc
+
+
+def fan_out(trigger: str) -> dict:
+    """Queue a sync for every active integration not already syncing."""
+    queued = skipped = 0
+    for integration in Integration.objects.filter(is_active=True).order_by("pk").iterator():
+        if sync.is_syncing(integration):
+            SyncRun.objects.create(
+                integration=integration,
+                trigger=trigger,
+                status=SyncRun.Status.SKIPPED,
+                error_message="A sync of this integration was already running.",
+            )
+            skipped += 1
+            continue
+        sync.queue_sync(integration, trigger)
+        queued += 1
+    logger.info("fan-out trigger=%s queued=%s skipped=%s", trigger, queued, skipped)
+    return {"queued": queued, "skipped": skipped}
+
+
+@shared_task(name="integrations.tasks.sweep_sync_state_task")
+def sweep_sync_state_task() -> dict:
+    """Free dead leases, close interrupted runs, re-queue never-synced integrations."""
+    return sync.sweep()
+
+
+def enqueue_sync(run: SyncRun) -> None:
+    """Send the task of a queued run to its queue (called after the run is committed)."""
+    integration_id = run.integration_id
+    if run.trigger == SyncRun.Trigger.INITIAL:
+        result = initial_sync_metrics_task.apply_async(
+            (integration_id,), {"run_id": run.pk}, queue=settings.AGILETRACK_PRIORITY_QUEUE
+        )
+    else:
+        queue = (
+            settings.AGILETRACK_PRIORITY_QUEUE
+            if run.trigger in PRIORITY_TRIGGERS
+            else settings.CELERY_TASK_DEFAULT_QUEUE
+        )
+        result = sync_integration_task.apply_async(
+            (integration_id,), {"trigger": run.trigger, "run_id": run.pk}, queue=queue
+        )
+    SyncRun.objects.filter(pk=run.pk).update(task_id=result.id)
