@@ -37,6 +37,7 @@ class CeleryProcesses:
             DATABASE_URL=database_url_of_test_database(),
             CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
             CELERY_TASK_DEFAULT_QUEUE=self.queue,
+            AGILETRACK_PRIORITY_QUEUE=f"{self.queue}-priority",
             AGILETRACK_VAR_DIR=str(settings.VAR_DIR),
             DJANGO_SETTINGS_MODULE="agiletrack.settings",
         )
