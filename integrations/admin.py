@@ -7,7 +7,7 @@ leaving them empty keeps what is stored.
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from rest_framework import serializers
 
 from integrations import config as integration_config
@@ -170,6 +170,24 @@ class IntegrationAdmin(admin.ModelAdmin):
         ),
         ("Timestamps", {"fields": ("created_at", "updated_at")}),
     )
+
+    actions = ["sync_now", "test_connection"]
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request, queryset):
+        queued = 0
+        for integration in queryset:
+            if integration.is_active:
+                services.request_sync(integration)
+                queued += 1
+        self.message_user(request, f"Queued a sync of {queued} integration(s); see Sync runs.")
+
+    @admin.action(description="Test connection")
+    def test_connection(self, request, queryset):
+        for integration in queryset:
+            check = services.test_connection(integration)
+            level = messages.SUCCESS if check.ok else messages.ERROR
+            self.message_user(request, f"{integration.name}: {check.message}", level=level)
 
     @admin.display(description="credentials")
     def credentials_state(self, integration: Integration) -> str:

@@ -11,6 +11,8 @@ from rest_framework import serializers
 from integrations import config as integration_config
 from integrations import crypto, sync
 from integrations.models import Integration, SyncRun, Team
+from integrations.providers import build_provider
+from integrations.providers.base import ConnectionCheck, ProviderError
 
 
 def _clean(field: str, clean: Callable[[str, Any], dict], kind: str, value: Any) -> dict:
@@ -105,3 +107,28 @@ def rotate_encryption_keys() -> int:
         Integration.objects.filter(pk=integration.pk).update(credentials_encrypted=token)
         count += 1
     return count
+
+
+def request_sync(integration: Integration, trigger: str = SyncRun.Trigger.MANUAL) -> SyncRun:
+    """Queue a sync of an active integration; the task is sent after the transaction commits."""
+    if not integration.is_active:
+        raise serializers.ValidationError(
+            {"is_active": ["This integration is inactive; activate it to sync."]}
+        )
+    return sync.queue_sync(integration, trigger)
+
+
+def test_connection(integration: Integration) -> ConnectionCheck:
+    """Ask the provider whether the credentials work and the configured scope is reachable."""
+    try:
+        provider = build_provider(
+            integration.kind, integration.config, get_credentials(integration)
+        )
+    except crypto.CredentialsError as exc:
+        return ConnectionCheck(ok=False, message=str(exc))
+    try:
+        return provider.check_connection()
+    except ProviderError as exc:
+        return ConnectionCheck(ok=False, message=exc.message, details={"error": exc.category})
+    finally:
+        provider.close()

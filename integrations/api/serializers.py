@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from integrations import config as integration_config
 from integrations import selectors, services
-from integrations.models import Integration, Team
+from integrations.models import Integration, SyncRun, Team
 
 
 @extend_schema_field(
@@ -117,3 +117,45 @@ class IntegrationSerializer(serializers.ModelSerializer):
         validated_data.pop("kind", None)
         validated_data.pop("team", None)
         return services.update_integration(instance, **validated_data)
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    integration = serializers.PrimaryKeyRelatedField(read_only=True)
+    duration_seconds = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Processing time, from start to finish."
+    )
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id",
+            "integration",
+            "trigger",
+            "status",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "api_requests",
+            "api_requests_not_modified",
+            "records_created",
+            "records_updated",
+            "records_by_kind",
+            "error_type",
+            "error_message",
+        ]
+        read_only_fields = fields
+
+
+class SyncQueuedSerializer(serializers.Serializer):
+    sync_run = serializers.IntegerField(
+        help_text="Id of the queued run; poll /api/sync-runs/{id}/."
+    )
+
+
+class ConnectionCheckSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(
+        help_text="Whether the credentials work and the scope is reachable."
+    )
+    message = serializers.CharField(help_text="What was found, in plain words.")
+    details = serializers.DictField(help_text="Provider-specific facts (account, scopes, ...).")

@@ -1,11 +1,23 @@
-"""API views for teams and integrations; what a user sees comes from the selectors."""
+"""API views for teams, integrations and sync runs; what a user sees comes from the selectors."""
 
-from rest_framework import viewsets
-from rest_framework.permissions import IsAuthenticated
+from dataclasses import asdict
 
-from integrations import selectors
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from integrations import selectors, services
 from integrations.api.permissions import IsStaffOrReadOnly
-from integrations.api.serializers import IntegrationSerializer, TeamSerializer
+from integrations.api.serializers import (
+    ConnectionCheckSerializer,
+    IntegrationSerializer,
+    SyncQueuedSerializer,
+    SyncRunSerializer,
+    TeamSerializer,
+)
 
 
 class TeamViewSet(viewsets.ReadOnlyModelViewSet):
@@ -27,3 +39,35 @@ class IntegrationViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.integrations_for_user(self.request.user).order_by("id")
+
+    def get_permissions(self):
+        if self.action == "sync":
+            # Any member may ask for a fresh sync of their team's integration.
+            return [IsAuthenticated()]
+        if self.action == "test":
+            return [IsAuthenticated(), IsAdminUser()]
+        return super().get_permissions()
+
+    @extend_schema(request=None, responses={202: SyncQueuedSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request: Request, pk: str | None = None) -> Response:
+        """Queue a sync now; poll the returned run for its progress."""
+        run = services.request_sync(self.get_object())
+        return Response({"sync_run": run.pk}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: ConnectionCheckSerializer})
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str | None = None) -> Response:
+        """Check the credentials and that the configured repositories or boards are reachable."""
+        check = services.test_connection(self.get_object())
+        return Response(asdict(check))
+
+
+class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every sync run of your teams' integrations, newest first."""
+
+    serializer_class = SyncRunSerializer
+    filterset_fields = ["integration", "status", "trigger"]
+
+    def get_queryset(self):
+        return selectors.sync_runs_for_user(self.request.user).order_by("-queued_at", "-id")

@@ -41,9 +41,7 @@ def seed(apps, schema_editor):
     for schedule in SCHEDULES:
         if PeriodicTask.objects.filter(name=schedule["name"]).exists():
             continue
-        every, _ = IntervalSchedule.objects.get_or_create(
-            every=schedule["every"], period="seconds"
-        )
+        every, _ = IntervalSchedule.objects.get_or_create(every=schedule["every"], period="seconds")
         PeriodicTask.objects.create(
             name=schedule["name"],
             task=schedule["task"],
