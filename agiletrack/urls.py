@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from agiletrack import views
+from integrations import webhooks
 
 admin.site.site_header = "AgileTrack administration"
 admin.site.site_title = "AgileTrack admin"
@@ -16,4 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("integrations.api.urls")),
+    path("webhooks/github/<int:integration_id>/", webhooks.github_webhook, name="webhook-github"),
+    path("webhooks/jira/<int:integration_id>/", webhooks.jira_webhook, name="webhook-jira"),
+    path("webhooks/trello/<int:integration_id>/", webhooks.trello_webhook, name="webhook-trello"),
 ]

@@ -4,6 +4,7 @@ Credentials are write-only here too: the form has password-style fields that sta
 leaving them empty keeps what is stored.
 """
 
+import contextlib
 import json
 
 from django import forms
@@ -12,10 +13,16 @@ from rest_framework import serializers
 
 from integrations import config as integration_config
 from integrations import services
+from integrations.crypto import CredentialsError
 from integrations.models import Integration, SyncCursor, SyncRun, Team
 
 # Credential keys per kind, as integrations.config defines them.
 CREDENTIAL_FIELDS = {
+    "github": ["token", "webhook_secret"],
+    "jira": ["email", "api_token", "webhook_secret"],
+    "trello": ["key", "token", "webhook_secret"],
+}
+REQUIRED_CREDENTIALS = {
     "github": ["token"],
     "jira": ["email", "api_token"],
     "trello": ["key", "token"],
@@ -57,6 +64,11 @@ class IntegrationAdminForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False),
         help_text="Trello: API key. Leave empty to keep the stored one.",
     )
+    webhook_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Optional: the secret webhooks are signed with. Leave empty to keep it.",
+    )
 
     class Meta:
         model = Integration
@@ -80,13 +92,18 @@ class IntegrationAdminForm(forms.ModelForm):
                 self.add_error("config", _flatten(exc.detail))
         given = {name: cleaned[name] for name in CREDENTIAL_FIELDS[kind] if cleaned.get(name)}
         self.new_credentials = None
+        if given and self.instance.pk:
+            # Fields left empty keep their stored values.
+            with contextlib.suppress(CredentialsError):
+                given = {**services.get_credentials(self.instance), **given}
         if given:
             try:
                 self.new_credentials = integration_config.clean_credentials(kind, given)
             except serializers.ValidationError as exc:
                 self.add_error(None, _flatten(exc.detail))
         elif self.instance.pk is None:
-            self.add_error(None, f"Enter the credentials: {', '.join(CREDENTIAL_FIELDS[kind])}.")
+            required = ", ".join(REQUIRED_CREDENTIALS[kind])
+            self.add_error(None, f"Enter the credentials: {required}.")
         return cleaned
 
     def save(self, commit: bool = True) -> Integration:
@@ -162,7 +179,16 @@ class IntegrationAdmin(admin.ModelAdmin):
         (None, {"fields": ("team", "kind", "name", "is_active", "config")}),
         (
             "Credentials (write-only)",
-            {"fields": ("credentials_state", "token", "email", "api_token", "key")},
+            {
+                "fields": (
+                    "credentials_state",
+                    "token",
+                    "email",
+                    "api_token",
+                    "key",
+                    "webhook_secret",
+                )
+            },
         ),
         (
             "Sync status",

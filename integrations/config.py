@@ -223,16 +223,31 @@ class GitHubCredentialsSerializer(StrictSerializer):
     token = StrictCharField(
         write_only=True, help_text="Personal access token or GitHub App installation token."
     )
+    webhook_secret = StrictCharField(
+        write_only=True,
+        required=False,
+        help_text="Optional: the secret webhooks are signed with (enables /webhooks/...).",
+    )
 
 
 class JiraCredentialsSerializer(StrictSerializer):
     email = serializers.EmailField(write_only=True, help_text="Atlassian account email.")
     api_token = StrictCharField(write_only=True, help_text="Atlassian API token.")
+    webhook_secret = StrictCharField(
+        write_only=True,
+        required=False,
+        help_text="Optional: the secret webhooks are signed with (enables /webhooks/...).",
+    )
 
 
 class TrelloCredentialsSerializer(StrictSerializer):
     key = StrictCharField(write_only=True, help_text="Trello API key.")
     token = StrictCharField(write_only=True, help_text="Trello member token.")
+    webhook_secret = StrictCharField(
+        write_only=True,
+        required=False,
+        help_text="Optional: your Trello application secret, which signs webhook calls.",
+    )
 
 
 CONFIG_SERIALIZERS: dict[str, type[StrictSerializer]] = {

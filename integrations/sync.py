@@ -26,6 +26,7 @@ from integrations.models import Integration, SyncCursor, SyncRun
 from integrations.providers import build_provider
 from integrations.providers.base import Cursor, ProviderError, RateLimitedError
 from integrations.providers.http import HttpOptions
+from metrics.cache import invalidate_integration
 from metrics.ingest import IngestResult, ingest
 
 logger = logging.getLogger(__name__)
@@ -301,8 +302,8 @@ def _finish(
 
 
 def _data_changed(integration_id: int) -> None:
-    """Hook for cached metrics: the metrics engine invalidates this integration's cache here."""
-    logger.debug("data changed integration=%s", integration_id)
+    """Stored data changed: the integration's cached metrics are stale."""
+    invalidate_integration(integration_id)
 
 
 def sweep() -> dict:
