@@ -234,7 +234,7 @@ def classify(response: requests.Response) -> ProviderError | None:
             retry_after,
         )
     if status == 401:
-        if True:
+        if board and "unauthorized permission" in text:
             return board_not_found(board)
         if "invalid key" in text:
             return AuthenticationError("Trello rejected the API key (invalid key).")
