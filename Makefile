@@ -22,19 +22,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+# The bundled sandbox API (python -m sandbox) is allowlisted so integrations can point at it.
+SANDBOX_PORT ?= 8900
+SANDBOX_HOSTS := $${AGILETRACK_ALLOWED_API_HOSTS:-127.0.0.1:$(SANDBOX_PORT)}
+
 setup: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py ensure_admin
+	AGILETRACK_ALLOWED_API_HOSTS="$(SANDBOX_HOSTS)" $(PY) manage.py seed_demo --sandbox-port $(SANDBOX_PORT)
 
-# The bundled sandbox API (python -m sandbox) is allowlisted so integrations can point at it.
-SANDBOX_PORT ?= 8900
 run: setup
 	@echo "Starting web (http://127.0.0.1:8000/), worker, beat and the sandbox API"
 	@echo "(http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/info). Ctrl-C stops all."
 	PATH="$(abspath $(BIN)):$$PATH" SANDBOX_PORT=$(SANDBOX_PORT) \
-	AGILETRACK_ALLOWED_API_HOSTS="$${AGILETRACK_ALLOWED_API_HOSTS:-127.0.0.1:$(SANDBOX_PORT)}" \
+	AGILETRACK_ALLOWED_API_HOSTS="$(SANDBOX_HOSTS)" \
 	$(BIN)/honcho start -f Procfile
 
 lint: venv

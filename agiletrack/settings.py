@@ -229,9 +229,8 @@ AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = env.int(
     "AGILETRACK_INITIAL_SYNC_GRACE_SECONDS", default=600
 )
 # When set, every sync retry waits this many seconds instead of the task's delay (tests only).
-AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE = env.float(
-    "AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE", default=None
-)
+_retry_override = env.str("AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE", default="")
+AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE = float(_retry_override) if _retry_override else None
 # Options of the provider HTTP layer (integrations.providers.http.HttpOptions).
 AGILETRACK_HTTP_OPTIONS: dict = {}
 

@@ -172,3 +172,17 @@ def test_celery_app_uses_the_reliability_baseline():
     assert conf.broker_connection_retry_on_startup is True
     assert conf.task_time_limit > conf.task_soft_time_limit
     assert conf.task_time_limit < settings.CELERY_VISIBILITY_TIMEOUT
+
+
+def test_a_verbatim_copy_of_env_example_starts(python, tmp_path):
+    values = {}
+    for line in (REPO_ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            values[name] = value
+    values["AGILETRACK_VAR_DIR"] = str(tmp_path)
+
+    dumped = dump_settings(python, **values)
+
+    assert dumped["engine"] == "django.db.backends.sqlite3"
+    assert dumped["broker"].startswith("sqla+sqlite:///")
