@@ -1,0 +1,146 @@
+"""The sync service end to end in one process: provider over real HTTP, real database."""
+
+import pytest
+import requests
+
+from integrations import services, sync
+from integrations.models import Integration, SyncCursor, SyncRun
+from metrics.models import WorkItem, WorkItemChange
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_allowed(settings):
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_HTTP_OPTIONS = {"transient_backoff": 0.01, "read_timeout": 3}
+
+
+def trello_integration(box, **credentials) -> Integration:
+    trello = box.info["trello"]
+    return services.create_integration(
+        team=TeamFactory(),
+        kind="trello",
+        name="Trello boards",
+        config={"api_url": trello["api_url"], "board_ids": [b["id"] for b in trello["boards"]]},
+        credentials={"key": trello["key"], "token": trello["token"], **credentials},
+    )
+
+
+def sandbox_card_count(box) -> int:
+    trello = box.info["trello"]
+    auth = {"key": trello["key"], "token": trello["token"]}
+    return sum(
+        len(
+            requests.get(
+                f"{trello['api_url']}/boards/{b['id']}/cards/all", params=auth, timeout=10
+            ).json()
+        )
+        for b in trello["boards"]
+    )
+
+
+def test_a_sync_stores_every_card_once_and_a_second_run_adds_nothing(sandbox):
+    integration = trello_integration(sandbox)
+
+    first = sync.sync_integration(integration.pk, "initial").run
+    second = sync.sync_integration(integration.pk, "scheduled").run
+
+    assert first.status == "succeeded", first.error_message
+    cards = sandbox_card_count(sandbox)
+    assert WorkItem.objects.filter(integration=integration).count() == cards
+    assert first.records_by_kind["work_item"]["created"] == cards
+    assert WorkItemChange.objects.filter(integration=integration).exists()
+    assert first.api_requests > 0
+    assert second.status == "succeeded"
+    assert second.records_created == 0
+    assert WorkItem.objects.filter(integration=integration).count() == cards
+    integration.refresh_from_db()
+    assert integration.status == "ok"
+    assert integration.last_success_at == integration.last_sync_at
+    assert integration.lease_until is None
+    assert SyncCursor.objects.filter(integration=integration).count() == 2
+
+
+def test_a_second_run_while_one_holds_the_lease_is_skipped(sandbox):
+    integration = trello_integration(sandbox)
+    assert sync.claim_lease(integration.pk, "someone-else")
+
+    run = sync.sync_integration(integration.pk, "manual").run
+
+    assert run.status == "skipped"
+    assert "Another sync" in run.error_message
+
+
+def test_rejected_credentials_stop_with_auth_failed_and_record_the_time(sandbox):
+    integration = trello_integration(sandbox)
+    services.update_integration(
+        integration, credentials={"key": sandbox.info["trello"]["key"], "token": "revoked-token"}
+    )
+
+    outcome = sync.sync_integration(integration.pk, "scheduled")
+
+    assert outcome.retryable is False
+    assert outcome.run.status == "failed"
+    assert outcome.run.error_type == "auth"
+    integration.refresh_from_db()
+    assert integration.status == "auth_failed"
+    assert integration.last_sync_at is not None
+    assert "revoked-token" not in integration.last_error + outcome.run.error_message
+
+
+def test_a_server_error_is_retryable_and_keeps_what_was_stored(fresh_sandbox):
+    box = fresh_sandbox("--seed", "5")
+    integration = trello_integration(box)
+    assert sync.sync_integration(integration.pk, "initial").run.status == "succeeded"
+    stored = WorkItem.objects.filter(integration=integration).count()
+    requests.post(
+        box.base + "/_sandbox/faults",
+        json={"faults": [{"kind": "status", "status": 503, "path": "/1/boards/*"}]},
+        timeout=5,
+    )
+
+    outcome = sync.sync_integration(integration.pk, "scheduled")
+
+    assert outcome.retryable is True
+    assert outcome.run.error_type == "transient"
+    assert WorkItem.objects.filter(integration=integration).count() == stored
+    integration.refresh_from_db()
+    assert integration.status == "error"
+    assert integration.lease_until is None
+
+
+def test_a_malformed_answer_fails_the_run_without_retry(fresh_sandbox):
+    box = fresh_sandbox("--seed", "6")
+    integration = trello_integration(box)
+    requests.post(
+        box.base + "/_sandbox/faults",
+        json={"faults": [{"kind": "malformed", "path": "/1/boards/*/lists"}]},
+        timeout=5,
+    )
+
+    outcome = sync.sync_integration(integration.pk, "initial")
+
+    assert outcome.retryable is False
+    assert outcome.run.error_type == "malformed"
+    assert "not valid JSON" in outcome.run.error_message
+
+
+def test_a_deleted_integration_ends_quietly():
+    assert sync.sync_integration(999_999, "scheduled") is None
+
+
+def test_sweep_closes_runs_of_dead_workers_and_requeues_never_synced(sandbox, settings):
+    settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = 0
+    integration = trello_integration(sandbox)
+    initial = SyncRun.objects.get(integration=integration)
+    SyncRun.objects.filter(pk=initial.pk).update(status="running")
+
+    result = sync.sweep()
+
+    assert result["runs_interrupted"] == 1
+    assert result["initial_requeued"] == 1
+    initial.refresh_from_db()
+    assert initial.status == "failed" and initial.error_type == "interrupted"
+    assert SyncRun.objects.filter(integration=integration, status="queued").count() == 1
