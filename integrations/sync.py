@@ -309,18 +309,20 @@ def _data_changed(integration_id: int) -> None:
 def sweep() -> dict:
     """Free expired leases and re-queue integrations whose initial sync never ran."""
     now = timezone.now()
-    # A running run whose integration holds no live lease lost its worker.
-    stale_runs = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).filter(
-        Q(integration__lease_until__isnull=True) | Q(integration__lease_until__lt=now)
+    # A running run whose integration holds no live lease lost its worker: close it and queue
+    # a fresh run, which resumes from the stored cursors.
+    stale = list(
+        SyncRun.objects.filter(status=SyncRun.Status.RUNNING)
+        .filter(Q(integration__lease_until__isnull=True) | Q(integration__lease_until__lt=now))
+        .select_related("integration")
     )
-    interrupted = SyncRun.objects.filter(
-        pk__in=list(stale_runs.values_list("pk", flat=True))
-    ).update(
+    SyncRun.objects.filter(pk__in=[run.pk for run in stale]).update(
         status=SyncRun.Status.FAILED,
         finished_at=now,
         error_type="interrupted",
-        error_message="The worker running this sync stopped before it finished.",
+        error_message="The worker running this sync stopped before it finished; queued again.",
     )
+    interrupted = len(stale)
     freed = Integration.objects.filter(lease_until__lt=now).update(lease_owner="", lease_until=None)
     grace = now - timedelta(seconds=settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS)
     # A run still queued after the grace period lost its message (broker down at enqueue).
@@ -336,7 +338,13 @@ def sweep() -> dict:
     never_synced = Integration.objects.filter(
         is_active=True, last_sync_at__isnull=True, created_at__lt=grace
     ).exclude(pk__in=busy)
+    resumed = 0
+    for run in stale:
+        if run.integration.is_active:
+            queue_sync(run.integration, run.trigger)
+            resumed += 1
     requeued = 0
+    # Evaluated now, so the runs just queued above count as busy.
     for integration in never_synced:
         queue_sync(integration, SyncRun.Trigger.INITIAL)
         requeued += 1
@@ -345,4 +353,5 @@ def sweep() -> dict:
         "runs_interrupted": interrupted,
         "runs_lost": lost,
         "initial_requeued": requeued,
+        "interrupted_resumed": resumed,
     }

@@ -131,16 +131,27 @@ def test_a_deleted_integration_ends_quietly():
     assert sync.sync_integration(999_999, "scheduled") is None
 
 
-def test_sweep_closes_runs_of_dead_workers_and_requeues_never_synced(sandbox, settings):
-    settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = 0
+def test_sweep_closes_runs_of_dead_workers_and_queues_them_again(sandbox):
     integration = trello_integration(sandbox)
     initial = SyncRun.objects.get(integration=integration)
     SyncRun.objects.filter(pk=initial.pk).update(status="running")
 
     result = sync.sweep()
 
-    assert result["runs_interrupted"] == 1
-    assert result["initial_requeued"] == 1
+    assert result["runs_interrupted"] == result["interrupted_resumed"] == 1
+    assert result["initial_requeued"] == 0  # already queued again above
     initial.refresh_from_db()
     assert initial.status == "failed" and initial.error_type == "interrupted"
     assert SyncRun.objects.filter(integration=integration, status="queued").count() == 1
+
+
+def test_sweep_requeues_integrations_whose_first_sync_never_ran(sandbox, settings):
+    settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = 0
+    integration = trello_integration(sandbox)
+    SyncRun.objects.filter(integration=integration).delete()  # the task was lost with it
+
+    result = sync.sweep()
+
+    assert result["initial_requeued"] == 1
+    run = SyncRun.objects.get(integration=integration)
+    assert (run.trigger, run.status) == ("initial", "queued")
