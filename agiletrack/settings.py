@@ -6,6 +6,7 @@ switches to PostgreSQL, REDIS_URL (or CELERY_BROKER_URL) to Redis. Every variabl
 documented in .env.example.
 """
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -120,8 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # A file, not :memory:, so worker and beat subprocesses started by tests see the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-agiletrack.sqlite3")}
+    # A file, not :memory:, so worker and beat subprocesses started by tests see the test data;
+    # one per test run, so two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-agiletrack-{os.getpid()}.sqlite3")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,7 +3,10 @@ against GitHub's own public schema (../shared/openapi/github-schema.graphql, or
 SANDBOX_GITHUB_SCHEMA).
 
 Supported: repository(owner, name) { pullRequests(first/last, after/before, orderBy, states) {
-totalCount pageInfo nodes/edges { ... reviews(...) commits(...) } } }, viewer, rateLimit. Cost is
+totalCount pageInfo nodes/edges { ... reviews(...) commits(...) } } pullRequest(number) {...}
+deployments(first/last, after/before, environments, orderBy) { nodes { ... latestStatus
+statuses(...) } } }, viewer, rateLimit. In recorded mode (`--data`) the repository and its pull
+requests, reviews and commits come from the recorded REST rows (see recorded.py). Cost is
 GitHub's documented formula: every connection counts the requests needed to fill it (parents'
 `first`/`last` multiplied), the sum is divided by 100 and rounded, minimum 1.
 """
@@ -262,14 +265,23 @@ def _commit_node(commit, repo) -> dict:
     }
 
 
+def _not_found(owner: str, name: str) -> GraphQLError:
+    return GraphQLError(
+        f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+        extensions={"type": "NOT_FOUND"},
+    )
+
+
 def _resolve_repository(root, info, owner, name, **_):
+    recorded = info.context.get("recorded")
+    if recorded is not None:
+        if f"{owner}/{name}" != recorded.full_name:
+            raise _not_found(owner, name)
+        return recorded.graphql_repository()
     org = info.context["org"]
     repo = org.repos.get(name)
     if repo is None or owner != ORG:
-        raise GraphQLError(
-            f"Could not resolve to a Repository with the name '{owner}/{name}'.",
-            extensions={"type": "NOT_FOUND"},
-        )
+        raise _not_found(owner, name)
     return {
         "_repo": repo,
         "id": f"R_{repo.id}",
@@ -285,6 +297,10 @@ def _resolve_repository(root, info, owner, name, **_):
 def _resolve_pull_requests(
     source, info, first=None, after=None, last=None, before=None, orderBy=None, states=None, **_
 ):
+    if "_recorded" in source:
+        return source["_recorded"].graphql_pull_requests(
+            connection, first, after, last, before, orderBy, states
+        )
     repo = source["_repo"]
     pulls = list(repo.pulls.values())
     if states:
@@ -303,6 +319,11 @@ def _resolve_pull_requests(
 def _resolve_reviews(
     source, info, first=None, after=None, last=None, before=None, states=None, **_
 ):
+    if "_recorded_reviews" in source:
+        reviews = source["_recorded_reviews"]
+        if states:
+            reviews = [r for r in reviews if r["state"] in states]
+        return connection(reviews, lambda r: r, first, after, last, before)
     reviews = source["_pr"].reviews
     if states:
         reviews = [r for r in reviews if r.state in states]
@@ -310,10 +331,90 @@ def _resolve_reviews(
 
 
 def _resolve_commits(source, info, first=None, after=None, last=None, before=None, **_):
+    if "_recorded_commits" in source:
+        commits = source["_recorded_commits"][:250]
+        return connection(commits, lambda c: c, first, after, last, before)
     repo = source["_repo"]
     return connection(
         source["_pr"].commits[:250], lambda c: _commit_node(c, repo), first, after, last, before
     )
+
+
+def _resolve_pull_request(source, info, number, **_):
+    if "_recorded" in source:
+        return source["_recorded"].graphql_pull_request(number)
+    repo = source["_repo"]
+    pr = repo.pulls.get(number)
+    if pr is None:
+        raise GraphQLError(
+            f"Could not resolve to a PullRequest with the number of {number}.",
+            extensions={"type": "NOT_FOUND"},
+        )
+    return _pull_node(pr, repo)
+
+
+# GitHub reports a deployment's state from its latest status; a successful one is ACTIVE.
+DEPLOYMENT_STATE = {"success": "ACTIVE"}
+
+
+def _status_node(status, deployment, repo) -> dict:
+    log = f"https://github.com/{repo.full_name}/actions/runs/{deployment.id}"
+    return {
+        "id": base64.b64encode(f"016:DeploymentStatus{status.id}".encode()).decode(),
+        "state": status.state.upper(),
+        "createdAt": github_time(status.created_at),
+        "updatedAt": github_time(status.created_at),
+        "description": status.state.replace("_", " "),
+        "environment": "production",
+        "environmentUrl": f"https://{repo.name}.acme-eng.example",
+        "logUrl": log,
+        "creator": _actor(deployment.creator),
+    }
+
+
+def _deployment_node(d, repo) -> dict:
+    latest = d.statuses[-1] if d.statuses else None
+    return {
+        "_deployment": d,
+        "_repo": repo,
+        "id": base64.b64encode(f"010:Deployment{d.id}".encode()).decode(),
+        "databaseId": d.id,
+        "environment": "production",
+        "originalEnvironment": "production",
+        "latestEnvironment": "production",
+        "task": "deploy",
+        "description": f"Deploy {d.sha[:7]} to production",
+        "payload": "{}",
+        "commitOid": d.sha,
+        "commit": {"oid": d.sha, "abbreviatedOid": d.sha[:7]},
+        "createdAt": github_time(d.created_at),
+        "updatedAt": github_time(d.updated_at),
+        "creator": _actor(d.creator),
+        "state": DEPLOYMENT_STATE.get(latest.state, latest.state.upper()) if latest else "PENDING",
+        "latestStatus": _status_node(latest, d, repo) if latest else None,
+    }
+
+
+def _resolve_deployments(
+    source, info, first=None, after=None, last=None, before=None, environments=None, orderBy=None
+):
+    if "_recorded" in source:  # the recorded rows hold no deployments
+        return connection([], lambda d: d, first, after, last, before)
+    repo = source["_repo"]
+    # Creation order, as the REST list (newest first) uses it.
+    deployments = list(repo.deployments)
+    if environments is not None and "production" not in environments:
+        deployments = []  # every generated deployment targets production
+    if (orderBy or {}).get("direction", "ASC") == "DESC":
+        deployments.reverse()
+    return connection(deployments, lambda d: _deployment_node(d, repo), first, after, last, before)
+
+
+def _resolve_deployment_statuses(source, info, first=None, after=None, last=None, before=None):
+    d, repo = source["_deployment"], source["_repo"]
+    # GitHub lists a deployment's statuses newest first.
+    statuses = list(reversed(d.statuses))
+    return connection(statuses, lambda s: _status_node(s, d, repo), first, after, last, before)
 
 
 def _resolve_rate_limit(root, info, dryRun=False, **_):
@@ -329,7 +430,11 @@ def _wire(schema) -> None:
     query["repository"].resolve = _resolve_repository
     query["rateLimit"].resolve = _resolve_rate_limit
     query["viewer"].resolve = _resolve_viewer
-    schema.type_map["Repository"].fields["pullRequests"].resolve = _resolve_pull_requests
+    repo_fields = schema.type_map["Repository"].fields
+    repo_fields["pullRequests"].resolve = _resolve_pull_requests
+    repo_fields["pullRequest"].resolve = _resolve_pull_request
+    repo_fields["deployments"].resolve = _resolve_deployments
+    schema.type_map["Deployment"].fields["statuses"].resolve = _resolve_deployment_statuses
     pr_fields = schema.type_map["PullRequest"].fields
     pr_fields["reviews"].resolve = _resolve_reviews
     pr_fields["commits"].resolve = _resolve_commits
@@ -385,7 +490,7 @@ def handle(ctx):
         document,
         variable_values=variables,
         operation_name=body.get("operationName"),
-        context_value={"org": ctx.org, "rate_limit": rate},
+        context_value={"org": ctx.org, "rate_limit": rate, "recorded": app.recorded},
     )
     out = {}
     if result.errors:

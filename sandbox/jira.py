@@ -488,6 +488,16 @@ def _clause_test(field_name, op, raw, org):
                 400, f"The value '{sorted(unknown)[0]}' does not exist for the field 'project'."
             )
         return lambda i: (i.project in wanted) != negate
+    if field_name == "filter":
+        # A board's saved filter (id 10000 + board id, as /configuration says) is its project.
+        by_filter = {str(10000 + b.id): b.project for b in org.boards.values()}
+        unknown_filters = [v for v in values if v not in by_filter]
+        if unknown_filters and not negate:
+            raise _error(
+                400, f"The value '{unknown_filters[0]}' does not exist for the field 'filter'."
+            )
+        in_filter = {by_filter[v] for v in values if v in by_filter}
+        return lambda i: (i.project in in_filter) != negate
     if field_name in ("key", "issuekey", "id"):
         wanted = {v.upper() for v in values}
         return lambda i: (i.key in wanted or str(i.id) in wanted) != negate

@@ -8,7 +8,6 @@ their reviews, commits and statuses nested, instead of one REST request per obje
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -134,11 +133,21 @@ def parse_optional_time(value: Any) -> datetime | None:
     return None if value is None else parse_time(value)
 
 
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A login glob where only * and ? are wildcards.
+
+    fnmatch would read the usual `*[bot]` as "ends in b, o or t"; brackets here are literal, as
+    in GitHub's `[bot]` suffix of app logins.
+    """
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
 def is_bot(login: str, bot_patterns: Iterable[str], actor_type: str = "") -> bool:
     """GitHub marks apps as `Bot`; logins matching a configured glob count as bots too."""
     if actor_type == "Bot":
         return True
-    return any(fnmatch.fnmatchcase(login.lower(), p.lower()) for p in bot_patterns)
+    return any(_glob(pattern).fullmatch(login) for pattern in bot_patterns)
 
 
 def _actor(actor: dict | None) -> tuple[str, str]:
@@ -265,8 +274,10 @@ def parse_rest_pull_request(
     login, kind = _actor(item.get("user"))
     parsed_reviews = [parse_rest_review(r, repo, number, patterns) for r in reviews]
     parsed_commits = tuple(parse_rest_commit(c, repo, number) for c in commits)
-    merged_at = parse_optional_time(item.get("merged_at"))
-    state = "merged" if merged_at else item["state"]
+    # The full object's `merged` flag is authoritative; list items only have merged_at.
+    merged = item["merged"] if "merged" in item else item.get("merged_at") is not None
+    merged_at = parse_optional_time(item.get("merged_at")) if merged else None
+    state = "merged" if merged else item["state"]
     return PullRequest(
         external_id=str(item["id"]),
         repository=repo,
@@ -427,6 +438,40 @@ def graphql_url(api_url: str) -> str:
 
 def _updated_at(item: dict) -> datetime:
     return parse_time(item["updated_at"])
+
+
+class _Watermark:
+    """The newest change time seen, and which records changed at exactly that time.
+
+    GitHub's times have whole seconds, so the next read includes the watermark's second (a
+    record changed later in that second is not lost) and skips the records already read then.
+    """
+
+    def __init__(self, cursor: Cursor) -> None:
+        self.old = cursor.watermark
+        self.old_keys = set(cursor.state.get("at_watermark") or ())
+        self.newest = self.old
+        self.keys = set(self.old_keys)
+
+    def before(self, when: datetime) -> bool:
+        """True for changes older than the stored watermark."""
+        return self.old is not None and when < self.old
+
+    def already_read(self, when: datetime, key: str) -> bool:
+        return when == self.old and key in self.old_keys
+
+    def add(self, when: datetime, key: str) -> None:
+        if self.newest is None or when > self.newest:
+            self.newest, self.keys = when, {key}
+        elif when == self.newest:
+            self.keys.add(key)
+
+    def cursor(self, etag: str, state: dict[str, Any] | None = None) -> Cursor:
+        return Cursor(
+            watermark=self.newest,
+            etag=etag,
+            state={**(state or {}), "at_watermark": sorted(self.keys)},
+        )
 
 
 def _batches(pages: Iterator[list[Any]], finish: Callable[[], Cursor]) -> Iterator[Batch]:
@@ -664,8 +709,7 @@ class GitHubProvider(Provider):
             yield Batch((), cursor=cursor)
             return
         owner, name = repo.split("/", 1)
-        watermark = cursor.watermark
-        newest = [watermark]
+        mark = _Watermark(cursor)
 
         def pages() -> Iterator[list[PullRequest]]:
             after = None
@@ -681,19 +725,22 @@ class GitHubProvider(Provider):
                 connection = data["repository"]["pullRequests"]
                 records, reached = [], False
                 for node in connection["nodes"]:
-                    if watermark and parse_time(node["updatedAt"]) < watermark:
+                    updated = parse_time(node["updatedAt"])
+                    if mark.before(updated):
                         reached = True
                         break
+                    if mark.already_read(updated, str(node["databaseId"])):
+                        continue
                     node = self._complete_pull_request(node, owner, name, repo)
                     record = parse_pull_request(node, repo, self.bot_patterns)
-                    newest[0] = max(filter(None, (newest[0], record.updated_at)))
+                    mark.add(record.updated_at, record.external_id)
                     records.append(record)
                 yield records
                 if reached or not connection["pageInfo"]["hasNextPage"]:
                     return
                 after = connection["pageInfo"]["endCursor"]
 
-        yield from _batches(pages(), lambda: Cursor(watermark=newest[0], etag=probe.etag))
+        yield from _batches(pages(), lambda: mark.cursor(probe.etag))
 
     def _complete_pull_request(self, node: dict, owner: str, name: str, repo: str) -> dict:
         """Page reviews and commits that did not fit in the nested first page."""
@@ -736,8 +783,7 @@ class GitHubProvider(Provider):
             yield Batch((), cursor=cursor)
             return
         owner, name = repo.split("/", 1)
-        watermark = cursor.watermark
-        newest = [watermark]
+        mark = _Watermark(cursor)
 
         def pages() -> Iterator[list[Deployment]]:
             after = None
@@ -755,19 +801,20 @@ class GitHubProvider(Provider):
                 for node in connection["nodes"]:
                     created = parse_time(node["createdAt"])
                     updated = parse_time(node["updatedAt"])
-                    if watermark and created < watermark - STATUS_LOOKBACK:
+                    if mark.old and created < mark.old - STATUS_LOOKBACK:
                         reached = True
                         break
-                    if watermark and updated < watermark:
+                    key = str(node["databaseId"])
+                    if mark.before(updated) or mark.already_read(updated, key):
                         continue
                     records.append(parse_deployment(node, repo))
-                    newest[0] = max(filter(None, (newest[0], updated)))
+                    mark.add(updated, key)
                 yield records
                 if reached or not connection["pageInfo"]["hasNextPage"]:
                     return
                 after = connection["pageInfo"]["endCursor"]
 
-        yield from _batches(pages(), lambda: Cursor(watermark=newest[0], etag=probe.etag))
+        yield from _batches(pages(), lambda: mark.cursor(probe.etag))
 
     def _rest_pages(
         self, path: str, params: dict[str, Any], etag: str, endpoint: str
@@ -780,8 +827,7 @@ class GitHubProvider(Provider):
             yield response
 
     def _read_releases(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
-        watermark = cursor.watermark
-        newest = [watermark]
+        mark = _Watermark(cursor)
         first_etag = [cursor.etag]
 
         def pages() -> Iterator[list[Deployment]]:
@@ -802,23 +848,24 @@ class GitHubProvider(Provider):
                     release = parse_release(item, repo)
                     if release is None:
                         continue
-                    if watermark and release.created_at < watermark:
+                    if mark.before(release.created_at):
                         reached = True
                         break
+                    if mark.already_read(release.created_at, release.external_id):
+                        continue
                     records.append(release)
-                    newest[0] = max(filter(None, (newest[0], release.created_at)))
+                    mark.add(release.created_at, release.external_id)
                 yield records
                 if reached:
                     return
 
         yield from _batches(
             pages(),
-            lambda: Cursor(watermark=newest[0], etag=first_etag[0], state=dict(cursor.state)),
+            lambda: mark.cursor(first_etag[0]),
         )
 
     def _read_workflow_runs(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
-        watermark = cursor.watermark
-        newest = [watermark]
+        mark = _Watermark(cursor)
         first_etag = [cursor.etag]
 
         def pages() -> Iterator[list[Deployment]]:
@@ -837,22 +884,23 @@ class GitHubProvider(Provider):
                 records, reached = [], False
                 for item in response.data["workflow_runs"]:
                     created, updated = parse_time(item["created_at"]), _updated_at(item)
-                    if watermark and created < watermark - STATUS_LOOKBACK:
+                    if mark.old and created < mark.old - STATUS_LOOKBACK:
                         reached = True
                         break
-                    if watermark and updated < watermark:
-                        continue
                     run = parse_workflow_run(item, repo, self.workflow_pattern)
-                    if run is not None:
-                        records.append(run)
-                        newest[0] = max(filter(None, (newest[0], updated)))
+                    if run is None or mark.before(updated):
+                        continue
+                    if mark.already_read(updated, run.external_id):
+                        continue
+                    records.append(run)
+                    mark.add(updated, run.external_id)
                 yield records
                 if reached:
                     return
 
         yield from _batches(
             pages(),
-            lambda: Cursor(watermark=newest[0], etag=first_etag[0], state=dict(cursor.state)),
+            lambda: mark.cursor(first_etag[0]),
         )
 
     def _read_incidents(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
@@ -879,8 +927,7 @@ class GitHubProvider(Provider):
         if not changed:
             yield Batch((), cursor=cursor)
             return
-        watermark = cursor.watermark
-        newest = [watermark]
+        mark = _Watermark(cursor)
         seen: set[int] = set()
 
         def pages() -> Iterator[list[Incident]]:
@@ -892,8 +939,8 @@ class GitHubProvider(Provider):
                     "direction": "desc",
                     "per_page": self.rest_page_size,
                 }
-                if watermark:
-                    params["since"] = watermark.strftime("%Y-%m-%dT%H:%M:%SZ")
+                if mark.old:
+                    params["since"] = mark.old.strftime("%Y-%m-%dT%H:%M:%SZ")
                 # API: https://docs.github.com/en/rest/issues/issues#list-repository-issues
                 for response in self._rest_pages(f"repos/{repo}/issues", params, "", "issues"):
                     records = []
@@ -905,18 +952,16 @@ class GitHubProvider(Provider):
                         }:
                             continue
                         updated = _updated_at(item)
-                        if (watermark and updated < watermark) or incident.number in seen:
+                        if incident.number in seen or mark.before(updated):
+                            continue
+                        if mark.already_read(updated, incident.external_id):
                             continue
                         seen.add(incident.number)
                         records.append(incident)
-                        newest[0] = max(filter(None, (newest[0], updated)))
+                        mark.add(updated, incident.external_id)
                     yield records
 
         yield from _batches(
             pages(),
-            lambda: Cursor(
-                watermark=newest[0],
-                etag=etags.get(self.incident_labels[0], ""),
-                state={"etags": etags},
-            ),
+            lambda: mark.cursor(etags.get(self.incident_labels[0], ""), {"etags": etags}),
         )

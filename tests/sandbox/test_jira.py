@@ -252,3 +252,23 @@ def test_burst_limit_answers_429_with_retry_after(fresh_sandbox):
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
     assert limited.headers["RateLimit-Reason"] == "jira-burst-based"
+
+
+def test_jql_filter_clause_selects_the_boards_saved_filter(sandbox):
+    board = sandbox.info["jira"]["boards"][0]
+    config = sandbox.jira(f"/rest/agile/1.0/board/{board['id']}/configuration").json()
+    jql = f"filter = {config['filter']['id']}"
+    by_filter = sandbox.jira(
+        "/rest/api/3/search/approximate-count", "POST", json={"jql": jql}
+    ).json()
+    by_project = sandbox.jira(
+        "/rest/api/3/search/approximate-count",
+        "POST",
+        json={"jql": f"project = {board['project_key']}"},
+    ).json()
+    assert by_filter["count"] == by_project["count"] > 0
+    unknown = sandbox.jira(
+        "/rest/api/3/search/approximate-count", "POST", json={"jql": "filter = 999"}
+    )
+    assert unknown.status_code == 400
+    assert "filter" in unknown.json()["errorMessages"][0]
