@@ -124,9 +124,11 @@ def parse_fields(raw: list[dict]) -> tuple[str | None, str | None]:
 def board_estimation_field(configuration: dict) -> str | None:
     """The story points field a board estimates with, from its /configuration."""
     estimation = configuration.get("estimation") or {}
-    if estimation.get("type") != "field":
+    field_id = (estimation.get("field") or {}).get("fieldId")
+    # Boards may estimate in original time estimate (seconds) instead: not story points.
+    if estimation.get("type") != "field" or not str(field_id).startswith("customfield_"):
         return None
-    return (estimation.get("field") or {}).get("fieldId")
+    return str(field_id)
 
 
 def category_of(status_id: Any, name: str | None, context: IssueContext) -> str | None:
@@ -358,7 +360,10 @@ class JiraProvider(Provider):
             details: dict[str, Any] = {"account": name}
             if self.board_id is not None:
                 configuration = self._board_config()
-                details["board"] = configuration.get("name") or str(self.board_id)
+                board_name = configuration.get("name")
+                details["board"] = (
+                    f"{self.board_id} ({board_name})" if board_name else str(self.board_id)
+                )
             details["issues"] = self._count_in_scope()
         except AuthenticationError:
             return ConnectionCheck(
@@ -474,7 +479,8 @@ class JiraProvider(Provider):
             kept: list[WorkItem | dict] = []
             for raw in fresh:
                 if changelog_is_truncated(raw):
-                    pending.append(str(raw["id"]))
+                    if str(raw["id"]) not in pending and str(raw["id"]) not in fetched:
+                        pending.append(str(raw["id"]))  # once, even if paging shows it twice
                     kept.append(raw)
                 else:
                     kept.append(parse_issue(raw, context))
@@ -492,7 +498,7 @@ class JiraProvider(Provider):
                 records = tuple(
                     item
                     if isinstance(item, WorkItem)
-                    else parse_issue(item, context, fetched.pop(str(item["id"])))
+                    else parse_issue(item, context, fetched[str(item["id"])])
                     for item in held.pop(0)
                 )
                 if last and not held:
