@@ -16,4 +16,12 @@ if app.conf.broker_url.startswith("sqla+"):
 
     Transport.polling_interval = 0.05
 
+if app.conf.broker_url.startswith("sqla+sqlite:///"):
+    # WAL, so a publisher's open read (web, beat) never blocks the worker's writes; the mode
+    # is stored in the database file, so setting it once per process start is enough.
+    import sqlite3
+
+    with sqlite3.connect(app.conf.broker_url.removeprefix("sqla+sqlite:///"), timeout=30) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+
 app.autodiscover_tasks()

@@ -290,7 +290,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # redelivers a task that is still running (RELIABILITY-NOTES §1).
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)
 if CELERY_BROKER_URL.startswith("sqla+"):
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # Passed to SQLAlchemy's create_engine: wait for a locked SQLite file instead of failing.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"connect_args": {"timeout": 30}}
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_SOFT_TIME_LIMIT = 15 * 60

@@ -33,11 +33,17 @@ class CeleryProcesses:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.queue = f"agiletrack-test-{uuid.uuid4().hex[:8]}"
+        self.priority_queue = f"{self.queue}-priority"
         self.env = clean_env(
+            # Loopback sandboxes, fast retries and short leases so faults play out in seconds.
+            AGILETRACK_ALLOWED_API_HOSTS="127.0.0.1",
+            AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE="1",
+            AGILETRACK_SYNC_LEASE_SECONDS="3",
+            CELERY_VISIBILITY_TIMEOUT="10",
             DATABASE_URL=database_url_of_test_database(),
             CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
             CELERY_TASK_DEFAULT_QUEUE=self.queue,
-            AGILETRACK_PRIORITY_QUEUE=f"{self.queue}-priority",
+            AGILETRACK_PRIORITY_QUEUE=self.priority_queue,
             AGILETRACK_VAR_DIR=str(settings.VAR_DIR),
             DJANGO_SETTINGS_MODULE="agiletrack.settings",
         )
@@ -59,9 +65,9 @@ class CeleryProcesses:
         self.processes[name] = process
         return process
 
-    def start_worker(self, concurrency: int = 1) -> subprocess.Popen:
+    def start_worker(self, concurrency: int = 1, name: str = "worker") -> subprocess.Popen:
         return self._start(
-            "worker",
+            name,
             [
                 "worker",
                 "--loglevel",
@@ -69,13 +75,21 @@ class CeleryProcesses:
                 "--concurrency",
                 str(concurrency),
                 "-n",
-                self.node_name,
+                f"{name}-{self.node_name}",
+                "--queues",
+                f"{self.priority_queue},{self.queue}",
             ],
         )
 
     def start_beat(self) -> subprocess.Popen:
         schedule = self.workdir / "beat-schedule"
         return self._start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(schedule)])
+
+    def kill(self, name: str) -> None:
+        """kill -9 a process and all its children (a worker's pool too)."""
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
     def log(self, name: str) -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")
@@ -105,12 +119,16 @@ def celery_processes(tmp_path: Path) -> Iterator[CeleryProcesses]:
     processes.stop()
 
 
-def wait_for(condition, timeout: float, interval: float = 0.5, message: str = ""):
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+def wait_for(condition, timeout: float, interval: float = 0.5, message=""):
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds.
+
+    `message` may be a callable, read only on failure (e.g. a process log)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s: {message}")
+    raise AssertionError(
+        f"timed out after {timeout}s: {message() if callable(message) else message}"
+    )

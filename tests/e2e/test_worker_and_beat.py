@@ -33,13 +33,15 @@ def test_beat_heartbeat_runs_on_a_real_worker_and_turns_healthz_green(client, ce
     result = wait_for(
         lambda: TaskResult.objects.filter(task_name=HEARTBEAT_TASK, status="SUCCESS").first(),
         timeout=90,
-        message="no heartbeat result stored; worker log:\n" + celery_processes.log("worker"),
+        message=lambda: (
+            "no heartbeat result stored; worker log:\n" + celery_processes.log("worker")
+        ),
     )
     celery_processes.assert_alive()
 
     # Stored by the django-db backend with extended info: which periodic task sent it, and where.
     assert result.periodic_task_name == "Beat heartbeat"
-    assert result.worker.startswith("e2e-")
+    assert "e2e-" in result.worker
     assert json.loads(result.result)["heartbeat"] == "beat"
 
     response = client.get("/healthz")
