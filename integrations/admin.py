@@ -6,13 +6,14 @@ leaving them empty keeps what is stored.
 
 import contextlib
 import json
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from rest_framework import serializers
 
 from integrations import config as integration_config
-from integrations import services
+from integrations import selectors, services
 from integrations.crypto import CredentialsError
 from integrations.models import Integration, SyncCursor, SyncRun, Team
 
@@ -162,6 +163,9 @@ class IntegrationAdmin(admin.ModelAdmin):
         "status",
         "last_sync_at",
         "last_success_at",
+        "succeeded_runs",
+        "failed_runs",
+        "mean_run_seconds",
         "short_error",
     )
     list_filter = ("kind", "status", "is_active", "team")
@@ -218,6 +222,22 @@ class IntegrationAdmin(admin.ModelAdmin):
     @admin.display(description="credentials")
     def credentials_state(self, integration: Integration) -> str:
         return "stored (encrypted)" if integration.has_credentials else "none"
+
+    def get_queryset(self, request):
+        return selectors.with_sync_stats(super().get_queryset(request))
+
+    @admin.display(description="succeeded", ordering="succeeded_runs")
+    def succeeded_runs(self, integration: Any) -> int:
+        return integration.succeeded_runs
+
+    @admin.display(description="failed", ordering="failed_runs")
+    def failed_runs(self, integration: Any) -> int:
+        return integration.failed_runs
+
+    @admin.display(description="mean run (s)")
+    def mean_run_seconds(self, integration: Any) -> str:
+        mean = integration.mean_run_duration
+        return "" if mean is None else f"{mean.total_seconds():.1f}"
 
     @admin.display(description="last error")
     def short_error(self, integration: Integration) -> str:

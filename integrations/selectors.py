@@ -1,7 +1,7 @@
 """Reads for teams and integrations, scoped to what a user may see."""
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
 from integrations.models import Integration, SyncRun, Team
 
@@ -15,9 +15,22 @@ def teams_for_user(user: User | AnonymousUser) -> QuerySet[Team]:
     return Team.objects.filter(members=user)
 
 
+def with_sync_stats(integrations: QuerySet[Integration]) -> QuerySet[Integration]:
+    """Annotate succeeded and failed run counts and the mean duration of finished runs."""
+    duration = ExpressionWrapper(
+        F("sync_runs__finished_at") - F("sync_runs__started_at"), output_field=DurationField()
+    )
+    return integrations.annotate(
+        succeeded_runs=Count("sync_runs", filter=Q(sync_runs__status="succeeded")),
+        failed_runs=Count("sync_runs", filter=Q(sync_runs__status__in=["failed", "partial"])),
+        mean_run_duration=Avg(duration, filter=Q(sync_runs__finished_at__isnull=False)),
+    )
+
+
 def integrations_for_user(user: User | AnonymousUser) -> QuerySet[Integration]:
-    """Integrations of the teams the user may see."""
-    return Integration.objects.filter(team__in=teams_for_user(user)).select_related("team")
+    """Integrations of the teams the user may see, with their sync statistics."""
+    visible = Integration.objects.filter(team__in=teams_for_user(user)).select_related("team")
+    return with_sync_stats(visible)
 
 
 def sync_runs_for_user(user: User | AnonymousUser) -> QuerySet[SyncRun]:

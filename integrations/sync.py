@@ -92,6 +92,26 @@ def is_syncing(integration: Integration) -> bool:
     return Integration.objects.filter(pk=integration.pk, lease_until__gte=timezone.now()).exists()
 
 
+def queue_sync_unless_busy(integration: Integration, trigger: str) -> SyncRun | None:
+    """Queue a sync unless one is queued or running; None when busy.
+
+    The integration row is locked while checking, so two fan-outs at once (two beats, a
+    redelivered fan-out) queue one sync, not two.
+    """
+    with transaction.atomic():
+        Integration.objects.select_for_update().filter(pk=integration.pk).first()
+        busy = (
+            is_syncing(integration)
+            or SyncRun.objects.filter(
+                integration=integration,
+                status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING],
+            ).exists()
+        )
+        if busy:
+            return None
+        return queue_sync(integration, trigger)
+
+
 def queue_sync(integration: Integration, trigger: str) -> SyncRun:
     """Record a queued run and send its task once the current transaction commits."""
     from integrations.tasks import enqueue_sync  # tasks import this module

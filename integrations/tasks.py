@@ -11,6 +11,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from integrations import sync
 from integrations.models import Integration, SyncRun
@@ -103,20 +104,20 @@ def periodic_sync_all_integrations_metrics_task(self, trigger: str = "scheduled"
 
 
 def fan_out(trigger: str) -> dict:
-    """Queue a sync for every active integration not already syncing."""
+    """Queue a sync for every active integration not already queued or syncing."""
     queued = skipped = 0
     for integration in Integration.objects.filter(is_active=True).order_by("pk").iterator():
-        if sync.is_syncing(integration):
+        if sync.queue_sync_unless_busy(integration, trigger) is None:
             SyncRun.objects.create(
                 integration=integration,
                 trigger=trigger,
                 status=SyncRun.Status.SKIPPED,
-                error_message="A sync of this integration was already running.",
+                finished_at=timezone.now(),
+                error_message="A sync of this integration was already queued or running.",
             )
             skipped += 1
-            continue
-        sync.queue_sync(integration, trigger)
-        queued += 1
+        else:
+            queued += 1
     logger.info("fan-out trigger=%s queued=%s skipped=%s", trigger, queued, skipped)
     return {"queued": queued, "skipped": skipped}
 

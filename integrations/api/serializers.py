@@ -1,6 +1,8 @@
 """API shapes for teams and integrations. Validation of config and credentials lives in
 integrations.config and is applied by the services."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
@@ -58,6 +60,11 @@ class IntegrationSerializer(serializers.ModelSerializer):
         "Never returned.",
     )
     has_credentials = serializers.BooleanField(read_only=True)
+    succeeded_runs = serializers.SerializerMethodField(help_text="Sync runs that succeeded.")
+    failed_runs = serializers.SerializerMethodField(help_text="Sync runs that failed (or partly).")
+    mean_run_seconds = serializers.SerializerMethodField(
+        help_text="Mean processing time of finished sync runs, in seconds."
+    )
 
     class Meta:
         model = Integration
@@ -74,6 +81,9 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "last_sync_at",
             "last_success_at",
             "last_error",
+            "succeeded_runs",
+            "failed_runs",
+            "mean_run_seconds",
             "created_at",
             "updated_at",
         ]
@@ -92,6 +102,25 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "status": {"help_text": "Outcome of the last sync, or pending before the first."},
             "last_error": {"help_text": "Plain-words reason of the last failure; never secrets."},
         }
+
+    def _stats(self, integration: Integration) -> Any:
+        """The integration with the annotations of selectors.with_sync_stats."""
+        if not hasattr(integration, "succeeded_runs"):
+            # Freshly created or updated: not annotated by the list queryset.
+            integration = selectors.with_sync_stats(
+                Integration.objects.filter(pk=integration.pk)
+            ).get()
+        return integration
+
+    def get_succeeded_runs(self, integration: Integration) -> int:
+        return self._stats(integration).succeeded_runs
+
+    def get_failed_runs(self, integration: Integration) -> int:
+        return self._stats(integration).failed_runs
+
+    def get_mean_run_seconds(self, integration: Integration) -> float | None:
+        mean = self._stats(integration).mean_run_duration
+        return round(mean.total_seconds(), 2) if mean is not None else None
 
     def get_fields(self):
         fields = super().get_fields()

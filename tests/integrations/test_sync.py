@@ -155,3 +155,54 @@ def test_sweep_requeues_integrations_whose_first_sync_never_ran(sandbox, setting
     assert result["initial_requeued"] == 1
     run = SyncRun.objects.get(integration=integration)
     assert (run.trigger, run.status) == ("initial", "queued")
+
+
+def test_fan_out_queues_each_active_integration_once_even_when_sent_twice(sandbox):
+    from integrations.tasks import fan_out
+
+    first = trello_integration(sandbox)
+    services.create_integration(
+        team=first.team,
+        kind="trello",
+        name="paused",
+        config=first.config,
+        credentials=services.get_credentials(first),
+        is_active=False,
+    )
+    SyncRun.objects.all().delete()  # forget the initial runs
+
+    one = fan_out("scheduled")
+    two = fan_out("scheduled")  # a second beat, or a redelivered fan-out
+
+    assert one == {"queued": 1, "skipped": 0}
+    assert two == {"queued": 0, "skipped": 1}
+    assert SyncRun.objects.filter(integration=first, status="queued").count() == 1
+    assert SyncRun.objects.filter(integration__name="paused").count() == 0
+
+
+def test_task_options_keep_the_production_retry_policy():
+    from integrations import tasks
+
+    assert tasks.initial_sync_metrics_task.max_retries == 3
+    assert tasks.initial_sync_metrics_task.default_retry_delay == 60
+    assert tasks.periodic_sync_all_integrations_metrics_task.max_retries == 2
+    assert tasks.periodic_sync_all_integrations_metrics_task.default_retry_delay == 300
+    assert tasks.sync_integration_task.max_retries == 2
+    assert tasks.sync_integration_task.acks_late is True
+    assert tasks.sync_integration_task.time_limit < 2 * 3600  # below the visibility timeout
+    assert tasks._countdown(300, 900) == 900  # a rate limit waits for the provider's reset
+
+
+def test_run_counts_and_processing_time_show_in_the_api_and_admin(sandbox, admin_client):
+    integration = trello_integration(sandbox)
+    sync.sync_integration(integration.pk, "initial")
+    services.update_integration(integration, credentials={"key": "k", "token": "revoked"})
+    sync.sync_integration(integration.pk, "scheduled")
+
+    body = admin_client.get(f"/api/integrations/{integration.pk}/").json()
+    page = admin_client.get("/admin/integrations/integration/").content.decode()
+
+    assert (body["succeeded_runs"], body["failed_runs"]) == (1, 1)
+    assert body["mean_run_seconds"] >= 0
+    assert 'class="field-succeeded_runs">1<' in page
+    assert 'class="field-failed_runs">1<' in page
