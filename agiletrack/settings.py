@@ -233,6 +233,11 @@ AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = env.int(
 # When set, every sync retry waits this many seconds instead of the task's delay (tests only).
 _retry_override = env.str("AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE", default="")
 AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE = float(_retry_override) if _retry_override else None
+# A fan-out skips integrations whose sync of the same trigger was queued less than this long ago,
+# so two beats (or a fan-out sent twice) do not sync twice; keep it below the schedule's interval.
+AGILETRACK_FAN_OUT_MIN_INTERVAL_SECONDS = env.int(
+    "AGILETRACK_FAN_OUT_MIN_INTERVAL_SECONDS", default=1800
+)
 # Options of the provider HTTP layer (integrations.providers.http.HttpOptions).
 AGILETRACK_HTTP_OPTIONS: dict = {}
 

@@ -92,20 +92,25 @@ def is_syncing(integration: Integration) -> bool:
     return Integration.objects.filter(pk=integration.pk, lease_until__gte=timezone.now()).exists()
 
 
-def queue_sync_unless_busy(integration: Integration, trigger: str) -> SyncRun | None:
-    """Queue a sync unless one is queued or running; None when busy.
+def queue_sync_unless_busy(
+    integration: Integration, trigger: str, min_interval: float = 0
+) -> SyncRun | None:
+    """Queue a sync unless one is queued or running, or one of this trigger was queued less
+    than `min_interval` seconds ago; None when it was not queued.
 
-    The integration row is locked while checking, so two fan-outs at once (two beats, a
-    redelivered fan-out) queue one sync, not two.
+    The integration row is locked while checking, so two fan-outs (two beats, a redelivered
+    fan-out) queue one sync, not two.
     """
+    since = timezone.now() - timedelta(seconds=min_interval)
     with transaction.atomic():
         Integration.objects.select_for_update().filter(pk=integration.pk).first()
+        runs = SyncRun.objects.filter(integration=integration)
         busy = (
             is_syncing(integration)
-            or SyncRun.objects.filter(
-                integration=integration,
-                status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING],
-            ).exists()
+            or runs.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]).exists()
+            or runs.filter(trigger=trigger, queued_at__gte=since)
+            .exclude(status=SyncRun.Status.SKIPPED)
+            .exists()
         )
         if busy:
             return None

@@ -29,10 +29,9 @@ PRIORITY_TRIGGERS = {SyncRun.Trigger.INITIAL, SyncRun.Trigger.MANUAL, SyncRun.Tr
 
 def _countdown(default: float, retry_after: float | None) -> float:
     override = settings.AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE
-    if override is not None:
-        return override
-    # A rate limit waits for the provider's reset, never less than the task's delay.
-    return max(default, retry_after or 0)
+    delay = override if override is not None else default
+    # A rate limit waits for the provider's reset, whatever the delay.
+    return max(delay, retry_after or 0)
 
 
 def _run(task, integration_id: int, trigger: str, run_id: int | None, delay: float) -> dict:
@@ -106,14 +105,16 @@ def periodic_sync_all_integrations_metrics_task(self, trigger: str = "scheduled"
 def fan_out(trigger: str) -> dict:
     """Queue a sync for every active integration not already queued or syncing."""
     queued = skipped = 0
+    min_interval = settings.AGILETRACK_FAN_OUT_MIN_INTERVAL_SECONDS
     for integration in Integration.objects.filter(is_active=True).order_by("pk").iterator():
-        if sync.queue_sync_unless_busy(integration, trigger) is None:
+        if sync.queue_sync_unless_busy(integration, trigger, min_interval) is None:
             SyncRun.objects.create(
                 integration=integration,
                 trigger=trigger,
                 status=SyncRun.Status.SKIPPED,
                 finished_at=timezone.now(),
-                error_message="A sync of this integration was already queued or running.",
+                error_message="A sync of this integration was already queued, running or done "
+                "for this schedule slot.",
             )
             skipped += 1
         else:

@@ -210,3 +210,92 @@ def test_killing_the_worker_mid_sync_loses_and_doubles_nothing(fresh_sandbox, wo
     stored = WorkItem.objects.filter(integration=integration)
     assert stored.count() == len(cards)
     assert set(stored.values_list("external_id", flat=True)) == set(cards)
+
+
+def test_a_rate_limit_waits_for_the_providers_reset(fresh_sandbox, worker):
+    box = fresh_sandbox("--seed", "14")
+    # Longer than the HTTP layer waits in place (10 s), so the task must come back later.
+    faults = [{"kind": "rate_limit", "path": "/1/boards/*/lists", "retry_after": 12, "count": 1}]
+    requests.post(box.base + "/_sandbox/faults", json={"faults": faults}, timeout=5)
+    config, credentials = trello_config(box)
+
+    integration = services.create_integration(
+        team=TeamFactory(), kind="trello", name="limited", config=config, credentials=credentials
+    )
+
+    runs = wait_for(
+        lambda: (r := finished_runs(integration.pk)) and r[-1].status == "succeeded" and r,
+        timeout=90,
+        message=lambda: worker.log("worker")[-4000:],
+    )
+    limited, retried = runs[0], runs[-1]
+    assert limited.error_type == "rate_limited"
+    assert (retried.started_at - limited.finished_at).total_seconds() >= 11
+    assert WorkItem.objects.filter(integration=integration).count() == len(sandbox_cards(box))
+
+
+def test_two_beats_and_a_duplicate_fan_out_queue_one_sync_per_integration(
+    sandbox, celery_processes, settings
+):
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_results.models import TaskResult
+
+    from integrations.tasks import periodic_sync_all_integrations_metrics_task
+
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.CELERY_TASK_DEFAULT_QUEUE = celery_processes.queue
+    settings.AGILETRACK_PRIORITY_QUEUE = celery_processes.priority_queue
+    config, credentials = trello_config(sandbox)
+    team = TeamFactory()
+    integrations = [
+        services.create_integration(
+            team=team, kind="trello", name=f"boards {n}", config=config, credentials=credentials
+        )
+        for n in range(3)
+    ]
+    celery_processes.start_worker(concurrency=2)
+    wait_for(lambda: " ready." in celery_processes.log("worker"), timeout=60, message="worker")
+    for integration in integrations:  # the initial syncs end first
+        wait_for_run(SyncRun.objects.get(integration=integration).pk, celery_processes)
+    # The hourly row last ran two hours ago: both beats find it due as they start.
+    PeriodicTask.objects.filter(name="Hourly sync of all integrations").update(
+        last_run_at=timezone.now() - timezone.timedelta(hours=2)
+    )
+
+    celery_processes.start_beat()
+    celery_processes._start(
+        "beat2",
+        [
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(celery_processes.workdir / "beat2-schedule"),
+        ],
+    )
+    periodic_sync_all_integrations_metrics_task.apply_async(queue=celery_processes.queue)
+
+    fan_out_task = "integrations.tasks.periodic_sync_all_integrations_metrics_task"
+    fan_outs = wait_for(
+        lambda: (
+            (n := TaskResult.objects.filter(task_name=fan_out_task, status="SUCCESS").count()) >= 2
+            and n
+        ),
+        timeout=60,
+        message=lambda: celery_processes.log("worker")[-4000:],
+    )
+    wait_for(
+        lambda: not SyncRun.objects.filter(status__in=["queued", "running"]).exists(),
+        timeout=90,
+        message=lambda: celery_processes.log("worker")[-4000:],
+    )
+
+    for integration in integrations:
+        scheduled = SyncRun.objects.filter(integration=integration, trigger="scheduled")
+        assert scheduled.exclude(status="skipped").count() == 1
+        assert scheduled.filter(status="skipped").count() == fan_outs - 1
+        assert scheduled.get(status="succeeded").records_created == 0
+    assert WorkItem.objects.filter(integration=integrations[0]).count() == len(
+        sandbox_cards(sandbox)
+    )
