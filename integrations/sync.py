@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Q
@@ -39,7 +40,7 @@ STATUS_FOR_ERROR = {
     "auth": Integration.Status.AUTH_FAILED,
     "rate_limited": Integration.Status.RATE_LIMITED,
 }
-RETRYABLE = {"transient", "rate_limited", "database"}
+RETRYABLE = {"transient", "rate_limited", "database", "timeout"}
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def sync_integration(
     result = IngestResult()
     provider = None
     error_type, error_message, retry_after = "", "", None
+    interrupted = False
     started = time.monotonic()
     try:
         provider = _provider_for(integration)
@@ -231,29 +233,41 @@ def sync_integration(
             retry_after = exc.retry_after
     except CredentialsError as exc:
         error_type, error_message = "credentials", str(exc)
+    except SoftTimeLimitExceeded:
+        error_type = "timeout"
+        error_message = "The sync ran past its time limit; the next run resumes where it stopped."
     except Exception as exc:
         if isinstance(exc, DatabaseError):
             error_type, error_message = "database", f"Database error: {type(exc).__name__}."
         else:
             error_type, error_message = "internal", f"Unexpected error: {type(exc).__name__}."
         logger.exception("sync crashed integration=%s run=%s", integration.pk, run.pk)
+    except BaseException:
+        # The worker is stopping this task (shutdown, lost broker connection): the run stays
+        # "running" without a lease, so its redelivered message or the sweep resumes it.
+        interrupted = True
+        raise
     finally:
         if provider is not None:
             provider.close()
-        _finish(integration, run, result, provider, error_type, error_message, owner)
-        logger.info(
-            "sync finished integration=%s run=%s status=%s created=%s updated=%s requests=%s "
-            "not_modified=%s seconds=%.2f error_type=%s",
-            integration.pk,
-            run.pk,
-            run.status,
-            run.records_created,
-            run.records_updated,
-            run.api_requests,
-            run.api_requests_not_modified,
-            time.monotonic() - started,
-            error_type or "-",
-        )
+        if interrupted:
+            release_lease(integration.pk, owner)
+            logger.warning("sync interrupted integration=%s run=%s", integration.pk, run.pk)
+        else:
+            _finish(integration, run, result, provider, error_type, error_message, owner)
+            logger.info(
+                "sync finished integration=%s run=%s status=%s created=%s updated=%s requests=%s "
+                "not_modified=%s seconds=%.2f error_type=%s",
+                integration.pk,
+                run.pk,
+                run.status,
+                run.records_created,
+                run.records_updated,
+                run.api_requests,
+                run.api_requests_not_modified,
+                time.monotonic() - started,
+                error_type or "-",
+            )
     return SyncOutcome(run, retryable=error_type in RETRYABLE, retry_after=retry_after)
 
 
