@@ -28,7 +28,7 @@ from integrations.providers import build_provider
 from integrations.providers.base import Cursor, ProviderError, RateLimitedError
 from integrations.providers.http import HttpOptions
 from metrics.cache import invalidate_integration
-from metrics.ingest import IngestResult, ingest
+from metrics.ingest import IngestResult, ingest, prune_stream, seen_ids
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +200,10 @@ def sync_integration(
         for stream in provider.streams():
             row, _ = SyncCursor.objects.get_or_create(integration=integration, stream=stream)
             stream_started = time.monotonic()
+            seen: set[str] = set()
             for batch in provider.fetch(stream, _load_cursor(row, full)):
+                if full:
+                    seen |= seen_ids(batch.records)
                 with transaction.atomic():
                     batch_result = ingest(integration, batch.records)
                     if batch.cursor is not None:
@@ -220,6 +223,11 @@ def sync_integration(
                         "api_requests_not_modified",
                     ]
                 )
+            if full:
+                # A complete read: what it did not return was deleted on the provider.
+                with transaction.atomic():
+                    deleted = prune_stream(integration, stream, seen)
+                result.deleted[stream.partition(":")[0]] += deleted
             logger.info(
                 "stream synced integration=%s run=%s stream=%s seconds=%.2f",
                 integration.pk,

@@ -37,14 +37,21 @@ class IngestResult:
 
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
+    # Rows a full reconcile removed because the provider no longer has them, per stream kind.
+    deleted: Counter = field(default_factory=Counter)
 
     def add(self, other: IngestResult) -> None:
         self.created.update(other.created)
         self.updated.update(other.updated)
+        self.deleted.update(other.deleted)
 
     def by_kind(self) -> dict[str, dict[str, int]]:
         kinds = sorted(set(self.created) | set(self.updated))
-        return {k: {"created": self.created[k], "updated": self.updated[k]} for k in kinds}
+        counts = {k: {"created": self.created[k], "updated": self.updated[k]} for k in kinds}
+        for kind, deleted in self.deleted.items():
+            if deleted:
+                counts.setdefault(f"{kind}_deleted", {})["deleted"] = deleted
+        return counts
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -273,3 +280,42 @@ def _replace_sprint_membership(integration: Integration, items: list, pks: dict)
         ],
         batch_size=CHUNK,
     )
+
+
+# What each stream covers, so a full reconcile can delete what the provider no longer has.
+STREAM_SCOPES: dict[str, tuple[type[models.Model], str | None]] = {
+    "pull_requests": (PullRequest, "repository"),
+    "deployments": (Deployment, "repository"),
+    "incidents": (Incident, "repository"),
+    "cards": (WorkItem, "container"),
+    "sprints": (Sprint, "board_id"),
+    # A Jira integration has one issues stream covering all of its work items.
+    "issues": (WorkItem, None),
+}
+
+
+def seen_ids(records: Iterable[Any]) -> set[str]:
+    """External ids of the top-level records of a batch (what a stream says exists)."""
+    return {record.external_id for record in records}
+
+
+def prune_stream(integration: Integration, stream: str, seen: set[str]) -> int:
+    """Delete the stream's stored rows that a complete read of it did not return.
+
+    Only call this after the whole stream was read without error (a full reconcile); children
+    (reviews, commits, changes, sprint membership) go with their parents.
+    """
+    kind, _, scope = stream.partition(":")
+    if kind not in STREAM_SCOPES:
+        return 0
+    model, field_name = STREAM_SCOPES[kind]
+    rows = model._default_manager.filter(integration=integration)
+    if field_name is not None:
+        rows = rows.filter(**{field_name: scope})
+    stale = [
+        pk for pk, external_id in rows.values_list("pk", "external_id") if external_id not in seen
+    ]
+    deleted = 0
+    for chunk in _chunks(stale):
+        deleted += model._default_manager.filter(pk__in=chunk).delete()[1].get(model._meta.label, 0)
+    return deleted

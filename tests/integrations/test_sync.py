@@ -206,3 +206,33 @@ def test_run_counts_and_processing_time_show_in_the_api_and_admin(sandbox, admin
     assert body["mean_run_seconds"] >= 0
     assert 'class="field-succeeded_runs">1<' in page
     assert 'class="field-failed_runs">1<' in page
+
+
+def test_only_a_full_reconcile_removes_what_the_provider_deleted(sandbox):
+    integration = trello_integration(sandbox)
+    sync.sync_integration(integration.pk, "initial")
+    board = integration.config["board_ids"][0]
+    kept = WorkItem.objects.filter(integration=integration, container=board).first()
+    ghost = WorkItem.objects.create(
+        integration=integration,
+        external_id="deleted-on-trello",
+        key="gone",
+        title="A card deleted on Trello",
+        kind="card",
+        status="Doing",
+        status_category="in_progress",
+        created_at=kept.created_at,
+        updated_at=kept.updated_at,
+        container=board,
+    )
+
+    incremental = sync.sync_integration(integration.pk, "scheduled").run
+    assert WorkItem.objects.filter(pk=ghost.pk).exists()
+
+    reconcile = sync.sync_integration(integration.pk, "reconcile").run
+
+    assert reconcile.status == "succeeded"
+    assert incremental.status == "succeeded"
+    assert not WorkItem.objects.filter(pk=ghost.pk).exists()
+    assert reconcile.records_by_kind["cards_deleted"] == {"deleted": 1}
+    assert WorkItem.objects.filter(integration=integration).count() == sandbox_card_count(sandbox)
