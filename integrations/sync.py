@@ -20,12 +20,19 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework import serializers
 
+from integrations import config as integration_config
 from integrations import crypto
 from integrations.crypto import CredentialsError
 from integrations.models import Integration, SyncCursor, SyncRun
 from integrations.providers import build_provider
-from integrations.providers.base import Cursor, ProviderError, RateLimitedError
+from integrations.providers.base import (
+    ConfigurationError,
+    Cursor,
+    ProviderError,
+    RateLimitedError,
+)
 from integrations.providers.http import HttpOptions
 from metrics.cache import invalidate_integration
 from metrics.ingest import IngestResult, ingest, prune_stream, seen_ids
@@ -128,9 +135,27 @@ def queue_sync(integration: Integration, trigger: str) -> SyncRun:
 
 
 def _provider_for(integration: Integration):
+    """The provider client, after checking the stored config and credentials once more."""
+    try:
+        config = integration_config.clean_config(integration.kind, integration.config)
+        credentials = integration_config.clean_credentials(
+            integration.kind, crypto.decrypt_credentials(integration.credentials_encrypted)
+        )
+    except serializers.ValidationError as exc:
+        # Stored before a rule existed, or edited outside the API and admin.
+        message = f"The integration's settings are invalid: {_plain(exc.detail)}"
+        raise ConfigurationError(message) from None
     options = HttpOptions(**settings.AGILETRACK_HTTP_OPTIONS)
-    credentials = crypto.decrypt_credentials(integration.credentials_encrypted)
-    return build_provider(integration.kind, integration.config, credentials, options=options)
+    return build_provider(integration.kind, config, credentials, options=options)
+
+
+def _plain(detail) -> str:
+    """Per-field validation errors as one line, e.g. "repositories: This field is required."."""
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {_plain(value)}" for key, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_plain(item) for item in detail)
+    return str(detail)
 
 
 def _load_cursor(row: SyncCursor, full: bool) -> Cursor:

@@ -236,3 +236,16 @@ def test_only_a_full_reconcile_removes_what_the_provider_deleted(sandbox):
     assert not WorkItem.objects.filter(pk=ghost.pk).exists()
     assert reconcile.records_by_kind["cards_deleted"] == {"deleted": 1}
     assert WorkItem.objects.filter(integration=integration).count() == sandbox_card_count(sandbox)
+
+
+def test_settings_broken_outside_the_api_stop_with_config_error(sandbox):
+    integration = trello_integration(sandbox)
+    Integration.objects.filter(pk=integration.pk).update(config={"api_url": "https://x.test"})
+
+    outcome = sync.sync_integration(integration.pk, "scheduled")
+
+    assert outcome.retryable is False
+    assert outcome.run.error_type == "config"
+    assert "board_ids: This field is required." in outcome.run.error_message
+    integration.refresh_from_db()
+    assert integration.status == "config_error"
