@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from integrations.providers.http import HttpClient, RequestStats
 
 # --- Errors: the one family nothing else escapes ------------------------------------------------
 
@@ -226,9 +229,20 @@ class ConnectionCheck:
 
 
 class Provider:
-    """Base class of provider clients; subclasses register themselves by `kind`."""
+    """Base class of provider clients; each holds one HttpClient as `http`."""
 
     kind: ClassVar[str] = ""
+    http: HttpClient
+
+    @property
+    def stats(self) -> RequestStats:
+        """Requests this client sent, per endpoint and status, with the free 304s apart."""
+        return self.http.stats
+
+    @property
+    def rate_limit(self) -> dict:
+        """The last rate-limit headers the provider sent."""
+        return dict(self.http.rate_limit)
 
     def check_connection(self) -> ConnectionCheck:
         """Check the credentials and that every configured scope is reachable."""
@@ -244,3 +258,4 @@ class Provider:
 
     def close(self) -> None:
         """Release the HTTP session."""
+        self.http.close()

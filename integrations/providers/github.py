@@ -33,7 +33,7 @@ from integrations.providers.base import (
     RateLimitedError,
     Review,
 )
-from integrations.providers.http import HttpClient, HttpOptions, RequestStats, retry_after_of
+from integrations.providers.http import HttpClient, HttpOptions, retry_after_of
 
 API_VERSION = "2022-11-28"
 DEFAULT_API_URL = "https://api.github.com"
@@ -525,16 +525,6 @@ class GitHubProvider(Provider):
 
     # --- public -------------------------------------------------------------------------
 
-    @property
-    def stats(self) -> RequestStats:
-        """Requests this client sent, with the free 304s counted apart."""
-        return self.http.stats
-
-    @property
-    def rate_limit(self) -> dict:
-        """The last x-ratelimit-* headers GitHub sent (limit, remaining, reset)."""
-        return dict(self.http.rate_limit)
-
     def check_connection(self) -> ConnectionCheck:
         """Check the token (GET /user), then that every repository is visible to it."""
         try:
@@ -606,10 +596,6 @@ class GitHubProvider(Provider):
                 f"GitHub sent {kind.replace('_', ' ')} of {repo} in an unexpected shape "
                 f"({type(exc).__name__})."
             ) from None
-
-    def close(self) -> None:
-        """Release the HTTP session."""
-        self.http.close()
 
     # --- errors -------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from integrations.providers.base import (
     WorkItem,
     WorkItemChange,
 )
-from integrations.providers.http import HttpClient, HttpOptions, RequestStats
+from integrations.providers.http import HttpClient, HttpOptions
 
 PLATFORM_DOCS = "https://developer.atlassian.com/cloud/jira/platform/rest/v3"
 SEARCH_PAGE = 100
@@ -340,16 +340,6 @@ class JiraProvider(Provider):
         self._field_ids: tuple[str | None, str | None] | None = None
         self._categories: dict[str, str] | None = None
 
-    @property
-    def stats(self) -> RequestStats:
-        """Requests spent by this client, per endpoint and status."""
-        return self.http.stats
-
-    @property
-    def rate_limit(self) -> dict:
-        """The last X-RateLimit-* headers Jira sent (empty for API-token traffic, usually)."""
-        return dict(self.http.rate_limit)
-
     # --- Provider interface ---------------------------------------------------------------
 
     def check_connection(self) -> ConnectionCheck:
@@ -407,10 +397,6 @@ class JiraProvider(Provider):
                 f"Jira sent data AgileTrack cannot read while reading {stream} "
                 f"({type(exc).__name__})."
             ) from exc
-
-    def close(self) -> None:
-        """Release the HTTP session."""
-        self.http.close()
 
     # --- Streams --------------------------------------------------------------------------
 

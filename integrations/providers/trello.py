@@ -32,7 +32,7 @@ from integrations.providers.base import (
     WorkItem,
     WorkItemChange,
 )
-from integrations.providers.http import HttpClient, HttpOptions, RequestStats, Throttle
+from integrations.providers.http import HttpClient, HttpOptions, Throttle
 
 DOCS = "https://developer.atlassian.com/cloud/trello/rest"
 ACTION_FILTER = "createCard,updateCard:idList"
@@ -276,7 +276,7 @@ class TrelloProvider(Provider):
         self.throttle = throttle or Throttle(THROTTLE_LIMIT, THROTTLE_WINDOW)
         # Credentials travel only in this header, never in a URL, so they never reach a log.
         auth = f'OAuth oauth_consumer_key="{key}", oauth_token="{token}"'
-        self._http = HttpClient(
+        self.http = HttpClient(
             base_url=api_url,
             provider="Trello",
             headers={"Authorization": auth},
@@ -287,11 +287,6 @@ class TrelloProvider(Provider):
         )
 
     @property
-    def stats(self) -> RequestStats:
-        """Requests this client has sent, by endpoint and status."""
-        return self._http.stats
-
-    @property
     def rate_limit(self) -> dict:
         """The client-side throttle's state (Trello sends no rate-limit headers)."""
         now = time.monotonic()
@@ -300,7 +295,7 @@ class TrelloProvider(Provider):
             "limit": self.throttle.limit,
             "window_seconds": self.throttle.window,
             "used_in_window": recent,
-            **self._http.rate_limit,
+            **self.http.rate_limit,
         }
 
     def check_connection(self) -> ConnectionCheck:
@@ -310,9 +305,7 @@ class TrelloProvider(Provider):
             me = self._get("members/me", "members/me", {"fields": "username,fullName"})
             username = str(me["username"])
         except ProviderError as exc:
-            return ConnectionCheck(
-                False, self._http.redact(exc.message), {"category": exc.category}
-            )
+            return ConnectionCheck(False, self.http.redact(exc.message), {"category": exc.category})
         except PARSE_ERRORS:
             return ConnectionCheck(False, "Trello answered /members/me with an unexpected body.")
         names: dict[str, str] = {}
@@ -329,7 +322,7 @@ class TrelloProvider(Provider):
                     {"member": username, "board": board_id, "category": "not_found"},
                 )
             except ProviderError as exc:
-                message = self._http.redact(exc.message)
+                message = self.http.redact(exc.message)
                 return ConnectionCheck(False, message, {"board": board_id})
             except PARSE_ERRORS:
                 return ConnectionCheck(False, f"Trello answered board {board_id} unexpectedly.")
@@ -388,7 +381,7 @@ class TrelloProvider(Provider):
         except PARSE_ERRORS as exc:
             raise MalformedResponseError(
                 f"Trello sent board {board_id} data in an unexpected shape "
-                f"({type(exc).__name__}: {self._http.redact(str(exc))[:120]})."
+                f"({type(exc).__name__}: {self.http.redact(str(exc))[:120]})."
             ) from None
         for start in range(0, len(records), BATCH_SIZE):
             chunk = tuple(records[start : start + BATCH_SIZE])
@@ -396,10 +389,6 @@ class TrelloProvider(Provider):
             yield Batch(chunk, next_cursor if last else None)
         if not records:
             yield Batch((), next_cursor)
-
-    def close(self) -> None:
-        """Release the HTTP session."""
-        self._http.close()
 
     # --- internals --------------------------------------------------------------------------
 
@@ -410,7 +399,7 @@ class TrelloProvider(Provider):
         return board_id
 
     def _get(self, path: str, endpoint: str, params: dict | None) -> Any:
-        return self._http.get(path, endpoint=endpoint, params=params).data
+        return self.http.get(path, endpoint=endpoint, params=params).data
 
     def _get_list(self, path: str, endpoint: str, params: dict | None) -> list[dict]:
         data = self._get(path, endpoint, params)

@@ -363,7 +363,7 @@ def test_key_and_token_travel_only_in_the_authorization_header(sandbox):
     trello = sandbox.info["trello"]
     provider = make_provider(sandbox, board_ids=[trello["boards"][0]["id"], UNKNOWN_BOARD])
     sent = []
-    provider._http.session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
+    provider.http.session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
 
     provider.check_connection()
     sync(provider, provider.streams()[0])
