@@ -1,0 +1,302 @@
+"""DORA: deployment frequency, lead time for changes, change failure rate and time to restore,
+each with its performance band (DevLake v1.0's criteria for the 2023 DORA report)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from metrics.calculations._common import (
+    Band,
+    Summary,
+    in_window,
+    local_days,
+    median,
+    period_key,
+    span_minutes,
+    summarize,
+    utc,
+)
+
+if TYPE_CHECKING:
+    from metrics.calculations.pull_requests import PullRequestTimings
+
+SUCCESS = "success"
+FAILED_STATUSES = frozenset({"failure", "error"})
+
+MINUTES_PER_HOUR = 60
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+MINUTES_PER_MONTH = 30 * MINUTES_PER_DAY
+
+
+@dataclass(frozen=True)
+class DeploymentFacts:
+    id: str
+    status: str  # success | failure | error | in_progress | queued | inactive
+    created_at: datetime
+    finished_at: datetime | None = None
+    is_production: bool = True
+    sha: str = ""
+    # Commits this deployment shipped that the previous successful one had not; empty for a
+    # scope's first deployment, whose baseline is unknown (DevLake links no PR to it either).
+    shipped_shas: tuple[str, ...] = ()
+    repository: str = ""
+
+    @property
+    def at(self) -> datetime:
+        """When the deployment counts as happened: finished, else created."""
+        return self.finished_at or self.created_at
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status.lower() == SUCCESS
+
+    @property
+    def failed(self) -> bool:
+        return self.status.lower() in FAILED_STATUSES
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    id: str
+    created_at: datetime
+    resolved_at: datetime | None = None
+    repository: str = ""
+
+
+def deployments_by_commit(deployments: Iterable[DeploymentFacts]) -> dict[str, DeploymentFacts]:
+    """For each shipped commit, the first successful production deployment that shipped it
+    (earliest created, then id), as DevLake picks a PR's deployment."""
+    found: dict[str, DeploymentFacts] = {}
+    ordered = sorted(
+        (d for d in deployments if d.succeeded and d.is_production),
+        key=lambda d: (utc(d.created_at), d.id),
+    )
+    for deployment in ordered:
+        for sha in deployment.shipped_shas:
+            found.setdefault(sha, deployment)
+    return found
+
+
+def production(deployments: Iterable[DeploymentFacts]) -> list[DeploymentFacts]:
+    return [d for d in deployments if d.is_production]
+
+
+# --- Deployment frequency ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeploymentFrequency:
+    deployments: int  # successful production deployments finished in the window
+    deployment_days: int  # local days with at least one of them
+    days: float  # length of the window in days
+    per_day: float
+    per_week: float
+    median_deployment_days_per_week: float
+    median_deployment_days_per_month: float
+    band: Band
+
+
+def deployment_frequency_band(days_per_week: float, days_per_month: float) -> Band:
+    """DevLake v1.0 criteria (2023 DORA report): median deployment days per week >= 5 elite,
+    >= 1 high; median deployment days per month >= 1 medium; else low."""
+    if days_per_week >= 5:
+        return Band.ELITE
+    if days_per_week >= 1:
+        return Band.HIGH
+    if days_per_month >= 1:
+        return Band.MEDIUM
+    return Band.LOW
+
+
+def deployment_frequency(
+    deployments: Iterable[DeploymentFacts], start: datetime, end: datetime, tz: ZoneInfo
+) -> DeploymentFrequency:
+    """Successful production deployments in [start, end): per day, per week, and DevLake's
+    "deployment days" form (median distinct deployment days per local week and month, weeks and
+    months the window touches counted even when empty)."""
+    shipped = [d for d in production(deployments) if d.succeeded and in_window(d.at, start, end)]
+    deploy_days = {d.at.astimezone(tz).date() for d in shipped}
+    all_days = local_days(start, end, tz)
+    per_week: dict[object, int] = {}
+    per_month: dict[object, int] = {}
+    for day in all_days:
+        hit = 1 if day in deploy_days else 0
+        week, month = period_key(day, "week"), period_key(day, "month")
+        per_week[week] = per_week.get(week, 0) + hit
+        per_month[month] = per_month.get(month, 0) + hit
+    days = max((utc(end) - utc(start)).total_seconds() / 86400, 0.0)
+    weekly = median(list(per_week.values())) or 0.0
+    monthly = median(list(per_month.values())) or 0.0
+    return DeploymentFrequency(
+        deployments=len(shipped),
+        deployment_days=len(deploy_days),
+        days=days,
+        per_day=len(shipped) / days if days else 0.0,
+        per_week=len(shipped) / days * 7 if days else 0.0,
+        median_deployment_days_per_week=weekly,
+        median_deployment_days_per_month=monthly,
+        band=deployment_frequency_band(weekly, monthly),
+    )
+
+
+# --- Lead time for changes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadTimeForChanges:
+    summary: Summary  # of PR cycle times, minutes
+    band: Band | None  # from the median; None without data
+
+
+def lead_time_band(median_minutes: float) -> Band:
+    """DevLake v1.0 (2023 DORA report): < 1 day elite, < 1 week high, < 1 month (30 days)
+    medium, else low."""
+    if median_minutes < MINUTES_PER_DAY:
+        return Band.ELITE
+    if median_minutes < MINUTES_PER_WEEK:
+        return Band.HIGH
+    if median_minutes < MINUTES_PER_MONTH:
+        return Band.MEDIUM
+    return Band.LOW
+
+
+def lead_time_for_changes(
+    timings: Iterable[PullRequestTimings], start: datetime, end: datetime
+) -> LeadTimeForChanges:
+    """Cycle times of the PRs whose deployment finished in [start, end) (DevLake's rule)."""
+    summary = summarize(t.cycle_minutes for t in timings if in_window(t.deployed_at, start, end))
+    return LeadTimeForChanges(
+        summary, lead_time_band(summary.median) if summary.median is not None else None
+    )
+
+
+# --- Change failure rate -------------------------------------------------------------------------
+
+
+def attribute_incidents(
+    incidents: Iterable[IncidentFacts],
+    deployments: Iterable[DeploymentFacts],
+    window: timedelta | None = None,
+) -> dict[str, str | None]:
+    """Incident id -> the deployment it is blamed on: the latest successful production deployment
+    finished at or before the incident was opened, and (if `window` is set) no longer than
+    `window` before it. None when there is none (the incident still counts for time to restore).
+    DevLake takes the latest prior deployment however old; the window is our addition."""
+    candidates = sorted(
+        (d for d in production(deployments) if d.succeeded),
+        key=lambda d: (utc(d.at), d.id),
+    )
+    blamed: dict[str, str | None] = {}
+    for incident in incidents:
+        opened = utc(incident.created_at)
+        before = [d for d in candidates if utc(d.at) <= opened]
+        latest = before[-1] if before else None
+        if latest is not None and window is not None and opened - utc(latest.at) > window:
+            latest = None
+        blamed[incident.id] = latest.id if latest else None
+    return blamed
+
+
+@dataclass(frozen=True)
+class ChangeFailureRate:
+    deployments: int  # finished production deployments (successful or failed) in the window
+    failed: int  # of which failed themselves or had an incident attributed
+    rate: float | None  # failed / deployments, None without deployments
+    failed_deployment_ids: tuple[str, ...]
+    band: Band | None
+
+
+def change_failure_rate_band(rate: float) -> Band:
+    """DevLake v1.0 (2023 DORA report): <= 5% elite, <= 10% high, <= 15% medium, else low."""
+    if rate <= 0.05:
+        return Band.ELITE
+    if rate <= 0.10:
+        return Band.HIGH
+    if rate <= 0.15:
+        return Band.MEDIUM
+    return Band.LOW
+
+
+def change_failure_rate(
+    deployments: Sequence[DeploymentFacts],
+    incidents: Iterable[IncidentFacts],
+    start: datetime,
+    end: datetime,
+    *,
+    incident_window: timedelta | None = None,
+) -> ChangeFailureRate:
+    """Failed deployments / deployments, over production deployments that finished (success,
+    failure or error) in [start, end). A deployment failed if its status is failure/error or an
+    incident is attributed to it (attribute_incidents with `incident_window`)."""
+    in_range = [
+        d
+        for d in production(deployments)
+        if (d.succeeded or d.failed) and in_window(d.at, start, end)
+    ]
+    blamed = {
+        deployment_id
+        for deployment_id in attribute_incidents(incidents, deployments, incident_window).values()
+        if deployment_id is not None
+    }
+    failed = tuple(d.id for d in in_range if d.failed or d.id in blamed)
+    rate = len(failed) / len(in_range) if in_range else None
+    return ChangeFailureRate(
+        deployments=len(in_range),
+        failed=len(failed),
+        rate=rate,
+        failed_deployment_ids=failed,
+        band=change_failure_rate_band(rate) if rate is not None else None,
+    )
+
+
+# --- Time to restore -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeToRestore:
+    summary: Summary  # incident opened -> resolved, minutes
+    failed_deployment_recovery: Summary  # attributed deployment finished -> incident resolved
+    band: Band | None  # from summary.median
+
+
+def time_to_restore_band(median_minutes: float) -> Band:
+    """DevLake v1.0 (2023 DORA report): < 1 hour elite, < 1 day high, < 1 week medium, else
+    low."""
+    if median_minutes < MINUTES_PER_HOUR:
+        return Band.ELITE
+    if median_minutes < MINUTES_PER_DAY:
+        return Band.HIGH
+    if median_minutes < MINUTES_PER_WEEK:
+        return Band.MEDIUM
+    return Band.LOW
+
+
+def time_to_restore(
+    incidents: Sequence[IncidentFacts],
+    deployments: Sequence[DeploymentFacts],
+    start: datetime,
+    end: datetime,
+    *,
+    incident_window: timedelta | None = None,
+) -> TimeToRestore:
+    """Incidents resolved in [start, end): opened -> resolved, and DevLake's failed deployment
+    recovery time (attributed deployment finished -> resolved) for those with a deployment."""
+    resolved = [i for i in incidents if in_window(i.resolved_at, start, end)]
+    blamed = attribute_incidents(resolved, deployments, incident_window)
+    by_id = {d.id: d for d in deployments}
+    summary = summarize(span_minutes(i.created_at, i.resolved_at) for i in resolved)
+    recovery = summarize(
+        span_minutes(by_id[dep_id].at, i.resolved_at)
+        for i in resolved
+        if (dep_id := blamed[i.id]) is not None
+    )
+    return TimeToRestore(
+        summary=summary,
+        failed_deployment_recovery=recovery,
+        band=time_to_restore_band(summary.median) if summary.median is not None else None,
+    )

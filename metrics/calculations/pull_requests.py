@@ -1,0 +1,262 @@
+"""Pull request metrics: DevLake's coding/pickup/review/deploy/cycle times, size, throughput,
+review load, merged without review and open PR age."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from metrics.calculations._common import (
+    Period,
+    Summary,
+    bucket_counts,
+    in_window,
+    span_minutes,
+    summarize,
+    utc,
+)
+from metrics.calculations.dora import DeploymentFacts, deployments_by_commit
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """A review or a conversation comment on a pull request."""
+
+    reviewer: str
+    submitted_at: datetime
+    state: str = "COMMENTED"  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    is_bot: bool = False
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class CommitFacts:
+    sha: str
+    authored_at: datetime
+
+
+@dataclass(frozen=True)
+class PullRequestFacts:
+    id: str
+    author: str
+    created_at: datetime
+    merged_at: datetime | None = None
+    closed_at: datetime | None = None
+    # The earliest authored commit wins; first_commit_at is used when `commits` is empty.
+    first_commit_at: datetime | None = None
+    commits: tuple[CommitFacts, ...] = ()
+    reviews: tuple[ReviewFacts, ...] = ()
+    merge_commit_sha: str = ""
+    author_is_bot: bool = False
+    is_draft: bool = False
+    additions: int | None = None
+    deletions: int | None = None
+    repository: str = ""
+
+
+@dataclass(frozen=True)
+class PullRequestTimings:
+    """One row of DevLake's project_pr_metrics; every span in whole minutes or None."""
+
+    pull_request_id: str
+    first_commit_sha: str | None
+    first_commit_at: datetime | None
+    first_review_id: str | None
+    first_review_at: datetime | None
+    deployment_id: str | None
+    deployed_at: datetime | None
+    coding_minutes: int | None
+    pickup_minutes: int | None
+    review_minutes: int | None
+    deploy_minutes: int | None
+    cycle_minutes: int | None
+
+
+def first_commit(pr: PullRequestFacts) -> tuple[str | None, datetime | None]:
+    """The earliest authored commit of the PR (sha, time); ties keep the first listed."""
+    if pr.commits:
+        earliest = min(pr.commits, key=lambda c: utc(c.authored_at))
+        return earliest.sha, earliest.authored_at
+    return None, pr.first_commit_at
+
+
+def first_review(pr: PullRequestFacts) -> ReviewFacts | None:
+    """The first review or comment by someone other than the author and not a bot."""
+    candidates = [r for r in pr.reviews if r.reviewer != pr.author and not r.is_bot]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda r: (utc(r.submitted_at), r.id))
+
+
+def pull_request_timings(
+    pr: PullRequestFacts,
+    deployment: DeploymentFacts | None = None,
+    *,
+    weekends_off_in: ZoneInfo | None = None,
+) -> PullRequestTimings:
+    """DevLake's per-PR spans; `deployment` is the one that shipped the merge commit."""
+    sha, first_commit_at = first_commit(pr)
+    review = first_review(pr)
+    review_at = review.submitted_at if review else None
+    deployed_at = deployment.finished_at if deployment else None
+    w = weekends_off_in
+    coding = span_minutes(first_commit_at, pr.created_at, w)
+    open_to_merge = span_minutes(pr.created_at, pr.merged_at, w)
+    deploy = span_minutes(pr.merged_at, deployed_at, w)
+    parts = [p for p in (coding, open_to_merge, deploy) if p is not None]
+    return PullRequestTimings(
+        pull_request_id=pr.id,
+        first_commit_sha=sha,
+        first_commit_at=first_commit_at,
+        first_review_id=review.id if review else None,
+        first_review_at=review_at,
+        deployment_id=deployment.id if deployment else None,
+        deployed_at=deployed_at,
+        coding_minutes=coding,
+        pickup_minutes=span_minutes(pr.created_at, review_at, w),
+        review_minutes=span_minutes(review_at, pr.merged_at, w),
+        deploy_minutes=deploy,
+        # DevLake: coding + (merged - created) + deploy, a missing part counting as 0.
+        cycle_minutes=sum(parts) if pr.merged_at is not None and parts else None,
+    )
+
+
+def counted(prs: Iterable[PullRequestFacts]) -> list[PullRequestFacts]:
+    """The PRs metrics count: bot-authored PRs are left out everywhere."""
+    return [pr for pr in prs if not pr.author_is_bot]
+
+
+def merged_pull_request_timings(
+    prs: Iterable[PullRequestFacts],
+    deployments: Iterable[DeploymentFacts] = (),
+    *,
+    weekends_off_in: ZoneInfo | None = None,
+) -> list[PullRequestTimings]:
+    """Timings of every merged, human-authored PR, each matched to the deployment that shipped
+    its merge commit (see dora.deployments_by_commit)."""
+    shipped = deployments_by_commit(deployments)
+    return [
+        pull_request_timings(pr, shipped.get(pr.merge_commit_sha), weekends_off_in=weekends_off_in)
+        for pr in counted(prs)
+        if pr.merged_at is not None
+    ]
+
+
+def summarize_timings(timings: Iterable[PullRequestTimings]) -> dict[str, Summary]:
+    """Median/p75/p90 (and mean, min, max) of each stage; None spans are left out."""
+    rows = list(timings)
+    return {
+        stage: summarize(getattr(t, f"{stage}_minutes") for t in rows)
+        for stage in ("coding", "pickup", "review", "deploy", "cycle")
+    }
+
+
+def pull_request_size(pr: PullRequestFacts) -> int | None:
+    """Lines changed: additions + deletions; None when the provider did not say."""
+    if pr.additions is None or pr.deletions is None:
+        return None
+    return pr.additions + pr.deletions
+
+
+def size_summary(prs: Iterable[PullRequestFacts], start: datetime, end: datetime) -> Summary:
+    """Sizes (lines, not minutes) of the human PRs merged in [start, end)."""
+    return summarize(
+        pull_request_size(pr) for pr in counted(prs) if in_window(pr.merged_at, start, end)
+    )
+
+
+def throughput(
+    prs: Iterable[PullRequestFacts],
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    period: Period = "week",
+) -> dict[date, int]:
+    """Human PRs merged per local day/week/month in [start, end), empty buckets included."""
+    return bucket_counts(
+        (pr.merged_at for pr in counted(prs) if pr.merged_at is not None), start, end, tz, period
+    )
+
+
+@dataclass(frozen=True)
+class ReviewLoad:
+    reviews: int
+    pull_requests: int
+
+
+def review_load(
+    prs: Iterable[PullRequestFacts], start: datetime, end: datetime
+) -> dict[str, ReviewLoad]:
+    """Per reviewer: reviews submitted in [start, end) and distinct PRs they touched.
+
+    Bot reviewers, reviews of one's own PR and reviews of bot-authored PRs are not counted."""
+    reviews: dict[str, int] = {}
+    touched: dict[str, set[str]] = {}
+    for pr in counted(prs):
+        for review in pr.reviews:
+            if review.is_bot or review.reviewer == pr.author:
+                continue
+            if not in_window(review.submitted_at, start, end):
+                continue
+            reviews[review.reviewer] = reviews.get(review.reviewer, 0) + 1
+            touched.setdefault(review.reviewer, set()).add(pr.id)
+    return {
+        name: ReviewLoad(reviews=reviews[name], pull_requests=len(touched[name]))
+        for name in sorted(reviews)
+    }
+
+
+@dataclass(frozen=True)
+class MergedWithoutReview:
+    merged: int
+    without_review: int
+    rate: float | None  # without_review / merged, None when nothing was merged
+    pull_request_ids: tuple[str, ...]
+
+
+def merged_without_review(
+    prs: Iterable[PullRequestFacts], start: datetime, end: datetime
+) -> MergedWithoutReview:
+    """Human PRs merged in [start, end) with no review by another human before the merge.
+
+    Any review state counts as a review (a COMMENTED review is still a look)."""
+    merged = [pr for pr in counted(prs) if in_window(pr.merged_at, start, end)]
+    unreviewed = tuple(
+        pr.id
+        for pr in merged
+        if pr.merged_at is not None
+        and not any(
+            not r.is_bot
+            and r.reviewer != pr.author
+            and r.state.upper() != "PENDING"
+            and utc(r.submitted_at) <= utc(pr.merged_at)
+            for r in pr.reviews
+        )
+    )
+    return MergedWithoutReview(
+        merged=len(merged),
+        without_review=len(unreviewed),
+        rate=len(unreviewed) / len(merged) if merged else None,
+        pull_request_ids=unreviewed,
+    )
+
+
+def open_pull_request_ages(
+    prs: Iterable[PullRequestFacts], now: datetime, *, include_drafts: bool = False
+) -> dict[str, int]:
+    """Age in whole minutes (rounded up) of every human PR open at `now`, by PR id."""
+    ages: dict[str, int] = {}
+    for pr in counted(prs):
+        if pr.is_draft and not include_drafts:
+            continue
+        if utc(pr.created_at) > utc(now):
+            continue
+        ended = [t for t in (pr.merged_at, pr.closed_at) if t is not None]
+        if any(utc(t) <= utc(now) for t in ended):
+            continue
+        age = span_minutes(pr.created_at, now)
+        if age is not None:
+            ages[pr.id] = age
+    return ages

@@ -1,0 +1,174 @@
+"""Sprint metrics: committed, added, removed and completed points from the change history of
+sprint membership and story points; velocity; burndown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from metrics.calculations._common import local_days, local_midnight, utc
+from metrics.calculations.work_items import (
+    DONE,
+    FieldChangeFacts,
+    WorkItemFacts,
+    category_at,
+)
+
+
+@dataclass(frozen=True)
+class SprintFacts:
+    id: str
+    start_at: datetime
+    end_at: datetime
+    completed_at: datetime | None = None
+    name: str = ""
+
+    @property
+    def closed_at(self) -> datetime:
+        """When the sprint's scope is read: completed, else its planned end."""
+        return self.completed_at or self.end_at
+
+
+def _value_at(changes: Iterable[FieldChangeFacts], moment: datetime, current: str) -> str:
+    ordered = sorted(changes, key=lambda c: utc(c.changed_at))
+    value: str | None = None
+    for change in ordered:
+        if utc(change.changed_at) > utc(moment):
+            break
+        value = change.to_value
+    if value is not None:
+        return value
+    return ordered[0].from_value if ordered else current
+
+
+def sprints_at(item: WorkItemFacts, moment: datetime) -> set[str]:
+    """Sprint ids the item belonged to at `moment` (sprint field values are comma-separated)."""
+    value = _value_at(item.sprint_changes, moment, ",".join(item.sprint_ids))
+    return {part.strip() for part in value.split(",") if part.strip()}
+
+
+def points_at(item: WorkItemFacts, moment: datetime) -> float:
+    """Story points at `moment`; no estimate counts as 0."""
+    current = "" if item.story_points is None else str(item.story_points)
+    value = _value_at(item.points_changes, moment, current).strip()
+    try:
+        return float(value) if value else 0.0
+    except ValueError:
+        return 0.0
+
+
+def in_sprint(item: WorkItemFacts, sprint_id: str, moment: datetime) -> bool:
+    return utc(item.created_at) <= utc(moment) and sprint_id in sprints_at(item, moment)
+
+
+def _membership_moments(item: WorkItemFacts, sprint: SprintFacts) -> list[datetime]:
+    """Sprint start, close and every sprint-field change in between, in order."""
+    inside = [
+        c.changed_at
+        for c in item.sprint_changes
+        if utc(sprint.start_at) < utc(c.changed_at) <= utc(sprint.closed_at)
+    ]
+    return sorted([sprint.start_at, *inside, sprint.closed_at], key=utc)
+
+
+@dataclass(frozen=True)
+class SprintScope:
+    committed_points: float  # in the sprint at its start, points at start
+    added_points: float  # joined after the start, points when they joined
+    removed_points: float  # left before close, points when they left
+    completed_points: float  # in the sprint and done at close, points at close
+    remaining_points: float  # in the sprint and not done at close, points at close
+    committed_ids: tuple[str, ...]
+    added_ids: tuple[str, ...]
+    removed_ids: tuple[str, ...]
+    completed_ids: tuple[str, ...]
+
+
+def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintScope:
+    """Committed vs added, removed and completed points of one sprint, rebuilt from history.
+
+    Re-estimates count at the moment that matters: committed at the start, added when the
+    item joined, removed when it left, completed at close."""
+    committed: dict[str, float] = {}
+    added: dict[str, float] = {}
+    removed: dict[str, float] = {}
+    completed: dict[str, float] = {}
+    remaining = 0.0
+    for item in items:
+        was_in = in_sprint(item, sprint.id, sprint.start_at)
+        if was_in:
+            committed[item.id] = points_at(item, sprint.start_at)
+        for moment in _membership_moments(item, sprint)[1:]:
+            now_in = in_sprint(item, sprint.id, moment)
+            if now_in and not was_in and item.id not in committed and item.id not in added:
+                added[item.id] = points_at(item, moment)
+            if was_in and not now_in:
+                removed[item.id] = points_at(item, moment)
+            elif now_in:
+                removed.pop(item.id, None)
+            was_in = now_in
+        if was_in:
+            points = points_at(item, sprint.closed_at)
+            if category_at(item, sprint.closed_at) == DONE:
+                completed[item.id] = points
+            else:
+                remaining += points
+    return SprintScope(
+        committed_points=sum(committed.values()),
+        added_points=sum(added.values()),
+        removed_points=sum(removed.values()),
+        completed_points=sum(completed.values()),
+        remaining_points=remaining,
+        committed_ids=tuple(sorted(committed)),
+        added_ids=tuple(sorted(added)),
+        removed_ids=tuple(sorted(removed)),
+        completed_ids=tuple(sorted(completed)),
+    )
+
+
+@dataclass(frozen=True)
+class Velocity:
+    sprint_ids: tuple[str, ...]  # oldest first
+    completed_points: tuple[float, ...]
+    mean: float | None
+
+
+def velocity(
+    sprints: Sequence[SprintFacts],
+    items: Sequence[WorkItemFacts],
+    now: datetime,
+    last: int = 3,
+) -> Velocity:
+    """Completed points of the last `last` sprints closed by `now`, and their mean."""
+    closed = (
+        sorted(
+            (s for s in sprints if utc(s.closed_at) <= utc(now)), key=lambda s: utc(s.closed_at)
+        )[-last:]
+        if last > 0
+        else []
+    )
+    points = tuple(sprint_scope(s, items).completed_points for s in closed)
+    return Velocity(
+        sprint_ids=tuple(s.id for s in closed),
+        completed_points=points,
+        mean=sum(points) / len(points) if points else None,
+    )
+
+
+def burndown(
+    sprint: SprintFacts, items: Sequence[WorkItemFacts], tz: ZoneInfo
+) -> dict[date, float]:
+    """Points in the sprint and not done at the end of each local day from start to close (the
+    last day is read at close). Scope changes show up as steps up."""
+    series: dict[date, float] = {}
+    for day in local_days(sprint.start_at, sprint.closed_at, tz):
+        day_end = local_midnight(day + timedelta(days=1), tz) - timedelta(microseconds=1)
+        moment = min(day_end, sprint.closed_at, key=utc)
+        series[day] = sum(
+            points_at(item, moment)
+            for item in items
+            if in_sprint(item, sprint.id, moment) and category_at(item, moment) != DONE
+        )
+    return series
