@@ -3,6 +3,8 @@
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -12,6 +14,7 @@ from rest_framework.test import APIClient
 from integrations import services, sync
 from integrations.models import Integration, SyncRun
 from metrics.models import WorkItem
+from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import wait_for
 from tests.factories import TeamFactory
 
@@ -132,6 +135,27 @@ def test_an_integration_created_through_the_api_syncs_every_card_exactly_once(
     item = WorkItem.objects.get(integration_id=integration_id, external_id=changed[0])
     assert item.changes.filter(field="status").count() >= 1
     assert stored.count() == len(now_cards)
+
+    # The credentials appear nowhere in plain text: not in the worker's log, not in any task
+    # result, not in any row of the database (a full dump), not in any API answer.
+    secrets = (credentials["token"], credentials["key"], "hook-secret")
+    dump = subprocess.run(
+        [sys.executable, "manage.py", "dumpdata", "--indent", "0"],
+        cwd=REPO_ROOT,
+        env=worker.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert '"model": "integrations.integration"' in dump  # the dump does hold the rows
+    assert '"credentials_encrypted": "gAAAAA' in dump  # as Fernet ciphertext
+    answers = client.get(f"/api/integrations/{integration_id}/").content.decode()
+    answers += client.get("/api/sync-runs/", {"integration": integration_id}).content.decode()
+    for secret in secrets:
+        assert secret not in worker.log("worker")
+        assert secret not in dump
+        assert secret not in answers
 
 
 def test_a_server_error_burst_is_retried_by_the_task_and_then_succeeds(fresh_sandbox, worker):
