@@ -34,6 +34,7 @@ from integrations.providers.base import (
     RateLimitedError,
 )
 from integrations.providers.http import HttpOptions
+from metrics import derived
 from metrics.cache import invalidate_integration
 from metrics.ingest import IngestResult, ingest, prune_stream, seen_ids
 
@@ -259,6 +260,16 @@ def sync_integration(
                 run.pk,
                 stream,
                 time.monotonic() - stream_started,
+            )
+        if any(sum(counts.values()) for counts in (result.created, result.updated, result.deleted)):
+            # Per-PR and per-work-item spans, stored for lists and the API.
+            refreshed = derived.refresh(integration)
+            logger.info(
+                "derived values refreshed integration=%s run=%s pull_requests=%s work_items=%s",
+                integration.pk,
+                run.pk,
+                refreshed["pull_requests"],
+                refreshed["work_items"],
             )
     except ProviderError as exc:
         error_type, error_message = exc.category, exc.message

@@ -47,6 +47,14 @@ class PullRequest(ActivityModel):
     merge_commit_sha = models.CharField(max_length=64, blank=True, default="")
     base_branch = models.CharField(max_length=255, blank=True, default="")
     head_branch = models.CharField(max_length=255, blank=True, default="")
+    # Derived (metrics.derived): DevLake's per-PR spans in whole minutes, None when undefined.
+    first_review_at = models.DateTimeField(null=True, blank=True)
+    deployed_at = models.DateTimeField(null=True, blank=True)
+    coding_time_minutes = models.PositiveIntegerField(null=True, blank=True)
+    pickup_time_minutes = models.PositiveIntegerField(null=True, blank=True)
+    review_time_minutes = models.PositiveIntegerField(null=True, blank=True)
+    deploy_time_minutes = models.PositiveIntegerField(null=True, blank=True)
+    cycle_time_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [unique_per_integration("unique_pull_request")]
@@ -166,6 +174,9 @@ class WorkItem(ActivityModel):
     assignee = models.CharField(max_length=200, blank=True, default="")
     container = models.CharField(max_length=100, blank=True, default="")
     sprints = models.ManyToManyField(Sprint, through="SprintMembership", related_name="work_items")
+    # Derived (metrics.derived): created → resolved, and first in progress → last done.
+    lead_time_minutes = models.PositiveIntegerField(null=True, blank=True)
+    cycle_time_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [unique_per_integration("unique_work_item")]

@@ -1,0 +1,172 @@
+"""Per-PR and per-work-item derived values, stored on the rows so lists and the API show them.
+
+Stored rows are turned into the calculation inputs (metrics.calculations) and the results written
+back. Which deployment shipped a pull request: we store no commit graph, so a successful
+production deployment of a repository is taken to ship the merge commits of the PRs merged after
+the previous successful production deployment started (the first stored deployment of a
+repository has no baseline and ships nothing, as in DevLake).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+
+from integrations.models import Integration
+from metrics import calculations as calc
+from metrics.models import Deployment, PullRequest, WorkItem
+
+PRODUCTION = {"production", "prod", ""}
+
+
+def deployment_facts(integration: Integration) -> list[calc.DeploymentFacts]:
+    """The integration's deployments with the merge commits each one shipped."""
+    merges: dict[str, list[tuple]] = defaultdict(list)
+    for repository, merged_at, sha in (
+        PullRequest.objects.filter(integration=integration, merged_at__isnull=False)
+        .exclude(merge_commit_sha="")
+        .values_list("repository", "merged_at", "merge_commit_sha")
+    ):
+        merges[repository].append((merged_at, sha))
+    facts = []
+    previous_success: dict[str, object] = {}
+    rows = Deployment.objects.filter(integration=integration).order_by("created_at", "pk")
+    for row in rows:
+        production = row.source != "deployments" or row.environment.lower() in PRODUCTION
+        shipped: tuple[str, ...] = ()
+        baseline = previous_success.get(row.repository)
+        if row.status == "success" and production:
+            if baseline is not None:
+                shipped = tuple(
+                    sha
+                    for merged_at, sha in merges[row.repository]
+                    if baseline <= merged_at <= row.created_at
+                )
+            previous_success[row.repository] = row.created_at
+        facts.append(
+            calc.DeploymentFacts(
+                id=str(row.pk),
+                status=row.status,
+                created_at=row.created_at,
+                finished_at=row.finished_at,
+                is_production=production,
+                sha=row.sha,
+                shipped_shas=shipped,
+                repository=row.repository,
+            )
+        )
+    return facts
+
+
+def pull_request_facts(rows) -> list[calc.PullRequestFacts]:
+    """Calculation inputs for pull request rows (reviews and commits prefetched)."""
+    return [
+        calc.PullRequestFacts(
+            id=str(pr.pk),
+            author=pr.author,
+            created_at=pr.created_at,
+            merged_at=pr.merged_at,
+            closed_at=pr.closed_at,
+            first_commit_at=pr.first_commit_at,
+            commits=tuple(
+                calc.CommitFacts(sha=c.sha, authored_at=c.authored_at) for c in pr.commits.all()
+            ),
+            reviews=tuple(
+                calc.ReviewFacts(
+                    reviewer=r.reviewer,
+                    submitted_at=r.submitted_at,
+                    state=r.state,
+                    is_bot=r.reviewer_is_bot,
+                    id=str(r.pk),
+                )
+                for r in pr.reviews.all()
+            ),
+            merge_commit_sha=pr.merge_commit_sha,
+            author_is_bot=pr.author_is_bot,
+            is_draft=pr.is_draft,
+            additions=pr.additions,
+            deletions=pr.deletions,
+            repository=pr.repository,
+        )
+        for pr in rows
+    ]
+
+
+def refresh_pull_requests(integration: Integration) -> int:
+    """Recompute and store every pull request's spans; return how many rows changed."""
+    rows = list(
+        PullRequest.objects.filter(integration=integration).prefetch_related("reviews", "commits")
+    )
+    shipped = calc.deployments_by_commit(deployment_facts(integration))
+    changed = []
+    for row, facts in zip(rows, pull_request_facts(rows), strict=True):
+        timings = calc.pull_request_timings(facts, shipped.get(facts.merge_commit_sha))
+        values = {
+            "first_review_at": timings.first_review_at,
+            "deployed_at": timings.deployed_at,
+            "coding_time_minutes": timings.coding_minutes,
+            "pickup_time_minutes": timings.pickup_minutes,
+            "review_time_minutes": timings.review_minutes,
+            "deploy_time_minutes": timings.deploy_minutes,
+            "cycle_time_minutes": timings.cycle_minutes,
+        }
+        if any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            changed.append(row)
+    with transaction.atomic():
+        PullRequest.objects.bulk_update(changed, list(DERIVED_PR_FIELDS), batch_size=500)
+    return len(changed)
+
+
+DERIVED_PR_FIELDS = (
+    "first_review_at",
+    "deployed_at",
+    "coding_time_minutes",
+    "pickup_time_minutes",
+    "review_time_minutes",
+    "deploy_time_minutes",
+    "cycle_time_minutes",
+)
+
+
+def refresh_work_items(integration: Integration) -> int:
+    """Recompute and store every work item's lead and cycle time; return how many changed."""
+    rows = list(WorkItem.objects.filter(integration=integration).prefetch_related("changes"))
+    changed = []
+    for row in rows:
+        facts = calc.WorkItemFacts(
+            id=str(row.pk),
+            created_at=row.created_at,
+            status_category=row.status_category,
+            resolved_at=row.resolved_at,
+            status_changes=tuple(
+                calc.StatusChangeFacts(
+                    changed_at=change.changed_at,
+                    from_category=change.from_category,
+                    to_category=change.to_category,
+                    from_status=change.from_value,
+                    to_status=change.to_value,
+                )
+                for change in row.changes.all()
+                if change.field == "status"
+            ),
+        )
+        lead, cycle = calc.lead_time_minutes(facts), calc.cycle_time_minutes(facts)
+        if (row.lead_time_minutes, row.cycle_time_minutes) != (lead, cycle):
+            row.lead_time_minutes, row.cycle_time_minutes = lead, cycle
+            changed.append(row)
+    with transaction.atomic():
+        WorkItem.objects.bulk_update(
+            changed, ["lead_time_minutes", "cycle_time_minutes"], batch_size=500
+        )
+    return len(changed)
+
+
+def refresh(integration: Integration) -> dict[str, int]:
+    """Recompute the derived values of one integration after its data changed."""
+    return {
+        "pull_requests": refresh_pull_requests(integration),
+        "work_items": refresh_work_items(integration),
+    }

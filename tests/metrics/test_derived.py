@@ -1,0 +1,114 @@
+"""Derived per-PR and per-work-item values are stored by every sync that changed data."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from integrations import services, sync
+from metrics import derived
+from metrics.ingest import ingest
+from metrics.models import PullRequest, WorkItem
+from tests.factories import TeamFactory, make_integration
+from tests.metrics.test_ingest import pull_request
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
+def deployment(external_id: str, created_at: datetime, status: str = "success"):
+    from integrations.providers import base as records
+
+    return records.Deployment(
+        external_id=external_id,
+        repository="acme/web",
+        source="deployments",
+        environment="production",
+        name="deploy",
+        status=status,
+        sha="",
+        created_at=created_at,
+        finished_at=created_at + timedelta(minutes=10),
+    )
+
+
+def test_a_merged_pr_gets_devlake_spans_and_the_deployment_that_shipped_it():
+    integration = make_integration(TeamFactory())
+    # PR 1: first commit 2 h before opening, reviewed after a day, merged 5 h after opening.
+    ingest(
+        integration,
+        [
+            deployment("baseline", T0 - timedelta(days=1)),
+            pull_request(1, commits=()),  # first_commit_at (2 h before opening) is used
+            deployment("after-merge", T0 + timedelta(hours=6)),
+        ],
+    )
+
+    derived.refresh(integration)
+
+    pr = PullRequest.objects.get(integration=integration, number=1)
+    assert pr.coding_time_minutes == 120
+    assert pr.deploy_time_minutes == 60 + 10  # merged at +5 h, deployment finished at +6 h 10
+    assert pr.deployed_at == T0 + timedelta(hours=6, minutes=10)
+    assert pr.cycle_time_minutes == 120 + 300 + 70
+    # The only review came a day after opening, after the merge: a pickup, no review span.
+    assert pr.pickup_time_minutes == 24 * 60
+    assert pr.review_time_minutes is None
+
+
+def test_a_first_deployment_has_no_baseline_and_ships_nothing():
+    integration = make_integration(TeamFactory())
+    ingest(integration, [pull_request(1, commits=()), deployment("first", T0 + timedelta(hours=6))])
+
+    derived.refresh(integration)
+
+    pr = PullRequest.objects.get(integration=integration, number=1)
+    assert pr.deployed_at is None and pr.deploy_time_minutes is None
+    assert pr.cycle_time_minutes == 120 + 300
+
+
+def test_refresh_writes_only_what_changed():
+    integration = make_integration(TeamFactory())
+    ingest(integration, [pull_request(1), pull_request(2)])
+
+    first = derived.refresh(integration)
+    second = derived.refresh(integration)
+
+    assert first["pull_requests"] == 2
+    assert second["pull_requests"] == 0
+
+
+def test_a_sandbox_sync_stores_derived_values(sandbox, settings):
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    github, trello = sandbox.info["github"], sandbox.info["trello"]
+    team = TeamFactory()
+    repo = services.create_integration(
+        team=team,
+        kind="github",
+        name="repo",
+        config={"api_url": github["api_url"], "repositories": github["repositories"][:1]},
+        credentials={"token": github["token"]},
+    )
+    boards = services.create_integration(
+        team=team,
+        kind="trello",
+        name="boards",
+        config={"api_url": trello["api_url"], "board_ids": [b["id"] for b in trello["boards"]]},
+        credentials={"key": trello["key"], "token": trello["token"]},
+    )
+
+    assert sync.sync_integration(repo.pk, "initial").run.status == "succeeded"
+    assert sync.sync_integration(boards.pk, "initial").run.status == "succeeded"
+
+    merged = PullRequest.objects.filter(integration=repo, state="merged")
+    assert merged.exists()
+    assert not merged.filter(cycle_time_minutes__isnull=True).exists()
+    assert merged.filter(deploy_time_minutes__isnull=False).exists()
+    assert (
+        not PullRequest.objects.filter(integration=repo, state="open")
+        .exclude(cycle_time_minutes__isnull=True)
+        .exists()
+    )
+    done = WorkItem.objects.filter(integration=boards, resolved_at__isnull=False)
+    assert done.exists()
+    assert not done.filter(lead_time_minutes__isnull=True).exists()
