@@ -1,0 +1,82 @@
+"""Read-only admin lists of synced activity, with the derived values, for a quick look."""
+
+from django.contrib import admin
+from django.db import models
+
+from metrics.models import Deployment, Incident, PullRequest, Sprint, WorkItem
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Synced rows change only through syncs; the admin shows them."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PullRequest)
+class PullRequestAdmin(ReadOnlyAdmin):
+    list_display = (
+        "__str__",
+        "title",
+        "author",
+        "state",
+        "created_at",
+        "merged_at",
+        "coding_time_minutes",
+        "pickup_time_minutes",
+        "review_time_minutes",
+        "deploy_time_minutes",
+        "cycle_time_minutes",
+    )
+    list_filter = ("state", "author_is_bot", "is_draft", "integration", "repository")
+    search_fields = ("title", "author", "repository")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(ReadOnlyAdmin):
+    list_display = ("repository", "environment", "status", "source", "created_at", "finished_at")
+    list_filter = ("status", "source", "environment", "integration")
+    search_fields = ("repository", "name", "sha")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "created_at", "resolved_at")
+    list_filter = ("integration", "repository")
+    search_fields = ("title", "repository")
+
+
+@admin.register(WorkItem)
+class WorkItemAdmin(ReadOnlyAdmin):
+    list_display = (
+        "key",
+        "title",
+        "kind",
+        "status",
+        "status_category",
+        "story_points",
+        "created_at",
+        "resolved_at",
+        "lead_time_minutes",
+        "cycle_time_minutes",
+    )
+    list_filter = ("status_category", "kind", "integration", "container")
+    search_fields = ("key", "title", "assignee")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Sprint)
+class SprintAdmin(ReadOnlyAdmin):
+    list_display = ("name", "state", "board_id", "start_at", "end_at", "completed_at")
+    list_filter = ("state", "integration")
+    search_fields = ("name",)
