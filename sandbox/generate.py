@@ -802,7 +802,8 @@ def _jira_project(board, rng, users, scale, start, now, jids, sprints, issues):
             break
         s_end = s_start + length
         if s_end <= now:
-            state, complete = "closed", s_end + HOUR
+            # Completed an hour before the next sprint starts, unfinished work moved into it.
+            state, complete = "closed", s_end - HOUR
         elif s_start <= now:
             state, complete = "active", None
         else:
@@ -874,15 +875,21 @@ def _walk_workflow(issue, rng, board, users, now, jids):
             issue.histories[-1].items.append(ChangeItem("resolution", "10000", "Done", None, None))
         issue.status = to
 
+    work_from = issue.created
     if issue.issue_type != "Epic":
         sprint = _sprint_at(board, issue.created)
         if sprint is not None and rng.random() < 0.9:
+            following = next((s for s in board.sprints if s.start >= sprint.end), None)
+            if following is not None and following.start <= now and rng.random() < 0.6:
+                # Refined in the backlog and planned into the next sprint: committed at its start.
+                sprint = following
+                work_from = sprint.start
             issue.sprint_ids.append(sprint.id)
         elif issue.created > now - 3 * DAY:
             future = [s for s in board.sprints if s.state == "future"]
             if future:
                 issue.sprint_ids.append(future[0].id)
-    t = issue.created + int(rng.uniform(0.1, 5) * DAY)
+    t = work_from + int(rng.uniform(0.1, 5) * DAY)
     path = ["3", "10001", "10002"]
     if rng.random() < 0.08:
         path += ["10000", "3", "10001", "10002"]  # re-opened after being done
