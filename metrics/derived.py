@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import Prefetch
 
 from integrations.models import Integration
 from metrics import calculations as calc
-from metrics.models import Deployment, PullRequest, WorkItem
+from metrics.models import Deployment, PullRequest, WorkItem, WorkItemChange
 
 PRODUCTION = {"production", "prod", ""}
 
@@ -131,36 +132,79 @@ DERIVED_PR_FIELDS = (
 )
 
 
+WORK_ITEM_FIELDS = (
+    "started_at",
+    "done_at",
+    "initial_category",
+    "lead_time_minutes",
+    "cycle_time_minutes",
+)
+
+
+def status_changes(row: WorkItem) -> tuple[calc.StatusChangeFacts, ...]:
+    """A work item's status changes (its `changes` prefetched in time order) as facts."""
+    return tuple(
+        calc.StatusChangeFacts(
+            changed_at=change.changed_at,
+            from_category=change.from_category,
+            to_category=change.to_category,
+            from_status=change.from_value,
+            to_status=change.to_value,
+        )
+        for change in row.changes.all()
+        if change.field == "status"
+    )
+
+
+def work_item_values(facts: calc.WorkItemFacts) -> dict:
+    """The derived columns of one work item (see WORK_ITEM_FIELDS)."""
+    window = calc.cycle_window(facts)
+    started = next(
+        (c.changed_at for c in facts.status_changes if c.to_category == calc.IN_PROGRESS), None
+    )
+    return {
+        "started_at": window[0] if window else started,
+        "done_at": calc.done_at(facts),
+        "initial_category": calc.initial_category(facts),
+        "lead_time_minutes": calc.lead_time_minutes(facts),
+        "cycle_time_minutes": calc.cycle_time_minutes(facts),
+    }
+
+
 def refresh_work_items(integration: Integration) -> int:
-    """Recompute and store every work item's lead and cycle time; return how many changed."""
-    rows = list(WorkItem.objects.filter(integration=integration).prefetch_related("changes"))
-    changed = []
+    """Recompute and store every work item's derived values and each status change's previous
+    category; return how many work items changed."""
+    ordered = WorkItemChange.objects.order_by("changed_at", "pk")
+    rows = list(
+        WorkItem.objects.filter(integration=integration).prefetch_related(
+            Prefetch("changes", queryset=ordered)
+        )
+    )
+    changed, changed_moves = [], []
     for row in rows:
         facts = calc.WorkItemFacts(
             id=str(row.pk),
             created_at=row.created_at,
             status_category=row.status_category,
             resolved_at=row.resolved_at,
-            status_changes=tuple(
-                calc.StatusChangeFacts(
-                    changed_at=change.changed_at,
-                    from_category=change.from_category,
-                    to_category=change.to_category,
-                    from_status=change.from_value,
-                    to_status=change.to_value,
-                )
-                for change in row.changes.all()
-                if change.field == "status"
-            ),
+            status_changes=status_changes(row),
         )
-        lead, cycle = calc.lead_time_minutes(facts), calc.cycle_time_minutes(facts)
-        if (row.lead_time_minutes, row.cycle_time_minutes) != (lead, cycle):
-            row.lead_time_minutes, row.cycle_time_minutes = lead, cycle
+        values = work_item_values(facts)
+        if any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
             changed.append(row)
+        previous = values["initial_category"]
+        for change in row.changes.all():
+            if change.field != "status":
+                continue
+            if change.previous_category != previous:
+                change.previous_category = previous
+                changed_moves.append(change)
+            previous = change.to_category
     with transaction.atomic():
-        WorkItem.objects.bulk_update(
-            changed, ["lead_time_minutes", "cycle_time_minutes"], batch_size=500
-        )
+        WorkItem.objects.bulk_update(changed, list(WORK_ITEM_FIELDS), batch_size=500)
+        WorkItemChange.objects.bulk_update(changed_moves, ["previous_category"], batch_size=500)
     return len(changed)
 
 

@@ -174,7 +174,11 @@ class WorkItem(ActivityModel):
     assignee = models.CharField(max_length=200, blank=True, default="")
     container = models.CharField(max_length=100, blank=True, default="")
     sprints = models.ManyToManyField(Sprint, through="SprintMembership", related_name="work_items")
-    # Derived (metrics.derived): created → resolved, and first in progress → last done.
+    # Derived (metrics.derived) from the status history: first entry into in progress, last
+    # entry into done (items done now), the category it was created in, and the two spans.
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    initial_category = models.CharField(max_length=12, blank=True, default="")
     lead_time_minutes = models.PositiveIntegerField(null=True, blank=True)
     cycle_time_minutes = models.PositiveIntegerField(null=True, blank=True)
 
@@ -183,6 +187,8 @@ class WorkItem(ActivityModel):
         indexes = [
             models.Index(fields=["integration", "resolved_at"]),
             models.Index(fields=["integration", "status_category"]),
+            models.Index(fields=["integration", "done_at"]),
+            models.Index(fields=["integration", "created_at"]),
         ]
 
     def __str__(self) -> str:
@@ -215,12 +221,18 @@ class WorkItemChange(ActivityModel):
     to_value = models.CharField(max_length=255, blank=True, default="")
     from_category = models.CharField(max_length=12, blank=True, default="")
     to_category = models.CharField(max_length=12, blank=True, default="")
+    # Derived (metrics.derived): the category the item left, read from the history itself (the
+    # previous change's to_category), so day-by-day flow sums never drift from the timeline.
+    previous_category = models.CharField(max_length=12, blank=True, default="")
     changed_at = models.DateTimeField()
     author = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         constraints = [unique_per_integration("unique_work_item_change")]
-        indexes = [models.Index(fields=["work_item", "changed_at"])]
+        indexes = [
+            models.Index(fields=["work_item", "changed_at"]),
+            models.Index(fields=["field", "changed_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.field}: {self.from_value} → {self.to_value}"

@@ -11,6 +11,7 @@ from metrics.calculations._common import (
     Summary,
     bucket_counts,
     floor_minutes,
+    in_window,
     local_days,
     median,
     percentile,
@@ -66,6 +67,10 @@ from metrics.calculations.sprints import (
     velocity,
 )
 from metrics.calculations.work_items import (
+    CATEGORIES,
+    DONE,
+    IN_PROGRESS,
+    TODO,
     FieldChangeFacts,
     StatusChangeFacts,
     WorkItemFacts,
@@ -75,12 +80,17 @@ from metrics.calculations.work_items import (
     cycle_time_minutes,
     cycle_window,
     done_at,
+    initial_category,
     lead_time_minutes,
     work_in_progress,
 )
 from metrics.calculations.work_items import throughput as work_item_throughput
 
 __all__ = [
+    "CATEGORIES",
+    "DONE",
+    "IN_PROGRESS",
+    "TODO",
     "Band",
     "ChangeFailureRate",
     "CommitFacts",
@@ -119,6 +129,8 @@ __all__ = [
     "first_commit",
     "first_review",
     "floor_minutes",
+    "in_window",
+    "initial_category",
     "lead_time_band",
     "lead_time_for_changes",
     "lead_time_minutes",

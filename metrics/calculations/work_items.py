@@ -105,6 +105,15 @@ def category_at(item: WorkItemFacts, moment: datetime) -> str | None:
     return item.status_category
 
 
+def initial_category(item: WorkItemFacts) -> str:
+    """The category an item was created in: its first change's "from" (to do when unknown), or
+    its category now when it never moved (as category_at reads it)."""
+    changes = _ordered(item.status_changes)
+    if changes:
+        return changes[0].from_category or TODO
+    return item.status_category
+
+
 def done_at(item: WorkItemFacts) -> datetime | None:
     """When an item that is done now was (last) finished: last move into done, else resolved."""
     if item.status_category != DONE:
