@@ -239,6 +239,15 @@ AGILETRACK_FAN_OUT_MIN_INTERVAL_SECONDS = env.int(
     "AGILETRACK_FAN_OUT_MIN_INTERVAL_SECONDS", default=1800
 )
 # Options of the provider HTTP layer (integrations.providers.http.HttpOptions).
+# Metrics: cached results live this many seconds (per family: "dora=3600,sprints=21600"); an
+# incident counts against the deployment before it only within this many hours (0 = any age).
+AGILETRACK_METRICS_CACHE_TTL = env.int("AGILETRACK_METRICS_CACHE_TTL", default=3600)
+AGILETRACK_METRICS_CACHE_TTLS = env.dict(
+    "AGILETRACK_METRICS_CACHE_TTLS", cast={"value": int}, default={}
+)
+AGILETRACK_INCIDENT_ATTRIBUTION_HOURS = env.int("AGILETRACK_INCIDENT_ATTRIBUTION_HOURS", default=0)
+AGILETRACK_VELOCITY_SPRINTS = env.int("AGILETRACK_VELOCITY_SPRINTS", default=6)
+
 AGILETRACK_HTTP_OPTIONS: dict = {}
 
 # --- API ----------------------------------------------------------------------------------------

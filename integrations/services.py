@@ -73,6 +73,7 @@ def update_integration(
     is_active: bool | None = None,
 ) -> Integration:
     """Change an integration; credentials, when given, replace the stored ones whole."""
+    mapping_before = _category_mappings(integration.config)
     if name is not None:
         integration.name = name
     if config is not None:
@@ -88,7 +89,18 @@ def update_integration(
         integration.is_active = is_active
     _full_clean(integration)
     integration.save()
+    if integration.is_active and _category_mappings(integration.config) != mapping_before:
+        # Stored categories came from the old mapping: re-read everything so every item, every
+        # status change and every derived time follows the new one.
+        sync.queue_sync(integration, SyncRun.Trigger.RECONCILE)
     return integration
+
+
+CATEGORY_MAPPING_KEYS = ("status_mapping", "list_mapping")
+
+
+def _category_mappings(config: dict) -> dict:
+    return {key: config.get(key) or {} for key in CATEGORY_MAPPING_KEYS}
 
 
 def get_credentials(integration: Integration) -> dict[str, str]:

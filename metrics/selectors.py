@@ -1,0 +1,736 @@
+"""Reads for metrics: a team's (or some integrations') metric families over a window.
+
+A `MetricScope` says whose data and which local days. Each family function turns stored rows into
+numbers: counts, sums and summaries are SQL aggregates over the stored per-row values
+(metrics.derived); only the small sets (deployments, incidents, one sprint's items) are mapped into
+the `*Facts` of metrics.calculations and computed there. docs/metrics.md defines every number.
+
+`team_metrics` returns every family, each cached per scope (metrics.cache).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Coalesce, Lower, TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from integrations.models import Integration, Team
+from metrics import calculations as calc
+from metrics.aggregates import grouped_summaries, summary
+from metrics.cache import cached_family
+from metrics.calculations._common import local_midnight, period_key
+from metrics.derived import PRODUCTION
+from metrics.models import (
+    Deployment,
+    Incident,
+    PullRequest,
+    Review,
+    Sprint,
+    WorkItem,
+    WorkItemChange,
+)
+
+FAMILIES = ("dora", "pull_requests", "work_items", "sprints")
+INTERVALS = ("day", "week", "month")
+STAGES = ("coding", "pickup", "review", "deploy", "cycle")
+DEFAULT_WINDOW_DAYS = 30
+MAX_WINDOW_DAYS = 732
+
+
+class ScopeError(ValueError):
+    """A window or filter that cannot be measured (the message says why, for the user)."""
+
+
+@dataclass(frozen=True)
+class MetricScope:
+    """Whose data (a team, optionally some of its integrations) over which local days."""
+
+    team_id: int
+    integration_ids: tuple[int, ...]
+    since: date  # first local day, inclusive
+    until: date  # last local day, inclusive
+    time_zone: str = "UTC"
+    now: datetime = field(default_factory=timezone.now, compare=False)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def start(self) -> datetime:
+        """Local midnight starting `since` (the window is [start, end))."""
+        return local_midnight(self.since, self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """Local midnight after `until`."""
+        return local_midnight(self.until + timedelta(days=1), self.tz)
+
+    @property
+    def moment(self) -> datetime:
+        """The instant "open" and "in progress" are read at: now, or the window's end if past."""
+        return min(self.now, self.end)
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    def previous(self) -> MetricScope:
+        """The window of the same length just before this one (for trends)."""
+        return replace(
+            self,
+            since=self.since - timedelta(days=self.days),
+            until=self.since - timedelta(days=1),
+        )
+
+    def cache_parts(self) -> tuple:
+        return (self.team_id, self.integration_ids, self.since, self.until, self.time_zone)
+
+
+def metric_scope(
+    team: Team,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    integrations: Iterable[Integration | int] | None = None,
+    now: datetime | None = None,
+) -> MetricScope:
+    """The scope for a team: its integrations (or the given ones, which must be the team's) over
+    [since, until] in the team's time zone; by default the last 30 days up to today."""
+    now = now or timezone.now()
+    tz = ZoneInfo(team.time_zone or "UTC")
+    until = until or now.astimezone(tz).date()
+    since = since or until - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    if since > until:
+        raise ScopeError("The start date is after the end date.")
+    if (until - since).days + 1 > MAX_WINDOW_DAYS:
+        raise ScopeError(f"A window can span at most {MAX_WINDOW_DAYS} days.")
+    team_ids = set(Integration.objects.filter(team=team).values_list("pk", flat=True))
+    if integrations is None:
+        ids = team_ids
+    else:
+        ids = {item.pk if isinstance(item, Integration) else int(item) for item in integrations}
+        if not ids <= team_ids:
+            raise ScopeError("An integration given is not one of this team's.")
+    return MetricScope(
+        team_id=team.pk,
+        integration_ids=tuple(sorted(ids)),  # type: ignore[arg-type]
+        since=since,
+        until=until,
+        time_zone=tz.key,
+        now=now,
+    )
+
+
+# --- Querysets of a scope --------------------------------------------------------------------
+
+
+def _in(scope: MetricScope, queryset: QuerySet) -> QuerySet:
+    return queryset.filter(integration_id__in=scope.integration_ids)
+
+
+def _window(column: str, scope: MetricScope) -> Q:
+    return Q(**{f"{column}__gte": scope.start, f"{column}__lt": scope.end})
+
+
+def human_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
+    """The pull requests metrics count: bot-authored ones are left out everywhere."""
+    return _in(scope, PullRequest.objects.filter(author_is_bot=False))
+
+
+def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
+    """Production deployments (the rule of metrics.derived), with `at` = finished, else created."""
+    return (
+        _in(scope, Deployment.objects.all())
+        .annotate(env=Lower("environment"), at=Coalesce("finished_at", "created_at"))
+        .filter(~Q(source="deployments") | Q(env__in=PRODUCTION))
+    )
+
+
+def _trunc(column: str, interval: str, tz: ZoneInfo):
+    if interval == "day":
+        return TruncDate(column, tzinfo=tz)
+    if interval == "week":
+        return TruncDate(TruncWeek(column, tzinfo=tz))
+    if interval == "month":
+        return TruncDate(TruncMonth(column, tzinfo=tz))
+    raise ScopeError(f"interval must be one of {', '.join(INTERVALS)}")
+
+
+def _periods(scope: MetricScope, interval: str) -> list[date]:
+    if interval not in INTERVALS:
+        raise ScopeError(f"interval must be one of {', '.join(INTERVALS)}")
+    days = calc.local_days(scope.start, scope.end, scope.tz)
+    return sorted({period_key(day, interval) for day in days})  # type: ignore[arg-type]
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def counts_per_period(
+    queryset: QuerySet, column: str, scope: MetricScope, interval: str = "week"
+) -> dict[date, int]:
+    """Rows with `column` in the window per local day/week/month, empty periods included."""
+    found = {
+        _as_date(row["period"]): row["n"]
+        for row in queryset.filter(_window(column, scope))
+        .annotate(period=_trunc(column, interval, scope.tz))
+        .order_by()
+        .values("period")
+        .annotate(n=Count("pk"))
+    }
+    return {period: found.get(period, 0) for period in _periods(scope, interval)}
+
+
+def _summary_dict(value: calc.Summary) -> dict:
+    return asdict(value)
+
+
+# --- DORA ------------------------------------------------------------------------------------
+
+
+def _deployment_facts(scope: MetricScope) -> list[calc.DeploymentFacts]:
+    rows = production_deployments(scope).values_list(
+        "pk", "status", "created_at", "finished_at", "repository"
+    )
+    return [
+        calc.DeploymentFacts(
+            id=str(pk),
+            status=status,
+            created_at=created,
+            finished_at=finished,
+            repository=repository,
+        )
+        for pk, status, created, finished, repository in rows
+    ]
+
+
+def _incident_facts(queryset: QuerySet[Incident]) -> list[calc.IncidentFacts]:
+    return [
+        calc.IncidentFacts(id=str(pk), created_at=created, resolved_at=resolved, repository=repo)
+        for pk, created, resolved, repo in queryset.values_list(
+            "pk", "created_at", "resolved_at", "repository"
+        )
+    ]
+
+
+def incident_window() -> timedelta | None:
+    hours = settings.AGILETRACK_INCIDENT_ATTRIBUTION_HOURS
+    return timedelta(hours=hours) if hours else None
+
+
+def dora_metrics(scope: MetricScope) -> dict:
+    """Deployment frequency, lead time for changes, change failure rate and time to restore."""
+    deployments = _deployment_facts(scope)
+    frequency = calc.deployment_frequency(deployments, scope.start, scope.end, scope.tz)
+    lead = summary(
+        human_pull_requests(scope).filter(_window("deployed_at", scope)), "cycle_time_minutes"
+    )
+    incidents = _in(scope, Incident.objects.all())
+    window = incident_window()
+    failure = calc.change_failure_rate(
+        deployments,
+        _incident_facts(incidents.filter(created_at__gte=scope.start)),
+        scope.start,
+        scope.end,
+        incident_window=window,
+    )
+    restore = calc.time_to_restore(
+        _incident_facts(incidents.filter(_window("resolved_at", scope))),
+        deployments,
+        scope.start,
+        scope.end,
+        incident_window=window,
+    )
+    return {
+        "deployment_frequency": {
+            "deployments": frequency.deployments,
+            "deployment_days": frequency.deployment_days,
+            "per_day": frequency.per_day,
+            "per_week": frequency.per_week,
+            "median_deployment_days_per_week": frequency.median_deployment_days_per_week,
+            "median_deployment_days_per_month": frequency.median_deployment_days_per_month,
+            "band": str(frequency.band),
+        },
+        "lead_time_for_changes": {
+            "summary": _summary_dict(lead),
+            "band": str(calc.lead_time_band(lead.median)) if lead.median is not None else None,
+        },
+        "change_failure_rate": {
+            "deployments": failure.deployments,
+            "failed": failure.failed,
+            "rate": failure.rate,
+            "band": str(failure.band) if failure.band else None,
+        },
+        "time_to_restore": {
+            "summary": _summary_dict(restore.summary),
+            "failed_deployment_recovery": _summary_dict(restore.failed_deployment_recovery),
+            "band": str(restore.band) if restore.band else None,
+        },
+    }
+
+
+# --- Pull requests ---------------------------------------------------------------------------
+
+
+def _size():
+    return F("additions") + F("deletions")
+
+
+def _reviewed_by_another_human_before_merge() -> Exists:
+    return Exists(
+        Review.objects.filter(
+            pull_request=OuterRef("pk"),
+            reviewer_is_bot=False,
+            submitted_at__lte=OuterRef("merged_at"),
+        )
+        .exclude(reviewer=OuterRef("author"))
+        .exclude(state__iexact="PENDING")
+    )
+
+
+def pull_request_metrics(scope: MetricScope) -> dict:
+    """Stage times, size, throughput, review load, merged without review and open PR age."""
+    prs = human_pull_requests(scope)
+    merged = prs.filter(_window("merged_at", scope))
+    stages = {stage: _summary_dict(summary(merged, f"{stage}_time_minutes")) for stage in STAGES}
+    merged_count = merged.count()
+    unreviewed = merged.filter(~_reviewed_by_another_human_before_merge()).count()
+    reviews = (
+        Review.objects.filter(
+            pull_request__in=prs, reviewer_is_bot=False, **_range("submitted_at", scope)
+        )
+        .exclude(reviewer=F("pull_request__author"))
+        .order_by()
+        .values("reviewer")
+        .annotate(reviews=Count("pk"), pull_requests=Count("pull_request", distinct=True))
+        .order_by("-reviews", "reviewer")
+    )
+    moment = scope.moment
+    open_now = (
+        prs.filter(created_at__lte=moment, is_draft=False)
+        .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
+    )
+    ages = [
+        age
+        for created in open_now.values_list("created_at", flat=True)
+        if (age := calc.span_minutes(created, moment)) is not None
+    ]
+    return {
+        "stages": stages,
+        "size": _summary_dict(summary(merged, _size())),
+        "throughput": {
+            "merged": merged_count,
+            "per_week": merged_count / scope.days * 7,
+        },
+        "review_load": [
+            {
+                "reviewer": row["reviewer"],
+                "reviews": row["reviews"],
+                "pull_requests": row["pull_requests"],
+            }
+            for row in reviews
+        ],
+        "merged_without_review": {
+            "merged": merged_count,
+            "without_review": unreviewed,
+            "rate": unreviewed / merged_count if merged_count else None,
+        },
+        "open": {"count": len(ages), "age": _summary_dict(calc.summarize(ages))},
+    }
+
+
+def _range(column: str, scope: MetricScope) -> dict:
+    return {f"{column}__gte": scope.start, f"{column}__lt": scope.end}
+
+
+# --- Work items ------------------------------------------------------------------------------
+
+
+def work_items(scope: MetricScope) -> QuerySet[WorkItem]:
+    return _in(scope, WorkItem.objects.all())
+
+
+def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
+    """Items per status category at the end of each local day, from grouped SQL counts: items
+    enter their initial category when created, and each status change moves one item from its
+    previous category to the new one (WorkItemChange.previous_category)."""
+    items = work_items(scope)
+    moves = WorkItemChange.objects.filter(
+        field="status", work_item__in=items.values("pk"), changed_at__lt=scope.end
+    )
+    totals = dict.fromkeys(calc.CATEGORIES, 0)
+
+    def apply(category: str, delta: int) -> None:
+        if category in totals:
+            totals[category] += delta
+
+    before = items.filter(created_at__lt=scope.start).order_by()
+    for category, n in (
+        before.values("initial_category")
+        .annotate(n=Count("pk"))
+        .values_list("initial_category", "n")
+    ):
+        apply(category, n)
+    earlier = moves.filter(changed_at__lt=scope.start).order_by()
+    for left, entered, n in (
+        earlier.values("previous_category", "to_category")
+        .annotate(n=Count("pk"))
+        .values_list("previous_category", "to_category", "n")
+    ):
+        apply(left, -n)
+        apply(entered, n)
+
+    daily: dict[date, list[tuple[str, str, int]]] = defaultdict(list)
+    created = items.filter(_window("created_at", scope)).order_by()
+    for day, category, n in (
+        created.annotate(day=TruncDate("created_at", tzinfo=scope.tz))
+        .values("day", "initial_category")
+        .annotate(n=Count("pk"))
+        .values_list("day", "initial_category", "n")
+    ):
+        daily[day].append(("", category, n))
+    changed = moves.filter(changed_at__gte=scope.start).order_by()
+    for day, left, entered, n in (
+        changed.annotate(day=TruncDate("changed_at", tzinfo=scope.tz))
+        .values("day", "previous_category", "to_category")
+        .annotate(n=Count("pk"))
+        .values_list("day", "previous_category", "to_category", "n")
+    ):
+        daily[day].append((left, entered, n))
+
+    flow: dict[date, dict[str, int]] = {}
+    for day in calc.local_days(scope.start, scope.end, scope.tz):
+        for left, entered, n in daily.get(day, ()):
+            apply(left, -n)
+            apply(entered, n)
+        flow[day] = dict(totals)
+    return flow
+
+
+def work_item_metrics(scope: MetricScope) -> dict:
+    """Lead and cycle time, throughput, WIP, aging WIP and the cumulative flow."""
+    items = work_items(scope)
+    done = items.filter(_window("done_at", scope))
+    done_count = done.count()
+    flow = cumulative_flow(scope)
+    in_progress_now = items.filter(status_category=calc.IN_PROGRESS)
+    now = scope.now
+    ages = [
+        age
+        for started in in_progress_now.annotate(
+            since=Coalesce("started_at", "created_at")
+        ).values_list("since", flat=True)
+        if (age := calc.floor_minutes(started, now)) is not None
+    ]
+    last_day = flow[max(flow)] if flow else dict.fromkeys(calc.CATEGORIES, 0)
+    return {
+        "lead_time": _summary_dict(
+            summary(items.filter(_window("resolved_at", scope)), "lead_time_minutes")
+        ),
+        "cycle_time": _summary_dict(summary(done, "cycle_time_minutes")),
+        "throughput": {"done": done_count, "per_week": done_count / scope.days * 7},
+        "wip": {"at_window_end": last_day[calc.IN_PROGRESS]},
+        "aging_wip": {"count": len(ages), "age": _summary_dict(calc.summarize(ages))},
+        "cumulative_flow": [{"day": day, **counts} for day, counts in flow.items()],
+    }
+
+
+# --- Sprints ---------------------------------------------------------------------------------
+
+
+def _sprint_facts(rows: Iterable[Sprint]) -> list[calc.SprintFacts]:
+    return [
+        calc.SprintFacts(
+            id=row.external_id,
+            start_at=row.start_at,
+            end_at=row.end_at,
+            completed_at=row.completed_at,
+            name=row.name,
+        )
+        for row in rows
+        if row.start_at is not None and row.end_at is not None
+    ]
+
+
+def sprint_item_facts(integration_id: int, sprint_ids: Iterable[str]) -> list[calc.WorkItemFacts]:
+    """Facts (status, sprint and points history) for the items that were ever in the sprints:
+    current members, and items whose sprint history names one of them."""
+    wanted = list(sprint_ids)
+    if not wanted:
+        return []
+    mentions = Q()
+    for sprint_id in wanted:
+        mentions |= Q(to_value__contains=sprint_id) | Q(from_value__contains=sprint_id)
+    from_history = WorkItemChange.objects.filter(
+        Q(integration_id=integration_id, field="sprint") & mentions
+    ).values("work_item_id")
+    rows = (
+        WorkItem.objects.filter(integration_id=integration_id)
+        .filter(
+            Q(pk__in=from_history)
+            | Q(sprints__external_id__in=wanted, sprints__integration_id=integration_id)
+        )
+        .distinct()
+        .prefetch_related("changes", "sprints")
+    )
+    facts = []
+    for row in rows:
+        changes = sorted(row.changes.all(), key=lambda c: (c.changed_at, c.pk))
+
+        def of(kind: str, changes=changes) -> tuple[calc.FieldChangeFacts, ...]:
+            return tuple(
+                calc.FieldChangeFacts(c.changed_at, c.from_value, c.to_value)
+                for c in changes
+                if c.field == kind
+            )
+
+        facts.append(
+            calc.WorkItemFacts(
+                id=str(row.pk),
+                created_at=row.created_at,
+                status_category=row.status_category,
+                resolved_at=row.resolved_at,
+                status_changes=tuple(
+                    calc.StatusChangeFacts(c.changed_at, c.from_category, c.to_category)
+                    for c in changes
+                    if c.field == "status"
+                ),
+                story_points=row.story_points,
+                sprint_ids=tuple(s.external_id for s in row.sprints.all()),
+                sprint_changes=of("sprint"),
+                points_changes=of("story_points"),
+                kind=row.kind,
+            )
+        )
+    return facts
+
+
+def _scope_dict(sprint: calc.SprintFacts, scope: calc.SprintScope) -> dict:
+    return {
+        "id": sprint.id,
+        "name": sprint.name,
+        "start_at": sprint.start_at,
+        "end_at": sprint.end_at,
+        "completed_at": sprint.completed_at,
+        "committed_points": scope.committed_points,
+        "added_points": scope.added_points,
+        "removed_points": scope.removed_points,
+        "completed_points": scope.completed_points,
+        "remaining_points": scope.remaining_points,
+    }
+
+
+def sprint_metrics(scope: MetricScope) -> dict:
+    """Per integration: the sprints closed in the window (committed vs completed, scope change),
+    velocity over the last N of them, and the burndown of the sprint active at the window's end."""
+    last = settings.AGILETRACK_VELOCITY_SPRINTS
+    boards = []
+    for integration_id in scope.integration_ids:
+        sprints = Sprint.objects.filter(integration_id=integration_id, start_at__isnull=False)
+        closed = _sprint_facts(
+            sprints.filter(
+                Q(completed_at__gte=scope.start, completed_at__lt=scope.end)
+                | Q(completed_at__isnull=True, end_at__gte=scope.start, end_at__lt=scope.moment)
+            ).order_by("start_at")
+        )
+        active = _sprint_facts(
+            sprints.filter(start_at__lte=scope.moment)
+            .filter(
+                Q(completed_at__isnull=True, end_at__gt=scope.moment)
+                | Q(completed_at__gt=scope.moment)
+            )
+            .order_by("-start_at")[:1]
+        )
+        if not closed and not active:
+            continue
+        items = sprint_item_facts(integration_id, [s.id for s in closed + active])
+        scopes = [_scope_dict(s, calc.sprint_scope(s, items)) for s in closed]
+        velocity = calc.velocity(closed, items, scope.moment, last=last)
+        current = None
+        if active:
+            sprint = active[0]
+            # Read as if it closed now: scope so far, burndown up to today.
+            to_now = replace(sprint, completed_at=scope.moment)
+            current = {
+                **_scope_dict(sprint, calc.sprint_scope(to_now, items)),
+                "burndown": [
+                    {"day": day, "remaining_points": points}
+                    for day, points in calc.burndown(to_now, items, scope.tz).items()
+                ],
+            }
+        boards.append(
+            {
+                "integration": integration_id,
+                "sprints": scopes,
+                "velocity": {
+                    "sprints": list(velocity.sprint_ids),
+                    "completed_points": list(velocity.completed_points),
+                    "mean": velocity.mean,
+                    "last": last,
+                },
+                "active_sprint": current,
+            }
+        )
+    return {"boards": boards}
+
+
+# --- All families, cached ---------------------------------------------------------------------
+
+FAMILY_FUNCTIONS: dict[str, Callable[[MetricScope], dict]] = {
+    "dora": dora_metrics,
+    "pull_requests": pull_request_metrics,
+    "work_items": work_item_metrics,
+    "sprints": sprint_metrics,
+}
+
+
+def family_metrics(scope: MetricScope, family: str) -> dict:
+    """One family for the scope, from the cache when the data has not changed since."""
+    return cached_family(family, scope, FAMILY_FUNCTIONS[family])
+
+
+def team_metrics(scope: MetricScope, families: Iterable[str] = FAMILIES) -> dict[str, Any]:
+    """Every asked family for the scope, each cached (see metrics.cache)."""
+    return {
+        "window": {
+            "since": scope.since,
+            "until": scope.until,
+            "time_zone": scope.time_zone,
+            "integrations": list(scope.integration_ids),
+        },
+        **{family: family_metrics(scope, family) for family in families},
+    }
+
+
+# --- Time series -----------------------------------------------------------------------------
+
+
+def _count_series(queryset: QuerySet, column: str) -> Callable[[MetricScope, str], list[dict]]:
+    def series(scope: MetricScope, interval: str) -> list[dict]:
+        counts = counts_per_period(_in(scope, queryset), column, scope, interval)
+        return [{"period": period, "value": n} for period, n in counts.items()]
+
+    return series
+
+
+def _median_series(
+    rows: Callable[[MetricScope], QuerySet], column: str, value: str
+) -> Callable[[MetricScope, str], list[dict]]:
+    def series(scope: MetricScope, interval: str) -> list[dict]:
+        found = grouped_summaries(
+            rows(scope).filter(_window(column, scope)),
+            _trunc(column, interval, scope.tz),
+            value,
+        )
+        found = {_as_date(key): item for key, item in found.items()}
+        return [
+            {
+                "period": period,
+                "value": found[period].median if period in found else None,
+                "count": found[period].count if period in found else 0,
+            }
+            for period in _periods(scope, interval)
+        ]
+
+    return series
+
+
+def _pr_stage_series(scope: MetricScope, interval: str) -> list[dict]:
+    """Median of each PR stage per period of merge (the stacked cycle-time breakdown)."""
+    merged = human_pull_requests(scope).filter(_window("merged_at", scope))
+    trunc = _trunc("merged_at", interval, scope.tz)
+    per_stage = {
+        stage: {
+            _as_date(key): item
+            for key, item in grouped_summaries(merged, trunc, f"{stage}_time_minutes").items()
+        }
+        for stage in STAGES
+    }
+    return [
+        {
+            "period": period,
+            **{
+                stage: found[period].median if period in found else None
+                for stage, found in per_stage.items()
+            },
+        }
+        for period in _periods(scope, interval)
+    ]
+
+
+def _deployment_series(scope: MetricScope, interval: str) -> list[dict]:
+    succeeded = production_deployments(scope).filter(status="success")
+    counts = counts_per_period(succeeded, "at", scope, interval)
+    return [{"period": period, "value": n} for period, n in counts.items()]
+
+
+def _failure_rate_series(scope: MetricScope, interval: str) -> list[dict]:
+    deployments = _deployment_facts(scope)
+    incidents = _incident_facts(_in(scope, Incident.objects.filter(created_at__gte=scope.start)))
+    points = []
+    for period in _periods(scope, interval):
+        start = max(local_midnight(period, scope.tz), scope.start)
+        end = min(local_midnight(_next_period(period, interval), scope.tz), scope.end)
+        rate = calc.change_failure_rate(
+            deployments, incidents, start, end, incident_window=incident_window()
+        )
+        points.append({"period": period, "value": rate.rate, "count": rate.deployments})
+    return points
+
+
+def _next_period(period: date, interval: str) -> date:
+    if interval == "day":
+        return period + timedelta(days=1)
+    if interval == "week":
+        return period + timedelta(days=7)
+    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+TIMESERIES: dict[str, Callable[[MetricScope, str], list[dict]]] = {
+    "deployments": _deployment_series,
+    "change_failure_rate": _failure_rate_series,
+    "lead_time_for_changes": _median_series(
+        human_pull_requests, "deployed_at", "cycle_time_minutes"
+    ),
+    "pull_requests_merged": _count_series(
+        PullRequest.objects.filter(author_is_bot=False), "merged_at"
+    ),
+    "pull_request_cycle_time": _median_series(
+        human_pull_requests, "merged_at", "cycle_time_minutes"
+    ),
+    "pull_request_stages": _pr_stage_series,
+    "work_items_done": _count_series(WorkItem.objects.all(), "done_at"),
+    "work_item_cycle_time": _median_series(work_items, "done_at", "cycle_time_minutes"),
+    "work_items_created": _count_series(WorkItem.objects.all(), "created_at"),
+}
+
+
+def timeseries(scope: MetricScope, metric: str, interval: str = "week") -> list[dict]:
+    """One metric per local day, week (Monday) or month of the window, empty periods included;
+    cached like the families."""
+    if metric not in TIMESERIES:
+        raise ScopeError(f"metric must be one of {', '.join(sorted(TIMESERIES))}")
+    if interval not in INTERVALS:
+        raise ScopeError(f"interval must be one of {', '.join(INTERVALS)}")
+    return cached_family(
+        "timeseries", scope, lambda s: TIMESERIES[metric](s, interval), extra=(metric, interval)
+    )
