@@ -1,0 +1,155 @@
+"""Hand-worked metrics read through the selectors (SQL) for a team in New York, over the night
+US daylight saving time ended (2026-11-01 02:00 EDT -> 01:00 EST, a 25-hour local day)."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from integrations.providers import base as records
+from metrics import derived, selectors
+from metrics.ingest import ingest
+from tests.factories import TeamFactory, make_integration
+from tests.metrics.test_derived import deployment
+from tests.metrics.test_ingest import pull_request
+
+pytestmark = pytest.mark.django_db
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def team():
+    return TeamFactory(time_zone="America/New_York")
+
+
+def scope(team, since=date(2026, 10, 31), until=date(2026, 11, 2)):
+    return selectors.metric_scope(team, since=since, until=until, now=utc(2026, 11, 10))
+
+
+def test_dora_with_a_deployment_that_shipped_no_pr_and_an_incident_with_no_deployment(team):
+    integration = make_integration(team)
+    ingest(
+        integration,
+        [
+            deployment("baseline", utc(2026, 10, 28, 15)),
+            # 22:30 local on Nov 1 (03:30 UTC on Nov 2); nothing was merged since the baseline.
+            deployment("evening", utc(2026, 11, 2, 3, 20)),
+            deployment("broken", utc(2026, 11, 2, 15), status="failure"),
+            records.Incident(
+                "I1", "acme/web", 7, "Outage", "", utc(2026, 10, 27, 10), utc(2026, 11, 1, 12)
+            ),
+        ],
+    )
+    derived.refresh(integration)
+
+    dora = selectors.dora_metrics(scope(team, since=date(2026, 11, 1)))
+
+    frequency = dora["deployment_frequency"]
+    assert frequency["deployments"] == 1
+    assert frequency["deployment_days"] == 1  # Nov 1 in New York, although Nov 2 in UTC
+    assert dora["lead_time_for_changes"]["summary"]["count"] == 0  # it carried no PR
+    assert dora["lead_time_for_changes"]["band"] is None
+    failure = dora["change_failure_rate"]
+    assert (failure["deployments"], failure["failed"], failure["rate"]) == (2, 1, 0.5)
+    restore = dora["time_to_restore"]
+    # Opened before any deployment: counted for time to restore, blamed on nothing.
+    assert restore["summary"]["count"] == 1
+    assert restore["summary"]["median"] == (5 * 24 + 2) * 60
+    assert restore["failed_deployment_recovery"]["count"] == 0
+
+
+def test_flow_and_cycle_time_in_local_days_across_the_dst_change(team):
+    integration = make_integration(team, kind="jira")
+
+    def move(n, at, frm, to):
+        return records.WorkItemChange(
+            f"h{n}", "A", "status", frm.title(), to.title(), at, "ana", frm, to
+        )
+
+    ingest(
+        integration,
+        [
+            records.WorkItem(
+                external_id="A",
+                key="ENG-1",
+                title="Across the change",
+                kind="story",
+                status="Done",
+                status_category="done",
+                url="",
+                created_at=utc(2026, 10, 31, 12),
+                updated_at=utc(2026, 11, 2, 4, 30),
+                resolved_at=utc(2026, 11, 2, 4, 30),
+                changes=(
+                    move(1, utc(2026, 11, 1, 5, 30), "todo", "in_progress"),  # 01:30 EDT Nov 1
+                    move(2, utc(2026, 11, 2, 4, 30), "in_progress", "done"),  # 23:30 EST Nov 1
+                ),
+            )
+        ],
+    )
+    derived.refresh(integration)
+
+    work = selectors.work_item_metrics(scope(team))
+
+    assert [
+        (row["day"], row["todo"], row["in_progress"], row["done"])
+        for row in work["cumulative_flow"]
+    ] == [
+        (date(2026, 10, 31), 1, 0, 0),
+        (date(2026, 11, 1), 0, 0, 1),
+        (date(2026, 11, 2), 0, 0, 1),
+    ]
+    # 23 hours on the UTC timeline, though Nov 1 had 25 hours on New York's clocks.
+    assert work["cycle_time"]["median"] == 23 * 60
+    assert work["throughput"]["done"] == 1
+    weekly = selectors.timeseries(scope(team), "work_items_done", "day")
+    assert [(p["period"], p["value"]) for p in weekly] == [
+        (date(2026, 10, 31), 0),
+        (date(2026, 11, 1), 1),
+        (date(2026, 11, 2), 0),
+    ]
+
+
+def test_open_prs_are_read_at_the_end_of_a_past_window(team):
+    integration = make_integration(team)
+    opened = utc(2026, 10, 20, 12)
+    ingest(
+        integration,
+        [
+            pull_request(
+                1, created_at=opened, merged_at=utc(2026, 11, 5), closed_at=utc(2026, 11, 5)
+            ),
+            pull_request(2, created_at=opened, merged_at=None, closed_at=None, state="open"),
+            pull_request(3, created_at=opened, merged_at=None, closed_at=None, is_draft=True),
+            pull_request(4, created_at=opened, author_is_bot=True, merged_at=None, closed_at=None),
+        ],
+    )
+    derived.refresh(integration)
+
+    window = scope(team, since=date(2026, 10, 20), until=date(2026, 10, 31))
+    open_prs = selectors.pull_request_metrics(window)["open"]
+
+    # PR 1 was still open on Oct 31 (merged Nov 5); the draft and the bot's PR are left out.
+    assert open_prs["count"] == 2
+    age = window.end - opened
+    assert open_prs["age"]["max"] == age.days * 24 * 60 + age.seconds // 60
+
+
+def test_a_scope_refuses_reversed_and_overlong_windows_and_other_teams_integrations(team):
+    with pytest.raises(selectors.ScopeError, match="after the end"):
+        scope(team, since=date(2026, 11, 2), until=date(2026, 11, 1))
+    with pytest.raises(selectors.ScopeError, match="at most"):
+        scope(team, since=date(2023, 1, 1), until=date(2026, 11, 1))
+    stranger = make_integration(TeamFactory())
+    with pytest.raises(selectors.ScopeError, match="not one of this team's"):
+        selectors.metric_scope(team, integrations=[stranger])
+    default = selectors.metric_scope(team, now=utc(2026, 11, 10, 3))
+    assert (default.since, default.until) == (date(2026, 10, 11), date(2026, 11, 9))
+    assert default.previous().until == date(2026, 10, 10)
+    assert default.previous().days == default.days == 30
+    # Same-zone datetimes subtract on the wall clock; on the UTC timeline DST gave an hour back.
+    assert default.end.astimezone(UTC) - default.start.astimezone(UTC) == timedelta(
+        days=30, hours=1
+    )
