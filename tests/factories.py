@@ -20,6 +20,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # Store the hashed password, so a session (which keeps a hash of it) stays valid.
+        if create:
+            instance.save(update_fields=["password"])
+
 
 class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -1,0 +1,316 @@
+"""The integrations page of a team: status, last sync, recent runs and "sync now" for members;
+add, edit and test connection for staff, validated exactly as the API validates."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework import serializers
+
+from integrations import services
+from integrations.models import Integration, SyncRun
+from integrations.selectors import with_sync_stats
+from metrics.views import team_page
+
+RECENT_RUNS = 5
+
+# What a person should read for each integration status, beside the provider's own message.
+STATUS_HEADLINES: dict[str, str] = {
+    Integration.Status.PENDING: "Waiting for its first sync.",
+    Integration.Status.OK: "Synced.",
+    Integration.Status.ERROR: "The last sync failed; it is retried at the next hourly sync.",
+    Integration.Status.CONFIG_ERROR: "The settings need attention: the provider could not find "
+    "what they name.",
+    Integration.Status.AUTH_FAILED: "The provider refused the credentials: enter new ones.",
+    Integration.Status.RATE_LIMITED: "The provider's rate limit was reached; the sync resumes "
+    "when it resets.",
+}
+
+CONFIG_EXAMPLES = {
+    "github": {"api_url": "https://api.github.com", "repositories": ["owner/repository"]},
+    "jira": {"site_url": "https://your-site.atlassian.net", "board_id": 1},
+    "trello": {
+        "board_ids": ["24-hex-character board id"],
+        "list_mapping": {"Doing": "in_progress"},
+    },
+}
+CREDENTIAL_FIELDS = {
+    "github": ("token", "webhook_secret"),
+    "jira": ("email", "api_token", "webhook_secret"),
+    "trello": ("key", "token", "webhook_secret"),
+}
+
+
+def run_summary(run: SyncRun) -> dict[str, Any]:
+    """A sync run as the page and its progress poll show it."""
+    duration = None
+    if run.started_at and run.finished_at:
+        duration = (run.finished_at - run.started_at).total_seconds()
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "trigger": run.get_trigger_display(),
+        "queued_at": run.queued_at.isoformat() if run.queued_at else None,
+        "queued_display": run.queued_at.strftime("%Y-%m-%d %H:%M UTC") if run.queued_at else "—",
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "duration_seconds": duration,
+        "api_requests": run.api_requests,
+        "api_requests_not_modified": run.api_requests_not_modified,
+        "records_created": run.records_created,
+        "records_updated": run.records_updated,
+        "error_message": run.error_message,
+        "finished": run.status not in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING),
+    }
+
+
+@login_required
+@require_GET
+def integration_list(request: HttpRequest, slug: str) -> HttpResponse:
+    page = team_page(request, slug)
+    rows = with_sync_stats(Integration.objects.filter(team=page.team)).order_by("name", "pk")
+    shown = []
+    for integration in rows:
+        runs = list(integration.sync_runs.order_by("-queued_at", "-pk")[:RECENT_RUNS])
+        shown.append(
+            {
+                "integration": integration,
+                "headline": STATUS_HEADLINES.get(integration.status, ""),
+                "runs": [run_summary(run) for run in runs],
+                "active_run": next((r for r in runs if r.status in ("queued", "running")), None),
+            }
+        )
+    return render(request, "dashboard/integrations.html", page.context("integrations", rows=shown))
+
+
+def _team_integration(request: HttpRequest, slug: str, pk: int) -> Integration:
+    page = team_page(request, slug)
+    return get_object_or_404(Integration, pk=pk, team=page.team)
+
+
+@login_required
+@require_POST
+def sync_now(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Queue a manual sync (any member); answers JSON to scripts, a redirect to browsers."""
+    integration = _team_integration(request, slug, pk)
+    try:
+        run = services.request_sync(integration)
+    except serializers.ValidationError as exc:
+        message = " ".join(str(m) for value in exc.detail.values() for m in value)  # type: ignore[union-attr]
+        if request.headers.get("Accept") == "application/json":
+            return JsonResponse({"error": message}, status=409)
+        messages.error(request, message)
+        return redirect(_list_url(slug))
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(
+            {"sync_run": run.pk, "status_url": _run_url(slug, integration.pk, run.pk)},
+            status=202,
+        )
+    messages.success(request, f"Sync of {integration.name} queued.")
+    return redirect(_list_url(slug))
+
+
+@login_required
+@require_GET
+def run_status(request: HttpRequest, slug: str, pk: int, run_pk: int) -> JsonResponse:
+    """One run's progress, polled by the page until the run ends."""
+    integration = _team_integration(request, slug, pk)
+    run = get_object_or_404(SyncRun, pk=run_pk, integration=integration)
+    integration.refresh_from_db()
+    return JsonResponse(
+        {
+            **run_summary(run),
+            "integration_status": integration.status,
+            "integration_status_label": integration.get_status_display(),
+            "last_error": integration.last_error,
+        }
+    )
+
+
+def _list_url(slug: str) -> str:
+    return reverse("team-integrations", kwargs={"slug": slug})
+
+
+def _run_url(slug: str, pk: int, run_pk: int) -> str:
+    return reverse("integration-run", kwargs={"slug": slug, "pk": pk, "run_pk": run_pk})
+
+
+# --- Staff: add, edit, test --------------------------------------------------------------------
+
+
+def staff_member_required(view):
+    """Signed-in staff only: others are sent to sign in, or refused (403) when signed in."""
+
+    @login_required
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff can change integrations.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+class IntegrationForm(forms.Form):
+    """Name, kind, settings (JSON, as in the API) and credentials (write-only)."""
+
+    name = forms.CharField(max_length=100, label="Name")
+    kind = forms.ChoiceField(choices=Integration.Kind.choices, label="Provider")
+    config = forms.CharField(
+        label="Settings (JSON)",
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text="The same keys as the API: see the examples below.",
+    )
+    token = forms.CharField(required=False, label="Token", widget=forms.PasswordInput)
+    email = forms.EmailField(required=False, label="Atlassian email")
+    api_token = forms.CharField(required=False, label="API token", widget=forms.PasswordInput)
+    key = forms.CharField(required=False, label="Trello API key", widget=forms.PasswordInput)
+    webhook_secret = forms.CharField(
+        required=False, label="Webhook secret (optional)", widget=forms.PasswordInput
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="Active (synced hourly)")
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["kind"].disabled = True
+            for name in ("token", "api_token", "key", "webhook_secret"):
+                self.fields[name].help_text = "Leave empty to keep the stored value."
+
+    def clean_config(self) -> dict:
+        try:
+            value = json.loads(self.cleaned_data["config"])
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError("The settings must be a JSON object: {...}.")
+        return value
+
+    def credentials(self, kind: str) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[name]
+            for name in CREDENTIAL_FIELDS[kind]
+            if self.cleaned_data.get(name)
+        }
+
+    def add_service_errors(self, exc: serializers.ValidationError) -> None:
+        """Show the service's per-field errors on the fields they belong to."""
+        detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
+        for field, problems in detail.items():
+            if field == "config" and isinstance(problems, dict):
+                for key, messages_ in problems.items():
+                    self.add_error("config", f"{key}: {' '.join(map(str, messages_))}")
+            elif field == "credentials" and isinstance(problems, dict):
+                for key, messages_ in problems.items():
+                    target = key if key in self.fields else None
+                    self.add_error(target, f"{key}: {' '.join(map(str, messages_))}")
+            else:
+                target = field if field in self.fields else None
+                flat = problems if isinstance(problems, list) else [problems]
+                self.add_error(target, " ".join(map(str, flat)))
+
+
+def _form_context(page, form: IntegrationForm, integration: Integration | None) -> dict:
+    return page.context(
+        "integrations",
+        integration_form=form,
+        editing=integration,
+        examples={kind: json.dumps(value, indent=2) for kind, value in CONFIG_EXAMPLES.items()},
+        credential_fields=CREDENTIAL_FIELDS,
+    )
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def integration_add(request: HttpRequest, slug: str) -> HttpResponse:
+    page = team_page(request, slug)
+    form = IntegrationForm(
+        request.POST or None,
+        initial={"kind": "github", "config": json.dumps(CONFIG_EXAMPLES["github"], indent=2)},
+    )
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        try:
+            integration = services.create_integration(
+                team=page.team,
+                kind=kind,
+                name=form.cleaned_data["name"],
+                config=form.cleaned_data["config"],
+                credentials=form.credentials(kind),
+                is_active=form.cleaned_data["is_active"],
+            )
+        except serializers.ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"{integration.name} added; its first sync is queued.")
+            return redirect(_list_url(slug))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "dashboard/integration_form.html", _form_context(page, form, None), status=status
+    )
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def integration_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    page = team_page(request, slug)
+    integration = get_object_or_404(Integration, pk=pk, team=page.team)
+    form = IntegrationForm(
+        request.POST or None,
+        editing=True,
+        initial={
+            "name": integration.name,
+            "kind": integration.kind,
+            "config": json.dumps(integration.config, indent=2),
+            "is_active": integration.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        typed = form.credentials(integration.kind)
+        credentials = None
+        if typed:
+            # Fields left empty keep their stored values.
+            credentials = {**services.get_credentials(integration), **typed}
+        try:
+            services.update_integration(
+                integration,
+                name=form.cleaned_data["name"],
+                config=form.cleaned_data["config"],
+                credentials=credentials,
+                is_active=form.cleaned_data["is_active"],
+            )
+        except serializers.ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"{integration.name} saved.")
+            return redirect(_list_url(slug))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "dashboard/integration_form.html",
+        _form_context(page, form, integration),
+        status=status,
+    )
+
+
+@staff_member_required
+@require_POST
+def integration_test(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    integration = _team_integration(request, slug, pk)
+    check = services.test_connection(integration)
+    if check.ok:
+        messages.success(request, f"{integration.name}: {check.message}")
+    else:
+        messages.error(request, f"{integration.name}: {check.message}")
+    return redirect(_list_url(slug))

@@ -1,0 +1,49 @@
+"""Formatting for metric values on pages: durations, rates, bands and trends."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration(minutes: float | None) -> str:
+    """Minutes as a short human duration: "45m", "3h 20m", "2d 4h", "—" when there is none."""
+    if minutes is None or minutes == "":
+        return "—"
+    total = round(float(minutes))
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days >= 10:
+        return f"{days}d"
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {mins}m" if mins else f"{hours}h"
+    return f"{mins}m"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A 0..1 rate as a whole percentage, "—" when there is none."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.0f}%"
+
+
+@register.filter
+def number(value: float | None, digits: int = 1) -> str:
+    """A number with at most `digits` decimals, "—" when there is none."""
+    if value is None or value == "":
+        return "—"
+    value = float(value)
+    if value.is_integer():
+        return f"{value:.0f}"
+    return f"{value:.{digits}f}"
+
+
+BAND_LABELS = {"elite": "Elite", "high": "High", "medium": "Medium", "low": "Low"}
+
+
+@register.filter
+def band_label(band: str | None) -> str:
+    return BAND_LABELS.get(band or "", "No data")

@@ -1,0 +1,511 @@
+"""Dashboard pages of a team: overview, pull requests, work items and sprints.
+
+Every page reads its window and integration filters from the URL (`?since=&until=&integration=`),
+so a link or a reload shows the same numbers. Numbers come from metrics.selectors; templates only
+format them. A user sees only their teams' pages (404 otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from integrations.models import Integration, SyncRun, Team
+from integrations.selectors import teams_for_user
+from metrics import selectors
+from metrics.models import PullRequest, Review, WorkItem
+
+# --- Team, window and filters ------------------------------------------------------------------
+
+
+class WindowForm(forms.Form):
+    """The date range and integrations a page shows; all optional (last 30 days, everything)."""
+
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    integration = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        label="Integrations",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, integrations: list[Integration], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["integration"].choices = [  # type: ignore[attr-defined]
+            (i.pk, f"{i.name} ({i.get_kind_display()})") for i in integrations
+        ]
+
+
+@dataclass
+class TeamPage:
+    """What every team page needs: the team, the user's teams, the window and the filters."""
+
+    team: Team
+    teams: QuerySet[Team]
+    integrations: list[Integration]
+    scope: selectors.MetricScope
+    form: WindowForm
+    query: str  # the filters as a query string, carried by the navigation links
+
+    def context(self, page: str, **extra: Any) -> dict[str, Any]:
+        ids = set(self.scope.integration_ids)
+        active = [i for i in self.integrations if i.pk in ids]
+        return {
+            "team": self.team,
+            "teams": self.teams,
+            "integrations": self.integrations,
+            "scope": self.scope,
+            "form": self.form,
+            "query": self.query,
+            "page": page,
+            "syncing": SyncRun.objects.filter(
+                integration__in=active,
+                status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING],
+            ).exists(),
+            "never_synced": bool(active) and all(i.last_success_at is None for i in active),
+            "kinds": {i.kind for i in active},
+            **extra,
+        }
+
+
+def team_page(request: HttpRequest, slug: str) -> TeamPage:
+    """The team (404 unless the user may see it) and the window asked for in the URL. A bad
+    filter is reported on the form and the default window is shown instead."""
+    teams = teams_for_user(request.user)
+    team = get_object_or_404(teams, slug=slug)
+    integrations = list(team.integrations.order_by("name", "pk"))
+    form = WindowForm(request.GET or None, integrations=integrations)
+    since = until = chosen = None
+    if form.is_bound and form.is_valid():
+        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+        chosen = form.cleaned_data["integration"] or None
+    try:
+        scope = selectors.metric_scope(team, since=since, until=until, integrations=chosen)
+    except selectors.ScopeError as exc:
+        form.add_error(None, str(exc))
+        scope = selectors.metric_scope(team)
+    params: list[tuple[str, Any]] = []
+    if form.is_bound and not form.errors:
+        params += [(key, request.GET[key]) for key in ("since", "until") if request.GET.get(key)]
+        params += [("integration", pk) for pk in chosen or ()]
+    return TeamPage(team, teams, integrations, scope, form, urlencode(params))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed in: the first team's overview, or a page saying there is no team yet."""
+    team = teams_for_user(request.user).first()
+    if team is not None:
+        return redirect("team-overview", slug=team.slug)
+    return render(request, "dashboard/no_team.html")
+
+
+# --- Chart data --------------------------------------------------------------------------------
+
+
+def chart(kind: str, labels: list, datasets: list[dict], **options: Any) -> dict:
+    """A chart description for static/agiletrack/charts.js (Chart.js under the hood)."""
+    return {
+        "type": kind,
+        "labels": [str(label) for label in labels],
+        "datasets": datasets,
+        **options,
+    }
+
+
+def interval_for(scope: selectors.MetricScope) -> str:
+    if scope.days <= 14:
+        return "day"
+    if scope.days <= 200:
+        return "week"
+    return "month"
+
+
+# --- Overview ----------------------------------------------------------------------------------
+
+LOWER_IS_BETTER = {"lead_time": True, "failure_rate": True, "restore": True, "frequency": False}
+
+
+def _trend(key: str, now: float | None, before: float | None) -> dict | None:
+    """The change against the previous window, and whether it is an improvement."""
+    if now is None or before is None:
+        return None
+    if now == before:
+        return {"direction": "flat", "better": None, "change": 0.0}
+    better = (now < before) == LOWER_IS_BETTER[key]
+    change = (now - before) / before if before else None
+    return {"direction": "up" if now > before else "down", "better": better, "change": change}
+
+
+def dora_tiles(dora: dict, previous: dict) -> list[dict]:
+    frequency, before_frequency = dora["deployment_frequency"], previous["deployment_frequency"]
+    lead, before_lead = dora["lead_time_for_changes"], previous["lead_time_for_changes"]
+    failure, before_failure = dora["change_failure_rate"], previous["change_failure_rate"]
+    restore, before_restore = dora["time_to_restore"], previous["time_to_restore"]
+    return [
+        {
+            "key": "frequency",
+            "title": "Deployment frequency",
+            "value": frequency["per_week"],
+            "format": "per_week",
+            "detail": (
+                f"{frequency['deployments']} deployments on {frequency['deployment_days']} days"
+            ),
+            "band": frequency["band"] if frequency["deployments"] else None,
+            "trend": _trend("frequency", frequency["per_week"], before_frequency["per_week"]),
+            "empty": not frequency["deployments"],
+        },
+        {
+            "key": "lead_time",
+            "title": "Lead time for changes",
+            "value": lead["summary"]["median"],
+            "format": "duration",
+            "detail": f"median of {lead['summary']['count']} deployed pull requests",
+            "band": lead["band"],
+            "trend": _trend(
+                "lead_time", lead["summary"]["median"], before_lead["summary"]["median"]
+            ),
+            "empty": not lead["summary"]["count"],
+        },
+        {
+            "key": "failure_rate",
+            "title": "Change failure rate",
+            "value": failure["rate"],
+            "format": "percent",
+            "detail": f"{failure['failed']} of {failure['deployments']} deployments failed",
+            "band": failure["band"],
+            "trend": _trend("failure_rate", failure["rate"], before_failure["rate"]),
+            "empty": failure["rate"] is None,
+        },
+        {
+            "key": "restore",
+            "title": "Time to restore",
+            "value": restore["summary"]["median"],
+            "format": "duration",
+            "detail": f"median of {restore['summary']['count']} resolved incidents",
+            "band": restore["band"],
+            "trend": _trend(
+                "restore", restore["summary"]["median"], before_restore["summary"]["median"]
+            ),
+            "empty": not restore["summary"]["count"],
+        },
+    ]
+
+
+STAGE_LABELS = {"coding": "Coding", "pickup": "Pickup", "review": "Review", "deploy": "Deploy"}
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest, slug: str) -> HttpResponse:
+    page = team_page(request, slug)
+    scope = page.scope
+    report = selectors.team_metrics(scope, ["dora", "pull_requests", "work_items"])
+    previous = selectors.team_metrics(scope.previous(), ["dora"])
+    interval = interval_for(scope)
+    stages = selectors.timeseries(scope, "pull_request_stages", interval)
+    merged = selectors.timeseries(scope, "pull_requests_merged", interval)
+    done = selectors.timeseries(scope, "work_items_done", interval)
+    periods = [point["period"] for point in stages]
+    charts = {
+        "stages": chart(
+            "bar",
+            periods,
+            [
+                {"label": label, "data": [point[stage] for point in stages], "stack": "cycle"}
+                for stage, label in STAGE_LABELS.items()
+            ],
+            stacked=True,
+            unit="minutes",
+            title=f"Median pull request cycle time by stage, per {interval}",
+        ),
+        "throughput": chart(
+            "bar",
+            periods,
+            [
+                {"label": "Pull requests merged", "data": [p["value"] for p in merged]},
+                {"label": "Work items done", "data": [p["value"] for p in done]},
+            ],
+            title=f"Throughput per {interval}",
+        ),
+    }
+    return render(
+        request,
+        "dashboard/overview.html",
+        page.context(
+            "overview",
+            tiles=dora_tiles(report["dora"], previous["dora"]),
+            pull_requests=report["pull_requests"],
+            work_items=report["work_items"],
+            charts=charts,
+            interval=interval,
+            stage_rows=list(zip(periods, stages, strict=True)),
+        ),
+    )
+
+
+# --- Pull requests -----------------------------------------------------------------------------
+
+PR_SORTS = {
+    "number": "number",
+    "created": "created_at",
+    "merged": "merged_at",
+    "size": "size",
+    "coding": "coding_time_minutes",
+    "pickup": "pickup_time_minutes",
+    "review": "review_time_minutes",
+    "deploy": "deploy_time_minutes",
+    "cycle": "cycle_time_minutes",
+}
+PR_STATES = [("", "Any state"), ("open", "Open"), ("merged", "Merged"), ("closed", "Closed")]
+
+
+class PullRequestFilterForm(forms.Form):
+    state = forms.ChoiceField(required=False, choices=PR_STATES, label="State")
+    repository = forms.ChoiceField(required=False, label="Repository")
+    author = forms.CharField(required=False, label="Author", max_length=200)
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[(f"-{key}", f"{key.title()} (highest first)") for key in PR_SORTS]
+        + [(key, f"{key.title()} (lowest first)") for key in PR_SORTS],
+    )
+
+    def __init__(self, *args, repositories: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["repository"].choices = [("", "All repositories")] + [  # type: ignore[attr-defined]
+            (name, name) for name in repositories
+        ]
+
+
+def _order(sort: str) -> list:
+    descending = sort.startswith("-")
+    column = F(PR_SORTS[sort.lstrip("-")])
+    first = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+    return [first, "-pk"]
+
+
+def pull_requests_in_window(scope: selectors.MetricScope) -> QuerySet[PullRequest]:
+    """PRs created or merged in the window, or still open at its end."""
+    end = scope.moment
+    open_at_end = (
+        Q(created_at__lt=end)
+        & (Q(merged_at__isnull=True) | Q(merged_at__gte=end))
+        & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    )
+    return PullRequest.objects.filter(integration_id__in=scope.integration_ids).filter(
+        Q(created_at__gte=scope.start, created_at__lt=scope.end)
+        | Q(merged_at__gte=scope.start, merged_at__lt=scope.end)
+        | open_at_end
+    )
+
+
+@login_required
+@require_GET
+def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    page = team_page(request, slug)
+    scope = page.scope
+    rows = pull_requests_in_window(scope).annotate(
+        size=Coalesce(F("additions"), 0) + Coalesce(F("deletions"), 0)
+    )
+    repositories = sorted(set(rows.values_list("repository", flat=True).distinct()))
+    filters = PullRequestFilterForm(request.GET or None, repositories=repositories)
+    sort = "-merged"
+    if filters.is_bound and filters.is_valid():
+        data = filters.cleaned_data
+        if data["state"]:
+            rows = rows.filter(state=data["state"])
+        if data["repository"]:
+            rows = rows.filter(repository=data["repository"])
+        if data["author"]:
+            rows = rows.filter(author__icontains=data["author"])
+        sort = data["sort"] or sort
+    human_reviews = Prefetch(
+        "reviews", queryset=Review.objects.filter(reviewer_is_bot=False).order_by("submitted_at")
+    )
+    listing = Paginator(rows.order_by(*_order(sort)).prefetch_related(human_reviews), 50)
+    page_obj = listing.get_page(request.GET.get("page"))
+    for pr in page_obj:
+        reviewers = {r.reviewer for r in pr.reviews.all() if r.reviewer != pr.author}
+        pr.reviewer_names = sorted(reviewers)  # type: ignore[attr-defined]
+    merged = rows.filter(merged_at__gte=scope.start, merged_at__lt=scope.end, author_is_bot=False)
+    slowest = merged.filter(cycle_time_minutes__isnull=False).order_by("-cycle_time_minutes")[:5]
+    oldest_open = rows.filter(state="open", is_draft=False, author_is_bot=False).order_by(
+        "created_at"
+    )[:5]
+    sort_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("sort", "page")])
+    return render(
+        request,
+        "dashboard/pull_requests.html",
+        page.context(
+            "pull_requests",
+            filters=filters,
+            page_obj=page_obj,
+            sort=sort,
+            sort_query=sort_query,
+            page_query=urlencode([(k, v) for k, v in request.GET.items() if k != "page"]),
+            slowest=slowest,
+            oldest_open=[(pr, minutes_between(pr.created_at, scope.moment)) for pr in oldest_open],
+            metrics=selectors.family_metrics(scope, "pull_requests"),
+            sortable=PR_SORTS,
+        ),
+    )
+
+
+# --- Work items --------------------------------------------------------------------------------
+
+SCATTER_LIMIT = 2000
+
+
+@login_required
+@require_GET
+def work_items(request: HttpRequest, slug: str) -> HttpResponse:
+    page = team_page(request, slug)
+    scope = page.scope
+    metrics = selectors.family_metrics(scope, "work_items")
+    items = WorkItem.objects.filter(integration_id__in=scope.integration_ids)
+    finished = (
+        items.filter(
+            done_at__gte=scope.start, done_at__lt=scope.end, cycle_time_minutes__isnull=False
+        )
+        .order_by("-done_at")
+        .values_list("key", "done_at", "cycle_time_minutes")[:SCATTER_LIMIT]
+    )
+    cycle = metrics["cycle_time"]
+    flow = metrics["cumulative_flow"]
+    interval = interval_for(scope)
+    done = selectors.timeseries(scope, "work_items_done", interval)
+    now = timezone.now()
+    aging = (
+        items.filter(status_category="in_progress")
+        .annotate(since=Coalesce("started_at", "created_at"))
+        .select_related("integration")
+        .order_by("since")[:20]
+    )
+    charts = {
+        "scatter": chart(
+            "scatter",
+            [],
+            [
+                {
+                    "label": "Finished work items",
+                    "data": [
+                        {"x": int(at.timestamp() * 1000), "y": minutes, "key": key}
+                        for key, at, minutes in finished
+                        if at is not None
+                    ],
+                }
+            ],
+            unit="minutes",
+            time_x=True,
+            lines=[
+                {"label": f"{name} {label}", "value": cycle[name]}
+                for name, label in (("median", ""), ("p75", ""), ("p90", ""))
+                if cycle[name] is not None
+            ],
+            title="Cycle time of work items finished in the window",
+        ),
+        "flow": chart(
+            "line",
+            [row["day"] for row in flow],
+            [
+                {"label": "Done", "data": [row["done"] for row in flow], "fill": True},
+                {
+                    "label": "In progress",
+                    "data": [row["in_progress"] for row in flow],
+                    "fill": True,
+                },
+                {"label": "To do", "data": [row["todo"] for row in flow], "fill": True},
+            ],
+            stacked=True,
+            title="Cumulative flow: work items per status category at the end of each day",
+        ),
+        "throughput": chart(
+            "bar",
+            [p["period"] for p in done],
+            [{"label": "Work items done", "data": [p["value"] for p in done]}],
+            title=f"Work items finished per {interval}",
+        ),
+    }
+    return render(
+        request,
+        "dashboard/work_items.html",
+        page.context(
+            "work_items",
+            metrics=metrics,
+            charts=charts,
+            aging=[(item, minutes_between(item.since, now)) for item in aging],
+            scatter_count=len(finished),
+            flow_last=flow[-1] if flow else None,
+        ),
+    )
+
+
+# --- Sprints -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def sprints(request: HttpRequest, slug: str) -> HttpResponse:
+    page = team_page(request, slug)
+    boards = selectors.family_metrics(page.scope, "sprints")["boards"]
+    names = {i.pk: i.name for i in page.integrations}
+    shown = []
+    for board in boards:
+        closed = board["sprints"]
+        charts = {
+            "velocity": chart(
+                "bar",
+                [s["name"] for s in closed],
+                [
+                    {"label": "Committed", "data": [s["committed_points"] for s in closed]},
+                    {"label": "Completed", "data": [s["completed_points"] for s in closed]},
+                ],
+                unit="points",
+                title="Committed and completed points per sprint",
+            )
+        }
+        active = board["active_sprint"]
+        if active:
+            charts["burndown"] = chart(
+                "line",
+                [point["day"] for point in active["burndown"]],
+                [
+                    {
+                        "label": "Points remaining",
+                        "data": [point["remaining_points"] for point in active["burndown"]],
+                    }
+                ],
+                unit="points",
+                title=f"Burndown of {active['name']}",
+            )
+        ids = {
+            f"{name}{suffix}": f"chart-{name}-{board['integration']}{suffix.replace('_', '-')}"
+            for name in ("velocity", "burndown")
+            for suffix in ("", "_data")
+        }
+        shown.append(
+            {**board, "name": names.get(board["integration"], ""), "charts": charts, "ids": ids}
+        )
+    return render(request, "dashboard/sprints.html", page.context("sprints", boards=shown))
+
+
+def minutes_between(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 60
