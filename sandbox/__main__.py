@@ -7,13 +7,14 @@ import json
 import sys
 import threading
 import time
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
 from .app import SandboxApp, Settings, info
 from .faults import Fault, FaultSet
 from .generate import Scale, generate
-from .timefmt import DEFAULT_NOW, parse_iso
+from .timefmt import DEFAULT_NOW, now_from_file, parse_iso, resolve_now
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--boards", type=int)
     p.add_argument("--cards-per-board", type=int)
     p.add_argument("--days", type=int, help="history length in days")
-    p.add_argument("--now", default=DEFAULT_NOW, help="the fixed 'now' generated timelines end at")
+    p.add_argument(
+        "--now",
+        default=DEFAULT_NOW,
+        type=resolve_now,
+        help="the fixed 'now' generated timelines end at (ISO 8601, or 'today': this UTC midnight)",
+    )
+    p.add_argument(
+        "--now-file",
+        metavar="PATH",
+        help="read 'now' from this file; if it does not exist, write today's UTC midnight to it "
+        "first (the demo's data stays recent and its ids stay the same across restarts)",
+    )
     p.add_argument("--latency-ms", type=int, default=0, help="added to every API answer")
     p.add_argument(
         "--fault",
@@ -63,6 +75,8 @@ def scale_from(args) -> Scale:
 
 
 def make_app(args) -> SandboxApp:
+    if args.now_file:
+        args.now = now_from_file(Path(args.now_file))
     settings = Settings(
         seed=args.seed,
         scale=args.scale,

@@ -11,8 +11,26 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 DEFAULT_NOW = "2026-11-01T00:00:00Z"
+
+
+def resolve_now(text: str) -> str:
+    """The sandbox's 'now' as ISO 8601: 'today' is the latest UTC midnight (a demo stays current
+    and is the same all day); anything else must parse as ISO 8601."""
+    if text.strip().lower() == "today":
+        return datetime.now(UTC).strftime("%Y-%m-%dT00:00:00Z")
+    parse_iso(text)
+    return text
+
+
+def now_from_file(path: Path) -> str:
+    """The 'now' stored in `path`, storing today's UTC midnight there first if it is missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(resolve_now("today") + "\n")
+    return resolve_now(path.read_text().strip())
 
 
 def parse_iso(text: str) -> int:

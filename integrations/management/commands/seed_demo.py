@@ -1,5 +1,6 @@
 """Create the demo team whose GitHub, Jira and Trello integrations read the bundled sandbox."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -9,11 +10,15 @@ from integrations.models import Integration, Team
 
 
 def sandbox_info(port: int, seed: int) -> dict:
-    """What `python -m sandbox --port PORT --seed SEED` serves: names and credentials."""
+    """What the demo sandbox (`python -m sandbox --port PORT --seed SEED --now-file
+    VAR/sandbox-now`, see the Procfile) serves: names and credentials."""
     from sandbox.__main__ import build_parser, make_app
     from sandbox.app import info
 
-    args = build_parser().parse_args(["--port", str(port), "--seed", str(seed)])
+    now_file = str(settings.VAR_DIR / "sandbox-now")
+    args = build_parser().parse_args(
+        ["--port", str(port), "--seed", str(seed), "--now-file", now_file]
+    )
     return info(make_app(args).org, f"http://127.0.0.1:{port}")
 
 
