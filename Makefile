@@ -6,21 +6,33 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run setup test lint format test-fast clean
+.PHONY: help venv assets run setup test lint format test-fast clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start web + worker + beat + sandbox"
 	@echo "make test   - install, lint (ruff + mypy), run the whole test suite"
 	@echo "make lint   - ruff and mypy only"
+	@echo "make assets - npm ci: the browser libraries (chart.js) served as static files"
 	@echo "make format - ruff format and autofix"
 
-venv: $(STAMP)
+venv: $(STAMP) assets
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+
+# Browser libraries pinned in package-lock.json; settings.STATICFILES_DIRS serves them from here.
+# The stamp lives inside node_modules/, so deleting that folder installs them again.
+NODE_STAMP := node_modules/.agiletrack-installed
+
+assets: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 # The bundled sandbox API (python -m sandbox) is allowlisted so integrations can point at it.
 SANDBOX_PORT ?= 8900
@@ -53,4 +65,4 @@ test: lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache
