@@ -143,7 +143,7 @@ def _list_url(slug: str) -> str:
 
 
 def _run_url(slug: str, pk: int, run_pk: int) -> str:
-    return reverse("integration-run", kwargs={"slug": slug, "pk": pk, "run_pk": run_pk})
+    return reverse("team-integration-run", kwargs={"slug": slug, "pk": pk, "run_pk": run_pk})
 
 
 # --- Staff: add, edit, test --------------------------------------------------------------------
@@ -172,7 +172,9 @@ class IntegrationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
         help_text="The same keys as the API: see the examples below.",
     )
-    token = forms.CharField(required=False, label="Token", widget=forms.PasswordInput)
+    token = forms.CharField(
+        required=False, label="Token (GitHub or Trello)", widget=forms.PasswordInput
+    )
     email = forms.EmailField(required=False, label="Atlassian email")
     api_token = forms.CharField(required=False, label="API token", widget=forms.PasswordInput)
     key = forms.CharField(required=False, label="Trello API key", widget=forms.PasswordInput)
@@ -227,7 +229,10 @@ def _form_context(page, form: IntegrationForm, integration: Integration | None) 
         integration_form=form,
         editing=integration,
         examples={kind: json.dumps(value, indent=2) for kind, value in CONFIG_EXAMPLES.items()},
-        credential_fields=CREDENTIAL_FIELDS,
+        field_kinds={
+            name: " ".join(kind for kind, names in CREDENTIAL_FIELDS.items() if name in names)
+            for name in ("token", "email", "api_token", "key", "webhook_secret")
+        },
     )
 
 

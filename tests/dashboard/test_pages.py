@@ -146,7 +146,7 @@ def test_sync_now_queues_a_run_members_may_start_and_its_status_is_readable(
     client, team, github, member, django_capture_on_commit_callbacks
 ):
     client.force_login(member)
-    sync_url = reverse("integration-sync", kwargs={"slug": team.slug, "pk": github.pk})
+    sync_url = reverse("team-integration-sync", kwargs={"slug": team.slug, "pk": github.pk})
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(sync_url, HTTP_ACCEPT="application/json")
     assert response.status_code == 202
@@ -162,7 +162,7 @@ def test_sync_now_queues_a_run_members_may_start_and_its_status_is_readable(
 
 def test_only_staff_add_edit_and_test_integrations(client, team, github, member):
     client.force_login(member)
-    add = reverse("integration-add", kwargs={"slug": team.slug})
+    add = reverse("team-integration-add", kwargs={"slug": team.slug})
     assert client.get(add).status_code == 403
     member.is_staff = True
     member.save()
@@ -175,7 +175,7 @@ def test_adding_an_integration_validates_like_the_api_and_keeps_nothing_bad(
     member.is_staff = True
     member.save()
     client.force_login(member)
-    add = reverse("integration-add", kwargs={"slug": team.slug})
+    add = reverse("team-integration-add", kwargs={"slug": team.slug})
     bad = client.post(
         add,
         {
@@ -207,7 +207,7 @@ def test_adding_an_integration_validates_like_the_api_and_keeps_nothing_bad(
     assert good.status_code == 302
     integration = Integration.objects.get(team=team)
     assert integration.sync_runs.filter(trigger="initial").exists()
-    edit = reverse("integration-edit", kwargs={"slug": team.slug, "pk": integration.pk})
+    edit = reverse("team-integration-edit", kwargs={"slug": team.slug, "pk": integration.pk})
     form_page = client.get(edit).content.decode()
     assert "ghp_secret_value_123" not in form_page
     # Saving with the token left empty keeps it.

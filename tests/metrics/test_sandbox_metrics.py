@@ -71,7 +71,9 @@ def synced_team(box, time_zone: str) -> Team:
         ),
     ]
     for integration in created:
-        run = sync.sync_integration(integration.pk, "initial").run
+        # Run the initial sync that creating the integration queued, here and now.
+        queued = integration.sync_runs.get(trigger="initial")
+        run = sync.sync_integration(integration.pk, "initial", queued.pk).run
         assert run.status == "succeeded", run.error_message
     return team
 
