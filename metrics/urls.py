@@ -11,17 +11,21 @@ urlpatterns = [
     path("work-items/", views.work_items, name="team-work-items"),
     path("sprints/", views.sprints, name="team-sprints"),
     path("integrations/", integration_views.integration_list, name="team-integrations"),
-    path("integrations/new/", integration_views.integration_add, name="integration-add"),
+    path("integrations/new/", integration_views.integration_add, name="team-integration-add"),
     path(
-        "integrations/<int:pk>/edit/", integration_views.integration_edit, name="integration-edit"
+        "integrations/<int:pk>/edit/",
+        integration_views.integration_edit,
+        name="team-integration-edit",
     ),
-    path("integrations/<int:pk>/sync/", integration_views.sync_now, name="integration-sync"),
+    path("integrations/<int:pk>/sync/", integration_views.sync_now, name="team-integration-sync"),
     path(
-        "integrations/<int:pk>/test/", integration_views.integration_test, name="integration-test"
+        "integrations/<int:pk>/test/",
+        integration_views.integration_test,
+        name="team-integration-test",
     ),
     path(
         "integrations/<int:pk>/runs/<int:run_pk>/",
         integration_views.run_status,
-        name="integration-run",
+        name="team-integration-run",
     ),
 ]
