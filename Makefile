@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv assets run setup test lint format test-fast clean
+.PHONY: help venv assets run setup test lint format test-fast bench clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start web + worker + beat + sandbox"
 	@echo "make test   - install, lint (ruff + mypy), run the whole test suite"
+	@echo "make bench  - measure page render times (tables; DATABASE_URL/REDIS_URL respected)"
 	@echo "make lint   - ruff and mypy only"
 	@echo "make assets - npm ci: the browser libraries (chart.js) served as static files"
 	@echo "make format - ruff format and autofix"
@@ -60,6 +61,9 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+bench: venv
+	$(PY) -m bench
 
 test: lint
 	$(BIN)/pytest

@@ -1,0 +1,61 @@
+"""Plain-text tables and the machine description every benchmark prints."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import connection
+
+
+def machine() -> str:
+    """One line: where the numbers were measured."""
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return (
+        f"{platform.node()} · {platform.system()} {platform.machine()} · {os.cpu_count()} cores · "
+        f"Python {platform.python_version()} · database {connection.vendor} · cache {cache}"
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolation percentile (0..100) of the values."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return (
+        statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1]
+        if q < 100
+        else ordered[-1]
+    )
+
+
+def table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], notes: Sequence[str] = ()
+) -> str:
+    """A titled, aligned text table with notes under it."""
+    cells = [[str(h) for h in headers]] + [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return (
+            "| "
+            + " | ".join(
+                value.ljust(width) if i == 0 else value.rjust(width)
+                for i, (value, width) in enumerate(zip(row, widths, strict=True))
+            )
+            + " |"
+        )
+
+    out = [f"## {title}", "", line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(row) for row in cells[1:]]
+    out += [""] + [f"- {note}" for note in notes]
+    return "\n".join(out) + "\n"
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
