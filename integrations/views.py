@@ -79,16 +79,26 @@ def run_summary(run: SyncRun) -> dict[str, Any]:
 @require_GET
 def integration_list(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
-    rows = with_sync_stats(Integration.objects.filter(team=page.team)).order_by("name", "pk")
+    scope = page.scope
+    rows = with_sync_stats(
+        Integration.objects.filter(team=page.team, pk__in=scope.integration_ids)
+    ).order_by("name", "pk")
     shown = []
     for integration in rows:
-        runs = list(integration.sync_runs.order_by("-queued_at", "-pk")[:RECENT_RUNS])
+        in_window = integration.sync_runs.filter(
+            queued_at__gte=scope.start, queued_at__lt=scope.end
+        )
+        runs = list(in_window.order_by("-queued_at", "-pk")[:RECENT_RUNS])
         shown.append(
             {
                 "integration": integration,
                 "headline": STATUS_HEADLINES.get(integration.status, ""),
                 "runs": [run_summary(run) for run in runs],
-                "active_run": next((r for r in runs if r.status in ("queued", "running")), None),
+                "active_run": integration.sync_runs.filter(
+                    status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]
+                )
+                .order_by("-pk")
+                .first(),
             }
         )
     return render(request, "dashboard/integrations.html", page.context("integrations", rows=shown))

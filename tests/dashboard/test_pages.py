@@ -224,3 +224,40 @@ def test_adding_an_integration_validates_like_the_api_and_keeps_nothing_bad(
     from integrations.services import get_credentials
 
     assert get_credentials(integration)["token"] == "ghp_secret_value_123"
+
+
+def test_test_connection_reports_the_providers_answer_in_plain_words(
+    client, member, sandbox, settings, django_capture_on_commit_callbacks
+):
+    from tests.integrations.test_sync import trello_integration
+
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    member.is_staff = True
+    member.save()
+    with django_capture_on_commit_callbacks():
+        integration = trello_integration(sandbox)
+    integration.team.members.add(member)
+    client.force_login(member)
+    test_url = reverse(
+        "team-integration-test", kwargs={"slug": integration.team.slug, "pk": integration.pk}
+    )
+
+    page = client.post(test_url, follow=True).content.decode()
+    assert "Trello boards: " in page and 'class="message success"' in page
+
+    from integrations import services
+
+    services.update_integration(
+        integration, credentials={"key": sandbox.info["trello"]["key"], "token": "revoked"}
+    )
+    page = client.post(test_url, follow=True).content.decode()
+    assert 'class="message error"' in page
+    assert "revoked" not in page
+
+
+def test_the_integrations_page_follows_the_integration_filter(client, team, github, member):
+    other = make_integration(team, name="Second repository")
+    client.force_login(member)
+    page = client.get(url("team-integrations", team), {"integration": other.pk})
+    shown = [row["integration"].pk for row in page.context["rows"]]
+    assert shown == [other.pk]
