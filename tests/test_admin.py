@@ -75,8 +75,9 @@ def test_ensure_admin_prints_a_working_password_once(capsys, django_user_model, 
     assert client.login(username="admin", password=password)
 
 
-def test_home_page_links_to_the_admin_and_health(client):
-    response = client.get("/")
+def test_about_page_links_to_the_admin_and_health_and_home_asks_to_sign_in(client):
+    assert client.get("/")["Location"] == "/accounts/login/?next=/"
+    response = client.get("/about/")
 
     assert response.status_code == 200
     page = response.content.decode()

@@ -20,7 +20,9 @@ from tests.e2e.conftest import CeleryProcesses
 from tests.factories import UserFactory
 from tests.metrics.test_sandbox_metrics import SANDBOX_NOW, synced_team
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the suite's other transactional tests (tests/e2e) rely on the rows the
+# migrations seed; restoring them after each test keeps every later test's database the same.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PASSWORD = "correct horse battery"
 # The sandbox's generated history ends on SANDBOX_NOW; this window covers all of it.
