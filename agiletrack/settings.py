@@ -271,6 +271,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "agiletrack.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["agiletrack.api.TokenRateThrottle"],
+    # Requests per token (scripts and integrations of other tools); browser sessions are free.
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("AGILETRACK_API_TOKEN_RATE", default="1200/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AgileTrack API",
@@ -282,6 +286,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agiletrack.api.document_errors",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------------------------

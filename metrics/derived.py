@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 
 from integrations.models import Integration
 from metrics import calculations as calc
-from metrics.models import Deployment, PullRequest, WorkItem, WorkItemChange
+from metrics.models import Deployment, PullRequest, Sprint, WorkItem, WorkItemChange
 
 PRODUCTION = {"production", "prod", ""}
 
@@ -208,9 +208,50 @@ def refresh_work_items(integration: Integration) -> int:
     return len(changed)
 
 
+SPRINT_FIELDS = ("committed_points", "added_points", "removed_points", "completed_points")
+
+
+def refresh_sprints(integration: Integration) -> int:
+    """Recompute the scope of every started sprint (as of now for the active one); return how
+    many sprints changed."""
+    from django.utils import timezone
+
+    from metrics.selectors import sprint_item_facts
+
+    now = timezone.now()
+    rows = [
+        (row, row.start_at, row.end_at)
+        for row in Sprint.objects.filter(integration=integration, start_at__lte=now)
+    ]
+    started = [(row, start, end) for row, start, end in rows if start and end]
+    if not started:
+        return 0
+    items = sprint_item_facts(integration.pk, [row.external_id for row, _, _ in started])
+    changed = []
+    for row, start, end in started:
+        facts = calc.SprintFacts(
+            id=row.external_id,
+            start_at=start,
+            end_at=end,
+            # A sprint still running is read as of now.
+            completed_at=row.completed_at or (now if end > now else None),
+            name=row.name,
+        )
+        scope = calc.sprint_scope(facts, items)
+        values = {name: getattr(scope, name) for name in SPRINT_FIELDS}
+        if any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            changed.append(row)
+    with transaction.atomic():
+        Sprint.objects.bulk_update(changed, list(SPRINT_FIELDS), batch_size=500)
+    return len(changed)
+
+
 def refresh(integration: Integration) -> dict[str, int]:
     """Recompute the derived values of one integration after its data changed."""
     return {
         "pull_requests": refresh_pull_requests(integration),
         "work_items": refresh_work_items(integration),
+        "sprints": refresh_sprints(integration),
     }

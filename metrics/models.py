@@ -145,6 +145,12 @@ class Sprint(ActivityModel):
     end_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     goal = models.TextField(blank=True, default="")
+    # Derived (metrics.derived) from the history of its items, as docs/metrics.md defines them;
+    # an active sprint is read as of the last sync.
+    committed_points = models.FloatField(null=True, blank=True)
+    added_points = models.FloatField(null=True, blank=True)
+    removed_points = models.FloatField(null=True, blank=True)
+    completed_points = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [unique_per_integration("unique_sprint")]

@@ -169,7 +169,7 @@ def test_invalid_input_gets_per_field_errors_and_stores_nothing(world):
     response = client.post("/api/integrations/", body, format="json")
 
     assert response.status_code == 400
-    errors = response.json()
+    errors = response.json()["fields"]
     assert "owner/name" in str(errors["config"]["repositories"])
     assert errors["config"]["x"] == ["Unknown key."]
     assert Integration.objects.filter(name="new").count() == 0
@@ -182,7 +182,7 @@ def test_credentials_are_required_on_create(world):
     response = client_for(world, "staff").post("/api/integrations/", body, format="json")
 
     assert response.status_code == 400
-    assert response.json()["credentials"] == ["This field is required."]
+    assert response.json()["fields"]["credentials"] == ["This field is required."]
 
 
 def test_a_private_api_url_is_refused(world):
@@ -192,7 +192,7 @@ def test_a_private_api_url_is_refused(world):
     response = client_for(world, "staff").post("/api/integrations/", body, format="json")
 
     assert response.status_code == 400
-    assert "private, loopback, link-local" in str(response.json()["config"]["api_url"])
+    assert "private, loopback, link-local" in str(response.json()["fields"]["config"]["api_url"])
 
 
 def test_a_failed_update_keeps_what_was_stored(world):
@@ -221,7 +221,7 @@ def test_kind_and_team_cannot_change(world):
     team = client.patch(url, {"team": world["team_b"].pk}, format="json")
 
     assert kind.status_code == team.status_code == 400
-    assert kind.json()["kind"] == ["The kind cannot change."]
+    assert kind.json()["fields"]["kind"] == ["The kind cannot change."]
 
 
 def test_duplicate_names_in_a_team_are_refused(world):

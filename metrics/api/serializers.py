@@ -1,0 +1,257 @@
+"""Serializers of the activity lists and of the metric reports (so the schema describes them)."""
+
+from rest_framework import serializers
+
+from metrics.models import Deployment, PullRequest, Sprint, WorkItem
+
+
+class PullRequestSerializer(serializers.ModelSerializer):
+    size = serializers.SerializerMethodField(help_text="Lines changed: additions + deletions.")
+
+    class Meta:
+        model = PullRequest
+        fields = [
+            "id", "integration", "repository", "number", "title", "author", "author_is_bot",
+            "state", "is_draft", "url", "created_at", "merged_at", "closed_at", "additions",
+            "deletions", "changed_files", "size", "first_review_at", "deployed_at",
+            "coding_time_minutes", "pickup_time_minutes", "review_time_minutes",
+            "deploy_time_minutes", "cycle_time_minutes",
+        ]  # fmt: skip
+
+    def get_size(self, pr: PullRequest) -> int | None:
+        if pr.additions is None or pr.deletions is None:
+            return None
+        return pr.additions + pr.deletions
+
+
+class DeploymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deployment
+        fields = [
+            "id", "integration", "repository", "source", "environment", "name", "status", "sha",
+            "created_at", "finished_at", "url",
+        ]  # fmt: skip
+
+
+class WorkItemSerializer(serializers.ModelSerializer):
+    sprints = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name", help_text="Sprints it is in now."
+    )
+
+    class Meta:
+        model = WorkItem
+        fields = [
+            "id", "integration", "key", "title", "kind", "status", "status_category",
+            "story_points", "assignee", "url", "created_at", "started_at", "resolved_at",
+            "done_at", "lead_time_minutes", "cycle_time_minutes", "sprints",
+        ]  # fmt: skip
+
+
+class SprintSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sprint
+        fields = [
+            "id", "integration", "board_id", "name", "state", "start_at", "end_at",
+            "completed_at", "goal", "committed_points", "added_points", "removed_points",
+            "completed_points",
+        ]  # fmt: skip
+
+
+# --- Metric reports ------------------------------------------------------------------------
+
+
+class SummarySerializer(serializers.Serializer):
+    """Count, median, p75, p90, mean, min and max (minutes unless said otherwise)."""
+
+    count = serializers.IntegerField()
+    median = serializers.FloatField(allow_null=True)
+    p75 = serializers.FloatField(allow_null=True)
+    p90 = serializers.FloatField(allow_null=True)
+    mean = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+
+
+BANDS = ["elite", "high", "medium", "low"]
+
+
+class DeploymentFrequencySerializer(serializers.Serializer):
+    deployments = serializers.IntegerField()
+    deployment_days = serializers.IntegerField()
+    per_day = serializers.FloatField()
+    per_week = serializers.FloatField()
+    median_deployment_days_per_week = serializers.FloatField()
+    median_deployment_days_per_month = serializers.FloatField()
+    band = serializers.ChoiceField(choices=BANDS)
+
+
+class BandedSummarySerializer(serializers.Serializer):
+    summary = SummarySerializer()
+    band = serializers.ChoiceField(choices=BANDS, allow_null=True)
+
+
+class ChangeFailureRateSerializer(serializers.Serializer):
+    deployments = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    band = serializers.ChoiceField(choices=BANDS, allow_null=True)
+
+
+class TimeToRestoreSerializer(BandedSummarySerializer):
+    failed_deployment_recovery = SummarySerializer()
+
+
+class DoraSerializer(serializers.Serializer):
+    deployment_frequency = DeploymentFrequencySerializer()
+    lead_time_for_changes = BandedSummarySerializer()
+    change_failure_rate = ChangeFailureRateSerializer()
+    time_to_restore = TimeToRestoreSerializer()
+
+
+class StagesSerializer(serializers.Serializer):
+    coding = SummarySerializer()
+    pickup = SummarySerializer()
+    review = SummarySerializer()
+    deploy = SummarySerializer()
+    cycle = SummarySerializer()
+
+
+class ReviewLoadSerializer(serializers.Serializer):
+    reviewer = serializers.CharField()
+    reviews = serializers.IntegerField()
+    pull_requests = serializers.IntegerField()
+
+
+class PullRequestThroughputSerializer(serializers.Serializer):
+    merged = serializers.IntegerField()
+    per_week = serializers.FloatField()
+
+
+class MergedWithoutReviewSerializer(serializers.Serializer):
+    merged = serializers.IntegerField()
+    without_review = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class OpenPullRequestsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    age = SummarySerializer()
+
+
+class PullRequestMetricsSerializer(serializers.Serializer):
+    stages = StagesSerializer()
+    size = SummarySerializer(help_text="Lines changed, not minutes.")
+    throughput = PullRequestThroughputSerializer()
+    review_load = ReviewLoadSerializer(many=True)
+    merged_without_review = MergedWithoutReviewSerializer()
+    open = OpenPullRequestsSerializer()
+
+
+class FlowDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    todo = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    done = serializers.IntegerField()
+
+
+class WorkItemThroughputSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    per_week = serializers.FloatField()
+
+
+class WipSerializer(serializers.Serializer):
+    at_window_end = serializers.IntegerField()
+
+
+class WorkItemMetricsSerializer(serializers.Serializer):
+    lead_time = SummarySerializer()
+    cycle_time = SummarySerializer()
+    throughput = WorkItemThroughputSerializer()
+    wip = WipSerializer()
+    aging_wip = OpenPullRequestsSerializer()
+    cumulative_flow = FlowDaySerializer(many=True)
+
+
+class SprintScopeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    start_at = serializers.DateTimeField()
+    end_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    committed_points = serializers.FloatField()
+    added_points = serializers.FloatField()
+    removed_points = serializers.FloatField()
+    completed_points = serializers.FloatField()
+    remaining_points = serializers.FloatField()
+
+
+class BurndownPointSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    remaining_points = serializers.FloatField()
+
+
+class ActiveSprintSerializer(SprintScopeSerializer):
+    burndown = BurndownPointSerializer(many=True)
+
+
+class VelocitySerializer(serializers.Serializer):
+    sprints = serializers.ListField(child=serializers.CharField())
+    completed_points = serializers.ListField(child=serializers.FloatField())
+    mean = serializers.FloatField(allow_null=True)
+    last = serializers.IntegerField()
+
+
+class BoardSprintsSerializer(serializers.Serializer):
+    integration = serializers.IntegerField()
+    sprints = SprintScopeSerializer(many=True)
+    velocity = VelocitySerializer()
+    active_sprint = ActiveSprintSerializer(allow_null=True)
+
+
+class SprintMetricsSerializer(serializers.Serializer):
+    boards = BoardSprintsSerializer(many=True)
+
+
+class WindowSerializer(serializers.Serializer):
+    since = serializers.DateField()
+    until = serializers.DateField()
+    time_zone = serializers.CharField()
+    integrations = serializers.ListField(child=serializers.IntegerField())
+
+
+class MetricsSerializer(serializers.Serializer):
+    """Every metric family of a team (or some of its integrations) for a window."""
+
+    window = WindowSerializer()
+    dora = DoraSerializer()
+    pull_requests = PullRequestMetricsSerializer()
+    work_items = WorkItemMetricsSerializer()
+    sprints = SprintMetricsSerializer()
+
+
+class StageMediansSerializer(serializers.Serializer):
+    coding = serializers.FloatField(allow_null=True)
+    pickup = serializers.FloatField(allow_null=True)
+    review = serializers.FloatField(allow_null=True)
+    deploy = serializers.FloatField(allow_null=True)
+    cycle = serializers.FloatField(allow_null=True)
+
+
+class TimeseriesPointSerializer(serializers.Serializer):
+    period = serializers.DateField(help_text="First local day of the day, week or month.")
+    value = serializers.FloatField(
+        allow_null=True, help_text="The count, rate or median minutes of the period."
+    )
+    count = serializers.IntegerField(
+        allow_null=True, help_text="How many values the median or rate is over."
+    )
+    stages = StageMediansSerializer(
+        allow_null=True, help_text="pull_request_stages only: the median of each stage."
+    )
+
+
+class TimeseriesSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    interval = serializers.ChoiceField(choices=["day", "week", "month"])
+    window = WindowSerializer()
+    points = TimeseriesPointSerializer(many=True)
