@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -15,6 +18,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def exception_handler(exc: Exception, context: dict[str, Any]):
     """Every API error as {"code", "detail"} plus "fields" (per-field messages) for bad input."""
+    if isinstance(exc, Http404):
+        exc = NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -33,6 +40,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
         "detail": str(data.get("detail", "Error.")),
     }
     return response
+
+
+class Pagination(PageNumberPagination):
+    """50 rows a page by default; `page_size` (up to 500) asks for more."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
 
 
 class TokenRateThrottle(UserRateThrottle):

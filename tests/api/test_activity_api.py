@@ -1,0 +1,140 @@
+"""The activity lists of the JSON API on known data: fields, filters, ordering, pagination,
+permissions, CSV exports, token throttling and the error shape."""
+
+import csv
+import io
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from metrics.ingest import ingest
+from tests.api.conftest import T0, merged
+from tests.factories import TeamFactory, UserFactory, make_integration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pull_requests_carry_the_contract_fields_and_their_stage_times(client, github):
+    body = client.get("/api/pull-requests/").json()
+    assert body["count"] == 4
+    first = next(pr for pr in body["results"] if pr["number"] == 2)
+    for field in (
+        "repository", "number", "title", "author", "state", "created_at", "merged_at",
+        "closed_at", "additions", "deletions", "coding_time_minutes", "pickup_time_minutes",
+        "review_time_minutes", "deploy_time_minutes", "cycle_time_minutes",
+    ):  # fmt: skip
+        assert field in first, field
+    assert first["size"] == first["additions"] + first["deletions"]
+    assert first["deploy_time_minutes"] is not None  # shipped by d1
+    assert first["cycle_time_minutes"] >= first["deploy_time_minutes"]
+
+
+@pytest.mark.parametrize(
+    ("query", "numbers"),
+    [
+        ("state=open", [4]),
+        ("state=merged&repository=acme/web", [2, 1]),
+        ("merged_after=2026-10-02T00:00:00Z", [3, 2]),
+        ("merged_before=2026-10-02T00:00:00Z", [1]),
+        ("ordering=number", [1, 2, 3, 4]),
+        ("ordering=-cycle_time_minutes&state=merged", None),
+    ],
+)
+def test_pull_request_filters_and_ordering(client, github, query, numbers):
+    results = client.get(f"/api/pull-requests/?{query}").json()["results"]
+    if numbers is None:
+        cycles = [pr["cycle_time_minutes"] for pr in results]
+        assert cycles == sorted(cycles, reverse=True)
+    else:
+        assert [pr["number"] for pr in results] == numbers
+
+
+def test_team_and_integration_filters_and_other_teams_data_stays_invisible(
+    client, github, jira, member
+):
+    other_team = TeamFactory()
+    stranger = make_integration(other_team)
+    ingest(stranger, [merged(99, T0)])
+    assert client.get("/api/pull-requests/").json()["count"] == 4
+    assert client.get(f"/api/pull-requests/?team={github.team_id}").json()["count"] == 4
+    assert client.get(f"/api/pull-requests/?team={other_team.pk}").json()["count"] == 0
+    answer = client.get(f"/api/pull-requests/?integration={stranger.pk}")
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid" and "integration" in answer.json()["fields"]
+    assert client.get(f"/api/pull-requests/?integration={github.pk}").json()["count"] == 4
+
+
+def test_pages_are_stable_and_ties_broken_by_id(client, team):
+    integration = make_integration(team)
+    ingest(integration, [merged(n, T0) for n in range(1, 8)])  # all created at the same time
+    seen, url = [], "/api/pull-requests/?page_size=3"
+    while url:
+        page = client.get(url).json()
+        assert page["count"] == 7
+        seen += [pr["id"] for pr in page["results"]]
+        url = page["next"]
+    assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen)) == 7
+    assert client.get("/api/pull-requests/?page_size=100000").json()["count"] == 7
+
+
+def test_deployments_work_items_and_sprints(client, github, jira):
+    deployments = client.get("/api/deployments/?status=failure").json()
+    assert [d["status"] for d in deployments["results"]] == ["failure"]
+
+    items = client.get("/api/work-items/?status_category=done").json()["results"]
+    assert [i["key"] for i in items] == ["ENG-1"]
+    item = items[0]
+    assert item["lead_time_minutes"] == 8 * 60
+    assert item["sprints"] == ["Sprint 10"]
+    assert item["started_at"] is None and item["done_at"] is not None
+
+    sprints = client.get("/api/sprints/").json()["results"]
+    assert sprints[0]["name"] == "Sprint 10"
+    assert sprints[0]["committed_points"] == 3.0
+    assert sprints[0]["completed_points"] == 3.0
+
+
+def test_csv_exports_every_row_with_the_json_fields(client, github):
+    data = client.get("/api/pull-requests/?ordering=number").json()["results"]
+    response = client.get("/api/pull-requests/?ordering=number&format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [int(row["number"]) for row in rows] == [pr["number"] for pr in data]
+    assert list(rows[0]) == list(data[0])
+    for row, pr in zip(rows, data, strict=True):
+        for field, value in pr.items():
+            assert row[field] == ("" if value is None else str(value)), field
+
+
+def test_signed_out_clients_get_401_in_the_error_shape(github):
+    response = APIClient().get("/api/pull-requests/")
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+    }
+    missing = APIClient()
+    missing.force_authenticate(UserFactory())
+    answer = missing.get(f"/api/pull-requests/{github.pk}/")
+    assert answer.status_code == 404 and answer.json()["code"] == "not_found"
+
+
+def test_token_clients_are_throttled_and_sessions_are_not(member, github, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "3/minute"},
+    }
+    token = Token.objects.create(user=member)
+    scripted = APIClient()
+    scripted.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    statuses = [scripted.get("/api/deployments/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    throttled = scripted.get("/api/deployments/")
+    assert throttled.json()["code"] == "throttled"
+    assert int(throttled["Retry-After"]) > 0
+
+    browser = APIClient()
+    browser.force_login(member)
+    assert {browser.get("/api/deployments/").status_code for _ in range(5)} == {200}
