@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from integrations.models import SyncRun
 from tests.browser.conftest import screenshot, sign_in
+from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import CeleryProcesses
 from tests.factories import UserFactory
 from tests.metrics.test_sandbox_metrics import SANDBOX_NOW, synced_team
@@ -223,3 +224,35 @@ def test_recent_window_defaults_to_the_last_30_days(page, live_server, demo, mem
     until = date.fromisoformat(page.get_by_label("To").input_value())
     since = date.fromisoformat(page.get_by_label("From").input_value())
     assert until - since == timedelta(days=29)
+
+
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_every_page_passes_the_axe_accessibility_checks(page, live_server, demo, member):
+    """axe-core (installed by `make assets`) finds no WCAG 2 A/AA violation: labels, contrast,
+    landmarks, names of links and buttons."""
+    sign_in(page, live_server, member, PASSWORD)
+    found = {}
+    for name in [*PAGES, "integrations/new/"]:
+        if name == "integrations/new/":
+            member.is_staff = True
+            member.save()
+        page.goto(team_url(live_server, demo, name, **WIDE))
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            """async () => (await axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+            })).violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length} nodes: ${v.help}`)"""
+        )
+        if result:
+            found[name] = result
+    assert found == {}
+    # The same check does fail on a page with an unlabeled field and grey-on-white text.
+    page.set_content(
+        '<html lang="en"><title>x</title><main><input type="text">'
+        '<p style="color:#bbb;background:#fff">faint</p></main></html>'
+    )
+    page.add_script_tag(path=str(AXE))
+    ids = page.evaluate("async () => (await axe.run()).violations.map(v => v.id)")
+    assert {"label", "color-contrast"} <= set(ids)
