@@ -19,8 +19,12 @@ Fixtures and helpers:
 Data: the live server runs in a thread of this process and uses the same test database, but its
 own connection, so it sees only committed rows. Browser tests that need data must use
 ``transactional_db`` (pytest-django adds it to any test that requests ``live_server``; say so
-explicitly with ``@pytest.mark.django_db(transaction=True)``); rows created under plain ``db``
-sit in the test's open transaction, invisible to the server.
+explicitly with ``@pytest.mark.django_db(transaction=True, serialized_rollback=True)``); rows
+created under plain ``db`` sit in the test's open transaction, invisible to the server.
+A transactional test empties the database afterwards, and the e2e tests that run later need the
+rows the migrations seed (periodic tasks, content types), so every browser test here that uses
+the database gets ``serialized_rollback=True`` added to its ``django_db`` mark: those rows are
+restored after it.
 """
 
 import os
@@ -30,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
 from tests.conftest import REPO_ROOT
@@ -51,6 +56,24 @@ LOGIN_PATH = "/accounts/login/"
 
 # The console-error lists of the pages a test opened, checked when its body has run.
 _PAGE_ERRORS = pytest.StashKey[list[list[str]]]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests on the database are transactional and restore the migration-seeded rows."""
+    here = Path(__file__).parent
+    for item in items:
+        if here not in item.path.parents:
+            continue
+        fixtures = getattr(item, "fixturenames", ())
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not {"live_server", "transactional_db"} & set(fixtures):
+            continue
+        options = dict(marker.kwargs) if marker else {}
+        if options.get("serialized_rollback") and options.get("transaction"):
+            continue
+        options.update(transaction=True, serialized_rollback=True)
+        args = marker.args if marker else ()
+        item.add_marker(pytest.mark.django_db(*args, **options), append=False)
 
 
 def chromium_path() -> str:
@@ -84,7 +107,13 @@ def browser() -> Iterator[Browser]:
         # it, but only while the browser runs: set for the whole session, the variable would
         # reach every process the suite starts, and `check --deploy` rejects it (async.E001).
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        # While that loop counts as running, asgiref keeps Django's connections per context instead
+        # of per thread, so this thread would get new connection objects that lack the test
+        # database's state (the rows saved for serialized_rollback): keep using the same ones.
+        thread_connections = {alias: connections[alias] for alias in connections}
         playwright = sync_playwright().start()
+        for alias, connection in thread_connections.items():
+            connections[alias] = connection
         try:
             browser = playwright.chromium.launch(
                 executable_path=executable, headless=True, args=CHROMIUM_ARGS

@@ -3,6 +3,7 @@
 These use only pages that exist regardless of the dashboards (the admin login, a blank page).
 """
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -10,7 +11,9 @@ import textwrap
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection, connections
 from django.templatetags.static import static
+from django_celery_beat.models import PeriodicTask
 
 from tests.browser.conftest import (
     DESKTOP_VIEWPORT,
@@ -186,3 +189,24 @@ def test_sign_in_fails_with_the_login_pages_message(page, live_server, sign_in):
 
     with pytest.raises(pytest.fail.Exception, match="Please enter a correct username"):
         sign_in(page, live_server, "ada", "wrong")
+
+
+def test_browser_tests_keep_the_threads_database_connection_and_the_seeded_rows(
+    page, live_server, request
+):
+    # Playwright's loop counts as running here, which makes asgiref keep connections per context;
+    # the harness hands that context the thread's own connection, the one the test database was
+    # set up on, with the rows saved for restoring.
+    loop = asyncio.get_running_loop()
+    in_context = connections["default"]
+    asyncio._set_running_loop(None)
+    try:
+        in_thread = connections["default"]
+    finally:
+        asyncio._set_running_loop(loop)
+    assert in_context is in_thread
+    assert hasattr(connection, "_test_serialized_contents")
+    marker = request.node.get_closest_marker("django_db")
+    assert marker.kwargs == {"transaction": True, "serialized_rollback": True}
+    # The migration-seeded schedule is there (restored after any earlier transactional test).
+    assert PeriodicTask.objects.filter(name="Beat heartbeat").exists()
