@@ -11,9 +11,19 @@ from django.http import Http404
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _render_as_json_not_csv(request) -> None:
+    """An export (`?format=csv`) that fails answers its error as JSON, as the schema documents,
+    not as a CSV table."""
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is not None and renderer.format == "csv":
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]):
@@ -25,6 +35,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    _render_as_json_not_csv(context.get("request"))
     if isinstance(exc, ValidationError):
         fields = (
             response.data
@@ -40,6 +51,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
         "detail": str(data.get("detail", "Error.")),
     }
     return response
+
+
+# The id segment of detail routes: any segment reaches the view, so an id that is no id (`1.5`,
+# `abc`) answers the API's JSON 404 rather than Django's HTML page (the router's default,
+# `[^/.]+`, leaves dotted segments to the format suffixes, which `?format=` covers).
+LOOKUP_VALUE_REGEX = r"[^/]+"
 
 
 class Pagination(PageNumberPagination):
@@ -73,8 +90,33 @@ ERROR_STATUSES = {
 }
 
 
+def _document_ids(operation: dict) -> None:
+    """Ids in paths are numbers: drf-spectacular, seeing LOOKUP_VALUE_REGEX, says any string."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") == "path" and schema.get("pattern") == f"^{LOOKUP_VALUE_REGEX}$":
+            parameter["schema"] = {"type": "integer"}
+            parameter.setdefault("description", "Id (anything else answers 404).")
+
+
+CSV_SCHEMA = {
+    "type": "string",
+    "description": "CSV text: a header row, then one row per result (a list exports every "
+    "matching row, not a page).",
+}
+
+
+def _document_csv(operation: dict) -> None:
+    """`?format=csv` answers text, not the JSON object drf-spectacular lists under text/csv."""
+    for response in operation.get("responses", {}).values():
+        csv = response.get("content", {}).get("text/csv")
+        if csv is not None:
+            csv["schema"] = dict(CSV_SCHEMA)
+
+
 def document_errors(result: dict, generator, request, public) -> dict:
-    """drf-spectacular post-processing hook: every operation may answer the error shape."""
+    """drf-spectacular post-processing hook: every operation may answer the error shape (and
+    its ids are integers, its CSV is text)."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = {
         "type": "object",
@@ -91,6 +133,8 @@ def document_errors(result: dict, generator, request, public) -> dict:
     }
     for path in result.get("paths", {}).values():
         for operation in path.values():
+            _document_ids(operation)
+            _document_csv(operation)
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_STATUSES.items():
                 responses.setdefault(

@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agiletrack.api import LOOKUP_VALUE_REGEX
 from integrations import selectors, services
 from integrations.api.permissions import IsStaffOrReadOnly
 from integrations.api.serializers import (
@@ -23,6 +24,7 @@ from integrations.api.serializers import (
 class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     """Teams you belong to (teams are managed in the admin)."""
 
+    lookup_value_regex = LOOKUP_VALUE_REGEX
     serializer_class = TeamSerializer
     filterset_fields = ["slug"]
 
@@ -33,6 +35,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 class IntegrationViewSet(viewsets.ModelViewSet):
     """GitHub, Jira and Trello integrations of your teams. Writes need staff."""
 
+    lookup_value_regex = LOOKUP_VALUE_REGEX
     serializer_class = IntegrationSerializer
     permission_classes = [IsAuthenticated, IsStaffOrReadOnly]
     filterset_fields = ["team", "kind", "status", "is_active"]
@@ -66,6 +69,7 @@ class IntegrationViewSet(viewsets.ModelViewSet):
 class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
     """Every sync run of your teams' integrations, newest first."""
 
+    lookup_value_regex = LOOKUP_VALUE_REGEX
     serializer_class = SyncRunSerializer
     filterset_fields = ["integration", "status", "trigger"]
 

@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework_csv.renderers import CSVRenderer
 
+from agiletrack.api import LOOKUP_VALUE_REGEX
 from integrations.models import Team
 from integrations.selectors import integrations_for_user, teams_for_user
 from metrics import selectors
@@ -57,6 +58,7 @@ class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
     """Read-only activity of the user's teams, filterable, ordered, paginated or CSV."""
 
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, ListCSVRenderer]
+    lookup_value_regex = LOOKUP_VALUE_REGEX
     filter_backends = [*api_settings.DEFAULT_FILTER_BACKENDS, OrderingFilter]
     model: Any = PullRequest
     default_ordering: tuple[str, ...] = ("-created_at",)
@@ -178,7 +180,8 @@ def scope_for(request: Request) -> selectors.MetricScope:
         if team is None:
             raise Http404("No such team.")
     if chosen:
-        found = list(integrations_for_user(request.user).filter(pk__in=chosen))
+        storable = [pk for pk in chosen if filters.storable_id(pk)]
+        found = list(integrations_for_user(request.user).filter(pk__in=storable))
         if len(found) != len(set(chosen)):
             raise Http404("No such integration.")
         teams = {integration.team_id for integration in found}
