@@ -14,7 +14,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def _render_as_json_not_csv(request) -> None:
@@ -28,6 +27,9 @@ def _render_as_json_not_csv(request) -> None:
 
 def exception_handler(exc: Exception, context: dict[str, Any]):
     """Every API error as {"code", "detail"} plus "fields" (per-field messages) for bad input."""
+    # Imported here: rest_framework.views reads the throttle classes of this module as it loads.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, Http404):
         exc = NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):

@@ -186,3 +186,28 @@ def test_a_verbatim_copy_of_env_example_starts(python, tmp_path):
 
     assert dumped["engine"] == "django.db.backends.sqlite3"
     assert dumped["broker"].startswith("sqla+sqlite:///")
+
+
+def test_rest_framework_settings_load_before_any_view(python):
+    """Celery's startup checks resolve REST framework's settings before any view is imported;
+    agiletrack.api must not need rest_framework.views at import (it would be circular)."""
+    import subprocess
+
+    from tests.conftest import REPO_ROOT, clean_env
+
+    code = (
+        "import django; django.setup()\n"
+        "from rest_framework.settings import api_settings\n"
+        "print(api_settings.DEFAULT_PAGINATION_CLASS.__name__,"
+        " [c.__name__ for c in api_settings.DEFAULT_THROTTLE_CLASSES])\n"
+    )
+    done = subprocess.run(
+        [python, "-c", code],
+        cwd=REPO_ROOT,
+        env=clean_env(DJANGO_SETTINGS_MODULE="agiletrack.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Pagination ['TokenRateThrottle']" in done.stdout
