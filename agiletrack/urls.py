@@ -31,3 +31,5 @@ urlpatterns = [
     path("webhooks/jira/<int:integration_id>/", webhooks.jira_webhook, name="webhook-jira"),
     path("webhooks/trello/<int:integration_id>/", webhooks.trello_webhook, name="webhook-trello"),
 ]
+
+handler404 = "agiletrack.views.not_found"

@@ -19,3 +19,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page with links to the admin and the health report."""
     return render(request, "home.html")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: the API's error shape under /api/, a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)

@@ -138,3 +138,12 @@ def test_token_clients_are_throttled_and_sessions_are_not(member, github, settin
     browser = APIClient()
     browser.force_login(member)
     assert {browser.get("/api/deployments/").status_code for _ in range(5)} == {200}
+
+
+def test_unknown_api_paths_answer_the_error_shape_and_pages_a_page(client):
+    response = client.get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert "Page not found" in page.content.decode()
