@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
@@ -26,6 +26,7 @@ from integrations.models import Team
 from integrations.selectors import integrations_for_user, teams_for_user
 from metrics import selectors
 from metrics.api import filters
+from metrics.api.examples import METRICS_EXAMPLE, TIMESERIES_EXAMPLE
 from metrics.api.serializers import (
     DeploymentSerializer,
     MetricsSerializer,
@@ -203,7 +204,13 @@ def scope_for(request: Request) -> selectors.MetricScope:
 class MetricsView(APIView):
     """Every metric family (DORA, pull requests, work items, sprints) for a window."""
 
-    @extend_schema(parameters=SCOPE_PARAMETERS, responses={200: MetricsSerializer})
+    @extend_schema(
+        parameters=SCOPE_PARAMETERS,
+        responses={200: MetricsSerializer},
+        examples=[
+            OpenApiExample("A week of the demo team", value=METRICS_EXAMPLE, response_only=True)
+        ],
+    )
     def get(self, request: Request) -> Response:
         report = selectors.team_metrics(scope_for(request))
         return Response(MetricsSerializer(report).data)
@@ -232,6 +239,11 @@ class TimeseriesView(APIView):
             *SCOPE_PARAMETERS,
         ],
         responses={200: TimeseriesSerializer},
+        examples=[
+            OpenApiExample(
+                "Pull requests merged per day", value=TIMESERIES_EXAMPLE, response_only=True
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         scope = scope_for(request)

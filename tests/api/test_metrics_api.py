@@ -144,3 +144,33 @@ def test_a_plain_requests_script_reads_the_metrics_of_a_synced_team(live_server,
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert refused.returncode != 0 and "401" in refused.stderr
+
+
+def _nullable_to_json_schema(node):
+    """OpenAPI 3.0's `nullable: true` as JSON Schema (a null alternative)."""
+    if isinstance(node, dict):
+        node = {key: _nullable_to_json_schema(value) for key, value in node.items()}
+        if node.pop("nullable", False):
+            node = {"anyOf": [node, {"type": "null"}]}
+        return node
+    if isinstance(node, list):
+        return [_nullable_to_json_schema(value) for value in node]
+    return node
+
+
+@pytest.mark.parametrize(
+    ("path", "component"),
+    [("/api/metrics/", "Metrics"), ("/api/metrics/timeseries/", "Timeseries")],
+)
+def test_the_schemas_response_examples_match_the_schema(client, path, component):
+    import jsonschema
+
+    schema = client.get("/api/schema/?format=json").json()
+    example = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+        "examples"
+    ]
+    value = next(iter(example.values()))["value"]
+    definitions = _nullable_to_json_schema(schema["components"]["schemas"])
+    target = {**definitions[component], "components": {"schemas": definitions}}
+    jsonschema.validate(value, target)
+    assert value["window"]["integrations"]
