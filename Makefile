@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv assets run setup test lint format test-fast bench clean
+.PHONY: help venv assets run setup test test-faults lint format test-fast bench clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start web + worker + beat + sandbox"
@@ -67,6 +67,10 @@ bench: venv
 
 test: lint
 	$(BIN)/pytest
+
+# Fault injection (real worker/beat processes, the sandbox; docs/operations.md); not in `test`.
+test-faults: venv
+	AGILETRACK_FAULT_SUITE=1 $(PY) -m pytest -q -p no:logging tests/faults
 
 clean:
 	rm -rf $(VENV) node_modules var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,280 @@
+"""The fault suite's checker: C1-C5 of RELIABILITY-NOTES section 5 for a set of integrations.
+
+C1 no loss      stored items == the sandbox's items, or the run says why not (a failure record)
+C2 no doubles   one row per (integration, external_id) in every activity table; at most one
+                succeeded run per (integration, trigger slot)
+C3 metrics      the selectors' numbers == the pure functions over every stored row
+C4 honest state last_sync_at set, status allowed, no secret in runs, integrations, task
+                results or the process logs
+C5 recovered    processes alive, a following sync succeeds, nothing left queued or running
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import requests
+from django.db import connection
+from django.db.models import Prefetch
+from django_celery_results.models import TaskResult
+
+from integrations import sync
+from integrations.models import Integration, SyncRun
+from metrics import calculations as calc
+from metrics import derived, selectors
+from metrics.models import (
+    Commit,
+    Deployment,
+    Incident,
+    PullRequest,
+    Review,
+    Sprint,
+    WorkItem,
+    WorkItemChange,
+)
+from sandbox.timefmt import DEFAULT_NOW, parse_iso
+
+ACTIVITY_MODELS = (PullRequest, Review, Commit, Deployment, Incident, Sprint, WorkItem)
+ALLOWED_STATUSES = {s.value for s in Integration.Status} - {"pending"}
+FINISHED = ("succeeded", "failed", "partial", "skipped")
+SANDBOX_NOW = datetime.fromtimestamp(parse_iso(DEFAULT_NOW), tz=UTC)
+
+
+class CheckFailed(AssertionError):
+    pass
+
+
+def _fail(check: str, message: str) -> None:
+    raise CheckFailed(f"{check}: {message}")
+
+
+# --- the sandbox's side ---------------------------------------------------------------------
+
+
+def sandbox_cards(box) -> set[str]:
+    """Every Trello card id of the sandbox (archived too), over HTTP."""
+    trello = box.info["trello"]
+    auth = {"key": trello["key"], "token": trello["token"]}
+    ids: set[str] = set()
+    for board in trello["boards"]:
+        url = f"{trello['api_url']}/boards/{board['id']}/cards/all"
+        answer = requests.get(url, params=auth, timeout=10)
+        answer.raise_for_status()
+        ids |= {card["id"] for card in answer.json()}
+    return ids
+
+
+def expected_items(box, integration: Integration) -> dict[type, set[str]]:
+    """What the sandbox holds for an integration, per activity model (Trello: the cards of the
+    configured boards)."""
+    if integration.kind == "trello":
+        trello = box.info["trello"]
+        auth = {"key": trello["key"], "token": trello["token"]}
+        ids: set[str] = set()
+        for board_id in integration.config["board_ids"]:
+            url = f"{trello['api_url']}/boards/{board_id}/cards/all"
+            ids |= {c["id"] for c in requests.get(url, params=auth, timeout=10).json()}
+        return {WorkItem: ids}
+    return {}
+
+
+# --- C1 .. C5 --------------------------------------------------------------------------------
+
+
+def check_c1(box, integrations: list[Integration]) -> None:
+    """No loss: stored items equal the sandbox's, unless the last run is an explicit failure."""
+    for integration in integrations:
+        last = (
+            SyncRun.objects.filter(integration=integration)
+            .exclude(status="skipped")
+            .order_by("pk")
+            .last()
+        )
+        if last is None:
+            _fail("C1", f"integration {integration.pk} has no sync run at all")
+        expected = expected_items(box, integration)
+        for model, ids in expected.items():
+            stored = set(
+                model.objects.filter(integration=integration).values_list("external_id", flat=True)
+            )
+            if last.status == "succeeded":
+                if stored != ids:
+                    _fail(
+                        "C1",
+                        f"integration {integration.pk} {model.__name__}: {len(ids - stored)} "
+                        f"missing, {len(stored - ids)} unknown (run {last.pk} succeeded)",
+                    )
+            else:
+                # An explicit failure record, and nothing stored that the provider lacks.
+                if not (last.error_type and last.error_message):
+                    _fail("C1", f"run {last.pk} ended {last.status} without saying why")
+                if stored - ids:
+                    _fail("C1", f"integration {integration.pk} stored items the sandbox lacks")
+
+
+def check_c2(integrations: list[Integration]) -> None:
+    """No duplicates per activity table; at most one succeeded run per (integration, slot)."""
+    ids = [i.pk for i in integrations]
+    with connection.cursor() as cursor:
+        for model in (*ACTIVITY_MODELS, WorkItemChange):
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT COUNT(*), COUNT(DISTINCT CAST(integration_id AS TEXT) || ':' || external_id) "  # noqa: S608, E501
+                f"FROM {table}"
+            )
+            total, distinct = cursor.fetchone()
+            if total != distinct:
+                _fail("C2", f"{table}: {total} rows but {distinct} distinct (integration, id)")
+    for integration_id in ids:
+        # The initial sync is one slot: it succeeds at most once.
+        initial = SyncRun.objects.filter(
+            integration_id=integration_id, trigger="initial", status="succeeded"
+        ).count()
+        if initial > 1:
+            _fail("C2", f"integration {integration_id}: {initial} succeeded initial runs")
+
+
+def _work_item_facts(integration_ids: list[int]) -> list[calc.WorkItemFacts]:
+    ordered = WorkItemChange.objects.order_by("changed_at", "pk")
+    rows = WorkItem.objects.filter(integration_id__in=integration_ids).prefetch_related(
+        Prefetch("changes", queryset=ordered)
+    )
+    return [
+        calc.WorkItemFacts(
+            id=str(row.pk),
+            created_at=row.created_at,
+            status_category=row.status_category,
+            resolved_at=row.resolved_at,
+            status_changes=derived.status_changes(row),
+        )
+        for row in rows
+    ]
+
+
+def _same(got: dict, expected: calc.Summary) -> bool:
+    for name, value in expected.__dict__.items():
+        if value is None or got[name] is None:
+            if value is not got[name]:
+                return False
+        elif abs(got[name] - value) > 1e-6 * max(1.0, abs(value)):
+            return False
+    return True
+
+
+def check_c3(integrations: list[Integration]) -> None:
+    """The work-item family (cached, as the dashboard reads it) == the pure functions."""
+    teams = {i.team for i in integrations}
+    for team in teams:
+        ids = [i.pk for i in integrations if i.team_id == team.pk]
+        items = _work_item_facts(ids)
+        end = SANDBOX_NOW.astimezone(ZoneInfo(team.time_zone or "UTC")).date()
+        scope = selectors.metric_scope(
+            team, since=end - timedelta(days=130), until=end, integrations=ids, now=SANDBOX_NOW
+        )
+        work = selectors.team_metrics(scope, families=["work_items"])["work_items"]
+        start, stop, tz = scope.start, scope.end, scope.tz
+        resolved = [i for i in items if calc.in_window(i.resolved_at, start, stop)]
+        lead = calc.summarize(calc.lead_time_minutes(i) for i in resolved)
+        if not _same(work["lead_time"], lead):
+            _fail("C3", f"team {team.pk}: lead time {work['lead_time']} != {lead}")
+        done = [i for i in items if calc.in_window(calc.done_at(i), start, stop)]
+        cycle = calc.summarize(calc.cycle_time_minutes(i) for i in done)
+        if not _same(work["cycle_time"], cycle):
+            _fail("C3", f"team {team.pk}: cycle time {work['cycle_time']} != {cycle}")
+        if work["throughput"]["done"] != len(done):
+            _fail("C3", f"team {team.pk}: throughput {work['throughput']['done']} != {len(done)}")
+        flow = calc.cumulative_flow(items, start, stop, tz)
+        got = {
+            row["day"]: {k: v for k, v in row.items() if k != "day"}
+            for row in work["cumulative_flow"]
+        }
+        expected = {day: dict(counts) for day, counts in flow.items()}
+        if got != expected:
+            _fail("C3", f"team {team.pk}: cumulative flow differs from the recomputation")
+
+
+def check_c4(integrations: list[Integration], secrets: list[str], logs: str = "") -> None:
+    """last_sync_at set, status allowed, and no secret anywhere we write text."""
+    for integration in integrations:
+        integration.refresh_from_db()
+        if integration.last_sync_at is None:
+            _fail("C4", f"integration {integration.pk}: last_sync_at not set")
+        if integration.status not in ALLOWED_STATUSES:
+            _fail("C4", f"integration {integration.pk}: status {integration.status!r}")
+    texts = {
+        "SyncRun.error_message": list(SyncRun.objects.values_list("error_message", flat=True)),
+        "Integration.last_error": list(Integration.objects.values_list("last_error", flat=True)),
+        "TaskResult": [
+            f"{r.task_args} {r.task_kwargs} {r.result} {r.traceback}"
+            for r in TaskResult.objects.all()
+        ],
+        "logs": [logs],
+    }
+    for secret in secrets:
+        assert len(secret) >= 8, "a sentinel must be a distinctive string"
+        for where, values in texts.items():
+            if any(secret in (value or "") for value in values):
+                _fail("C4", f"a secret appears in {where}")
+
+
+def wait_quiet(timeout: float = 60) -> None:
+    """Until no run is queued or running (the queues drained)."""
+    deadline = time.monotonic() + timeout
+    while SyncRun.objects.filter(status__in=["queued", "running"]).exists():
+        if time.monotonic() > deadline:
+            stuck = list(
+                SyncRun.objects.filter(status__in=["queued", "running"]).values_list(
+                    "pk", "integration_id", "status"
+                )
+            )
+            _fail("C5", f"runs left queued or running: {stuck}")
+        time.sleep(0.3)
+
+
+def check_c5(procs, integrations: list[Integration], follow_up: bool = True) -> None:
+    """Processes alive, nothing stuck, and (unless told not to) a following sync succeeds."""
+    procs.assert_alive()
+    wait_quiet()
+    if not follow_up:
+        return
+    for integration in integrations:
+        run = sync.queue_sync(integration, SyncRun.Trigger.MANUAL)
+        # queue_sync sends on commit; autocommit here commits at once.
+        deadline = datetime.now(UTC) + timedelta(seconds=60)
+        while True:
+            run.refresh_from_db()
+            if run.status in FINISHED:
+                break
+            if datetime.now(UTC) > deadline:
+                _fail("C5", f"follow-up run {run.pk} never finished:\n{procs.logs()[-3000:]}")
+            time.sleep(0.3)
+        if run.status != "succeeded":
+            _fail("C5", f"follow-up run {run.pk} ended {run.status}: {run.error_message}")
+    procs.assert_alive()
+
+
+def check_all(
+    box,
+    procs,
+    integrations: list[Integration],
+    secrets: list[str],
+    *,
+    follow_up: bool = True,
+) -> None:
+    """C1-C5 in order; C5's follow-up sync runs last and C1-C2 are checked again after it."""
+    if procs is not None:
+        wait_quiet()
+    for integration in integrations:
+        integration.refresh_from_db()
+    check_c1(box, integrations)
+    check_c2(integrations)
+    check_c3(integrations)
+    check_c4(integrations, secrets, procs.logs() if procs else "")
+    if procs is not None:
+        check_c5(procs, integrations, follow_up=follow_up)
+        if follow_up:
+            check_c1(box, integrations)
+            check_c2(integrations)
+            check_c4(integrations, secrets, procs.logs())

@@ -1,0 +1,205 @@
+"""Beat, broker and database faults: F14, F15, F7, F6 (F5 closest), F19."""
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from django_celery_results.models import TaskResult
+
+from agiletrack.celery import app
+from integrations import sync
+from integrations.models import Integration, SyncRun
+from tests.conftest import REPO_ROOT
+from tests.e2e.conftest import wait_for
+from tests.factories import TeamFactory
+from tests.faults import checker
+from tests.faults.helpers import runs, secrets_of, trello_integration, wait_succeeded
+
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+FAN_OUT = "integrations.tasks.periodic_sync_all_integrations_metrics_task"
+HOURLY = "Hourly sync of all integrations"
+
+
+def synced_integrations(box, procs, n=2):
+    team = TeamFactory()
+    board = [box.info["trello"]["boards"][0]["id"]]
+    made = [trello_integration(box, team=team, name=f"b{i}", boards=board) for i in range(n)]
+    for integration in made:
+        wait_succeeded(integration, procs)
+    return made
+
+
+def one_scheduled_sync_each(integrations):
+    for integration in integrations:
+        scheduled = SyncRun.objects.filter(integration=integration, trigger="scheduled")
+        assert scheduled.exclude(status="skipped").count() == 1
+        assert scheduled.filter(status="succeeded").count() == 1
+
+
+@pytest.mark.fault("F14")
+def test_f14_two_beats_send_the_hourly_slot_but_each_integration_syncs_once(sandbox, worker):
+    """Two beat processes find the hourly fan-out due at once: the fan-out may run twice, but
+    each integration gets one scheduled sync for the slot (the second is recorded skipped)."""
+    integrations = synced_integrations(sandbox, worker)
+    PeriodicTask.objects.filter(name=HOURLY).update(last_run_at=timezone.now() - timedelta(hours=2))
+    worker.start_beat()
+    worker._start("beat", ["beat", "--loglevel", "INFO", "--schedule",
+                           str(worker.workdir / "beat2-schedule")])  # fmt: skip
+    worker.processes["beat2"] = worker.processes.pop("beat")
+    worker.start_beat()
+    wait_for(
+        lambda: TaskResult.objects.filter(task_name=FAN_OUT, status="SUCCESS").exists(),
+        timeout=40,
+        message=lambda: worker.logs()[-3000:],
+    )
+    time.sleep(3)  # a second fan-out, if any, lands now
+    checker.wait_quiet()
+    one_scheduled_sync_each(integrations)
+    checker.check_all(sandbox, worker, integrations, secrets_of(sandbox))
+
+
+@pytest.mark.fault("F15")
+def test_f15_kill_9_of_beat_right_after_a_send_does_not_send_the_slot_again(sandbox, worker):
+    """Beat is killed (-9) right after sending the hourly fan-out and started again: with
+    beat_sync_every=1 the slot is stored as sent, so the restarted beat does not send it again
+    (and if it did, the fan-out's min interval would absorb it)."""
+    integrations = synced_integrations(sandbox, worker)
+    PeriodicTask.objects.filter(name=HOURLY).update(last_run_at=timezone.now() - timedelta(hours=2))
+    worker.start_beat()
+    wait_for(
+        lambda: "Sending due task " + HOURLY in worker.log("beat"),
+        timeout=40,
+        interval=0.1,
+        message=lambda: worker.log("beat")[-3000:],
+    )
+    worker.kill("beat")
+    # The same schedule file, a new log: beat restarted where it left off.
+    worker._start("beat-again", ["beat", "--loglevel", "INFO", "--schedule",
+                                 str(worker.workdir / "beat-schedule")])  # fmt: skip
+    wait_for(lambda: "beat: Starting" in worker.log("beat-again"), timeout=30, message="beat")
+    time.sleep(6)
+    checker.wait_quiet()
+    resent = worker.log("beat-again").count("Sending due task " + HOURLY)
+    assert resent == 0, worker.log("beat-again")[-3000:]
+    one_scheduled_sync_each(integrations)
+    checker.check_all(sandbox, worker, integrations, secrets_of(sandbox))
+
+
+@pytest.mark.fault("F7")
+def test_f7_the_database_drops_the_workers_connections_mid_sync(fresh_sandbox, worker):
+    """PostgreSQL: pg_terminate_backend of every other connection to the test database while a
+    sync runs; the run fails as a database error (or the task is retried) and the sync then
+    succeeds. SQLite has no server to drop connections: the closest fault is another process
+    holding the write lock for 5 s mid sync (below the 20 s busy timeout); the sync waits."""
+    box = fresh_sandbox("--seed", "61", "--latency-ms", "400", "--boards", "3")
+    integration = trello_integration(box)
+    wait_for(
+        lambda: SyncRun.objects.filter(integration=integration, records_created__gt=0).exists(),
+        timeout=40,
+        interval=0.1,
+        message=lambda: worker.logs()[-3000:],
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchall(), "no worker connection to drop"
+    else:
+        import sqlite3
+
+        lock = sqlite3.connect(connection.settings_dict["NAME"], timeout=20)
+        lock.execute("BEGIN EXCLUSIVE")
+        time.sleep(5)
+        lock.rollback()
+        lock.close()
+    if connection.vendor == "postgresql":
+        # A run left running by the dropped connection is what the sweep closes and queues
+        # again (beat runs it every 10 minutes), once no batch has renewed the lease for 8 s.
+        idle_since = None
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and runs(integration)[-1].status != "succeeded":
+            if runs(integration)[-1].status == "running" and not sync.is_syncing(integration):
+                idle_since = idle_since or time.monotonic()
+                if time.monotonic() - idle_since > 8:
+                    sync.sweep()
+                    idle_since = None
+            else:
+                idle_since = None
+            time.sleep(0.5)
+    wait_succeeded(integration, worker, timeout=20)
+    checker.check_all(box, worker, [integration], secrets_of(box))
+
+
+@pytest.mark.fault("F6")
+def test_f6_broker_down_at_enqueue_the_create_succeeds_and_the_sweep_syncs(
+    sandbox, worker, settings
+):
+    """The creating process cannot reach its broker (a Redis URL with nothing listening; on
+    either backend, as Redis down at enqueue): the integration is still created, its run stays
+    queued, and the sweep finds the lost run after the grace period and queues it again."""
+    settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = 2
+    trello = sandbox.info["trello"]
+    code = (
+        "from integrations import services; from tests.factories import TeamFactory; "
+        "i = services.create_integration(team=TeamFactory(), kind='trello', name='lost', "
+        f"config={{'api_url': {trello['api_url']!r}, "
+        f"'board_ids': [{trello['boards'][0]['id']!r}]}}, "
+        f"credentials={{'key': {trello['key']!r}, 'token': {trello['token']!r}}}); "
+        "print('ID', i.pk)"
+    )
+    env = {**worker.env, "CELERY_BROKER_URL": "redis://127.0.0.1:9/0", "REDIS_URL": ""}
+    started = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert time.monotonic() - started < 45
+    integration = Integration.objects.get(name="lost")
+    assert [r.status for r in runs(integration)] == ["queued"]
+    time.sleep(3)
+    result = sync.sweep()
+    assert result["runs_lost"] == 1
+    found = wait_succeeded(integration, worker)
+    assert [(r.status, r.error_type) for r in found] == [("failed", "lost"), ("succeeded", "")]
+    checker.check_all(sandbox, worker, [integration], secrets_of(sandbox))
+
+
+@pytest.mark.fault("F19")
+def test_f19_backend_cleanup_of_many_expired_task_results_is_bounded(worker):
+    """50,000 expired task results; celery.backend_cleanup on the real worker deletes them
+    within 45 s and leaves fresh results alone."""
+    old = timezone.now() - timedelta(days=30)
+    TaskResult.objects.bulk_create(
+        [
+            TaskResult(task_id=f"old-{n}", status="SUCCESS", date_done=old, result="null")
+            for n in range(50_000)
+        ],
+        batch_size=5000,
+    )
+    TaskResult.objects.filter(task_id__startswith="old-").update(date_done=old)
+    TaskResult.objects.create(task_id="fresh", status="SUCCESS", result="null")
+    started = time.monotonic()
+    app.send_task("celery.backend_cleanup", queue=worker.queue)
+    wait_for(
+        lambda: not TaskResult.objects.filter(task_id__startswith="old-").exists(),
+        timeout=45,
+        interval=0.5,
+        message=lambda: worker.logs()[-3000:],
+    )
+    elapsed = time.monotonic() - started
+    assert TaskResult.objects.filter(task_id="fresh").exists()
+    print(f"F19 backend_cleanup of 50000 rows: {elapsed:.1f}s")
+    worker.assert_alive()

@@ -1,0 +1,15 @@
+"""Settings of the fault suite's worker processes: the product settings with short HTTP waits.
+
+AGILETRACK_HTTP_OPTIONS has no environment variable, so the workers started by the fault tests
+use this module (DJANGO_SETTINGS_MODULE) to make a hung provider time out in seconds.
+"""
+
+import os
+
+from agiletrack.settings import *  # noqa: F403
+
+AGILETRACK_HTTP_OPTIONS = {
+    "read_timeout": float(os.environ.get("AGILETRACK_FAULTS_READ_TIMEOUT", "3")),
+    "connect_timeout": 2.0,
+    "transient_backoff": 0.2,
+}
