@@ -49,10 +49,8 @@ def test_f14_two_beats_send_the_hourly_slot_but_each_integration_syncs_once(sand
     integrations = synced_integrations(sandbox, worker)
     PeriodicTask.objects.filter(name=HOURLY).update(last_run_at=timezone.now() - timedelta(hours=2))
     worker.start_beat()
-    worker._start("beat", ["beat", "--loglevel", "INFO", "--schedule",
+    worker._start("beat2", ["beat", "--loglevel", "INFO", "--schedule",
                            str(worker.workdir / "beat2-schedule")])  # fmt: skip
-    worker.processes["beat2"] = worker.processes.pop("beat")
-    worker.start_beat()
     wait_for(
         lambda: TaskResult.objects.filter(task_name=FAN_OUT, status="SUCCESS").exists(),
         timeout=40,
