@@ -18,7 +18,8 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -75,18 +76,25 @@ def lease_seconds() -> int:
     return settings.AGILETRACK_SYNC_LEASE_SECONDS
 
 
+def _lease_end() -> ExpressionWrapper:
+    """The database's now plus the lease length: leases follow one clock, the database's, so a
+    worker whose clock runs ahead cannot take a live lease for an expired one."""
+    return ExpressionWrapper(
+        Now() + timedelta(seconds=lease_seconds()), output_field=DateTimeField()
+    )
+
+
 def claim_lease(integration_id: int, owner: str) -> bool:
     """Take the integration's sync lease unless a live one is held (one UPDATE, race-free)."""
-    now = timezone.now()
     claimed = Integration.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=integration_id
-    ).update(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds()))
+        Q(lease_until__isnull=True) | Q(lease_until__lt=Now()), pk=integration_id
+    ).update(lease_owner=owner, lease_until=_lease_end())
     return claimed == 1
 
 
 def renew_lease(integration_id: int, owner: str) -> None:
     Integration.objects.filter(pk=integration_id, lease_owner=owner).update(
-        lease_until=timezone.now() + timedelta(seconds=lease_seconds())
+        lease_until=_lease_end()
     )
 
 
@@ -98,7 +106,7 @@ def release_lease(integration_id: int, owner: str) -> None:
 
 def is_syncing(integration: Integration) -> bool:
     """Whether a live lease says a sync of this integration is running now."""
-    return Integration.objects.filter(pk=integration.pk, lease_until__gte=timezone.now()).exists()
+    return Integration.objects.filter(pk=integration.pk, lease_until__gte=Now()).exists()
 
 
 def queue_sync_unless_busy(
@@ -126,11 +134,13 @@ def queue_sync_unless_busy(
         return queue_sync(integration, trigger)
 
 
-def queue_sync(integration: Integration, trigger: str) -> SyncRun:
-    """Record a queued run and send its task once the current transaction commits."""
+def queue_sync(integration: Integration, trigger: str, attempt: int = 0) -> SyncRun:
+    """Record a queued run and send its task once the current transaction commits.
+
+    `attempt` carries over how many workers a resumed run has already stopped (see sweep)."""
     from integrations.tasks import enqueue_sync  # tasks import this module
 
-    run = SyncRun.objects.create(integration=integration, trigger=trigger)
+    run = SyncRun.objects.create(integration=integration, trigger=trigger, attempt=attempt)
     transaction.on_commit(lambda: enqueue_sync(run), robust=True)
     return run
 
@@ -316,12 +326,14 @@ def sync_integration(
 
 
 def _lease_remaining(integration_id: int) -> float:
-    lease_until = Integration.objects.filter(pk=integration_id).values_list(
-        "lease_until", flat=True
-    )[0]
+    lease_until, db_now = (
+        Integration.objects.filter(pk=integration_id)
+        .annotate(db_now=Now())
+        .values_list("lease_until", "db_now")[0]
+    )
     if lease_until is None:
         return 1.0
-    return max(1.0, (lease_until - timezone.now()).total_seconds() + 1)
+    return max(1.0, (lease_until - db_now).total_seconds() + 1)
 
 
 def _give_up(integration: Integration, run: SyncRun) -> SyncOutcome:
@@ -378,8 +390,17 @@ def _finish(
         changes.update(status=Integration.Status.OK, last_success_at=now, last_error="")
     # Its own short transaction, outside anything a failed batch rolled back.
     with transaction.atomic():
-        run.save()
-        Integration.objects.filter(pk=integration.pk, lease_owner=owner).update(**changes)
+        held = Integration.objects.filter(pk=integration.pk, lease_owner=owner).update(**changes)
+        closed_by_sweep = (
+            not held
+            and SyncRun.objects.filter(pk=run.pk).exclude(status=SyncRun.Status.RUNNING).exists()
+        )
+        if closed_by_sweep:
+            # The lease ran out and the sweep closed this run and queued another: that one
+            # owns the outcome now; keep the sweep's record (the rows stored here stay).
+            logger.warning("sync outlived its lease integration=%s run=%s", integration.pk, run.pk)
+        else:
+            run.save()
         if run.records_created or run.records_updated:
             transaction.on_commit(lambda: _data_changed(integration.pk))
 
@@ -396,7 +417,7 @@ def sweep() -> dict:
     # a fresh run, which resumes from the stored cursors.
     stale = list(
         SyncRun.objects.filter(status=SyncRun.Status.RUNNING)
-        .filter(Q(integration__lease_until__isnull=True) | Q(integration__lease_until__lt=now))
+        .filter(Q(integration__lease_until__isnull=True) | Q(integration__lease_until__lt=Now()))
         .select_related("integration")
     )
     SyncRun.objects.filter(pk__in=[run.pk for run in stale]).update(
@@ -406,7 +427,9 @@ def sweep() -> dict:
         error_message="The worker running this sync stopped before it finished; queued again.",
     )
     interrupted = len(stale)
-    freed = Integration.objects.filter(lease_until__lt=now).update(lease_owner="", lease_until=None)
+    freed = Integration.objects.filter(lease_until__lt=Now()).update(
+        lease_owner="", lease_until=None
+    )
     grace = now - timedelta(seconds=settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS)
     # A run still queued after the grace period lost its message (broker down at enqueue).
     lost = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=grace).update(
@@ -422,10 +445,18 @@ def sweep() -> dict:
         is_active=True, last_sync_at__isnull=True, created_at__lt=grace
     ).exclude(pk__in=busy)
     resumed = 0
+    gave_up = 0
     for run in stale:
-        if run.integration.is_active:
-            queue_sync(run.integration, run.trigger)
-            resumed += 1
+        if not run.integration.is_active:
+            continue
+        stopped = run.attempt + 1  # workers this sync has stopped, this one included
+        if stopped >= settings.AGILETRACK_SYNC_MAX_DELIVERIES:
+            # It keeps killing its worker: give it up instead of queueing it forever.
+            _give_up(run.integration, run)
+            gave_up += 1
+            continue
+        queue_sync(run.integration, run.trigger, attempt=stopped)
+        resumed += 1
     requeued = 0
     # Evaluated now, so the runs just queued above count as busy.
     for integration in never_synced:
@@ -437,4 +468,5 @@ def sweep() -> dict:
         "runs_lost": lost,
         "initial_requeued": requeued,
         "interrupted_resumed": resumed,
+        "interrupted_given_up": gave_up,
     }

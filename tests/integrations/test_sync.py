@@ -145,6 +145,65 @@ def test_sweep_closes_runs_of_dead_workers_and_queues_them_again(sandbox):
     assert SyncRun.objects.filter(integration=integration, status="queued").count() == 1
 
 
+def test_sweep_counts_the_workers_a_run_stopped_and_gives_it_up_at_the_limit(sandbox, settings):
+    settings.AGILETRACK_SYNC_MAX_DELIVERIES = 3
+    integration = trello_integration(sandbox)
+    run = SyncRun.objects.get(integration=integration)
+    SyncRun.objects.filter(pk=run.pk).update(status="running")
+
+    sync.sweep()  # first dead worker: queued again, remembering one stop
+    resumed = SyncRun.objects.get(integration=integration, status="queued")
+    assert resumed.attempt == 1
+    SyncRun.objects.filter(pk=resumed.pk).update(status="running")
+    sync.sweep()  # second
+    again = SyncRun.objects.get(integration=integration, status="queued")
+    assert again.attempt == 2
+    SyncRun.objects.filter(pk=again.pk).update(status="running")
+
+    result = sync.sweep()  # third: given up, not queued forever
+
+    assert result["interrupted_given_up"] == 1 and result["interrupted_resumed"] == 0
+    assert not SyncRun.objects.filter(integration=integration, status="queued").exists()
+    again.refresh_from_db()
+    assert "given up" in again.error_message
+    integration.refresh_from_db()
+    assert integration.status == "error" and "given up" in integration.last_error
+
+
+def test_a_run_that_outlived_its_lease_keeps_the_sweeps_record(sandbox):
+    from metrics.ingest import IngestResult
+
+    integration = trello_integration(sandbox)
+    run = SyncRun.objects.get(integration=integration)
+    SyncRun.objects.filter(pk=run.pk).update(status="running")
+    run.refresh_from_db()
+    # Its lease ran out; the sweep closed the run and another worker holds the lease now.
+    SyncRun.objects.filter(pk=run.pk).update(status="failed", error_type="interrupted")
+    Integration.objects.filter(pk=integration.pk).update(lease_owner="someone-else")
+
+    sync._finish(integration, run, IngestResult(), None, "", "", owner="the-late-worker")
+
+    run.refresh_from_db()
+    assert (run.status, run.error_type) == ("failed", "interrupted")
+    integration.refresh_from_db()
+    assert integration.lease_owner == "someone-else"
+
+
+def test_leases_follow_the_databases_clock_not_the_workers(sandbox, settings):
+    """A worker whose clock runs ahead of the database still sees a live lease as live."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    integration = trello_integration(sandbox)
+    assert sync.claim_lease(integration.pk, "first")
+    ahead = timezone.now() + timedelta(seconds=settings.AGILETRACK_SYNC_LEASE_SECONDS + 60)
+    with mock.patch("django.utils.timezone.now", return_value=ahead):
+        assert not sync.claim_lease(integration.pk, "second")
+        assert sync.is_syncing(integration)
+
+
 def test_sweep_requeues_integrations_whose_first_sync_never_ran(sandbox, settings):
     settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = 0
     integration = trello_integration(sandbox)
