@@ -164,7 +164,8 @@ def _same(got: dict, expected: calc.Summary) -> bool:
 
 
 def check_c3(integrations: list[Integration]) -> None:
-    """The work-item family (cached, as the dashboard reads it) == the pure functions."""
+    """The work-item, DORA and pull-request families (cached, as the dashboard reads them) ==
+    the pure functions over every stored row."""
     teams = {i.team for i in integrations}
     for team in teams:
         ids = [i.pk for i in integrations if i.team_id == team.pk]
@@ -193,6 +194,37 @@ def check_c3(integrations: list[Integration]) -> None:
         expected = {day: dict(counts) for day, counts in flow.items()}
         if got != expected:
             _fail("C3", f"team {team.pk}: cumulative flow differs from the recomputation")
+        _check_c3_delivery(team, ids, scope)
+
+
+def _check_c3_delivery(team, ids: list[int], scope) -> None:
+    """The DORA and pull-request families (cached) == the pure functions over every row."""
+    integrations = list(Integration.objects.filter(pk__in=ids))
+    deployments = [fact for i in integrations for fact in derived.deployment_facts(i)]
+    prs = derived.pull_request_facts(
+        PullRequest.objects.filter(integration_id__in=ids).prefetch_related("reviews", "commits")
+    )
+    incidents = [
+        calc.IncidentFacts(str(i.pk), i.created_at, i.resolved_at, i.repository)
+        for i in Incident.objects.filter(integration_id__in=ids)
+    ]
+    report = selectors.team_metrics(scope, families=["dora", "pull_requests"])
+    dora, pulls = report["dora"], report["pull_requests"]
+    start, stop = scope.start, scope.end
+    frequency = calc.deployment_frequency(deployments, start, stop, scope.tz)
+    if dora["deployment_frequency"]["deployments"] != frequency.deployments:
+        _fail("C3", f"team {team.pk}: deployments {dora['deployment_frequency']} != {frequency}")
+    timings = calc.merged_pull_request_timings(prs, deployments)
+    lead = calc.lead_time_for_changes(timings, start, stop)
+    if not _same(dora["lead_time_for_changes"]["summary"], lead.summary):
+        _fail("C3", f"team {team.pk}: lead time for changes differs from the recomputation")
+    failure = calc.change_failure_rate(deployments, incidents, start, stop)
+    got = dora["change_failure_rate"]
+    if (got["deployments"], got["failed"]) != (failure.deployments, failure.failed):
+        _fail("C3", f"team {team.pk}: change failure rate {got} != {failure}")
+    merged = sum(calc.pull_request_throughput(prs, start, stop, scope.tz).values())
+    if pulls["throughput"]["merged"] != merged:
+        _fail("C3", f"team {team.pk}: merged {pulls['throughput']['merged']} != {merged}")
 
 
 def check_c4(integrations: list[Integration], secrets: list[str], logs: str = "") -> None:
