@@ -139,7 +139,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "agiletrack",
+            # Keys of one deployment (or one test run) never meet another's in a shared Redis.
+            "KEY_PREFIX": env.str("AGILETRACK_CACHE_KEY_PREFIX", default="agiletrack"),
         }
     }
 else:

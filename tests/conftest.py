@@ -10,6 +10,18 @@ import pytest
 from tests.sandbox_server import fresh_sandbox, sandbox  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Cached values of one test run never meet another's (or a running AgileTrack's) in a shared
+# Redis: test ids restart at 1 in every run. Worker subprocesses inherit the variable.
+os.environ["AGILETRACK_CACHE_KEY_PREFIX"] = f"agiletrack-test-{os.getpid()}"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    if "KEY_PREFIX" in settings.CACHES["default"]:
+        settings.CACHES["default"]["KEY_PREFIX"] = os.environ["AGILETRACK_CACHE_KEY_PREFIX"]
+
+
 # shared/ (schemas, API examples, fixtures) sits beside the clone.
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
