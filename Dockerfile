@@ -28,9 +28,9 @@ RUN AGILETRACK_VAR_DIR=/tmp/build DJANGO_SECRET_KEY=collectstatic-only \
         python manage.py collectstatic --noinput \
     && rm -rf /tmp/build \
     && useradd --create-home --uid 1000 agiletrack \
-    && mkdir -p /app/var \
+    && mkdir -p /app/var/prometheus \
     && chown -R agiletrack /app/var
 
 USER agiletrack
 EXPOSE 8000
-CMD ["gunicorn", "agiletrack.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "python:agiletrack.observability.gunicorn", "agiletrack.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -4,6 +4,9 @@ import os
 
 from celery import Celery
 
+# Structured logging in worker and beat, task failure and retry counters (/metrics).
+from agiletrack.observability import signals as _observability_signals  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agiletrack.settings")
 
 app = Celery("agiletrack")

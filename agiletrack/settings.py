@@ -8,6 +8,7 @@ documented in .env.example.
 
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 
@@ -83,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of a request (and the response) carries its request id.
+    "agiletrack.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -186,8 +189,8 @@ HTTPS = env.bool("AGILETRACK_HTTPS", default=False)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    # The health endpoint answers plain HTTP so container and load-balancer probes work.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # The health and metrics endpoints answer plain HTTP so probes and Prometheus work.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
@@ -337,7 +340,9 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=7 * 86400)
 CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, which also records a heartbeat of beat itself
+# (agiletrack_beat_heartbeat_age_seconds on /metrics).
+CELERY_BEAT_SCHEDULER = "agiletrack.observability.beat:HeartbeatScheduler"
 # Persist last_run_at after every send, so a beat restart does not send again.
 CELERY_BEAT_SYNC_EVERY = 1
 CELERY_TIMEZONE = "UTC"
@@ -347,12 +352,39 @@ AGILETRACK_BEAT_MAX_AGE_SECONDS = env.int("AGILETRACK_BEAT_MAX_AGE_SECONDS", def
 
 # --- Logging ------------------------------------------------------------------------------------
 
+# One line per event from web, worker and beat: key=value (logfmt) or JSON, with the request id
+# (web) or the task id and name (worker); secrets are redacted (agiletrack.observability.logs).
+AGILETRACK_LOG_FORMAT = env.str("AGILETRACK_LOG_FORMAT", default="kv") or "kv"
+if AGILETRACK_LOG_FORMAT not in {"kv", "json"}:
+    raise ImproperlyConfigured("AGILETRACK_LOG_FORMAT must be kv or json.")
+AGILETRACK_LOG_LEVEL = env.str("AGILETRACK_LOG_LEVEL", default="INFO") or "INFO"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"},
+        "structured": {
+            "()": "agiletrack.observability.logs.structured_formatter",
+            "log_format": AGILETRACK_LOG_FORMAT,
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("AGILETRACK_LOG_LEVEL", default="INFO")},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "root": {"handlers": ["console"], "level": AGILETRACK_LOG_LEVEL},
 }
+# Worker and beat log through LOGGING too (agiletrack.observability.signals), not Celery's handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Prometheus metrics (/metrics) --------------------------------------------------------------
+
+# Web, worker, pool and beat processes each write their series to files in this folder
+# (prometheus_client's multiprocess mode); /metrics adds them up. Compose shares it as a volume.
+AGILETRACK_PROMETHEUS_DIR = Path(
+    env.str("AGILETRACK_PROMETHEUS_DIR", default="") or VAR_DIR / "prometheus"
+)
+# prometheus_client chooses multiprocess mode when it is imported, from this variable, so it is
+# exported here, before any metric exists. One sub-folder per host: files are named by process
+# id, and the processes of two containers sharing the folder may have the same ids.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(AGILETRACK_PROMETHEUS_DIR / socket.gethostname())
+Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+# When set, /metrics needs "Authorization: Bearer <token>"; when empty, it answers loopback only.
+AGILETRACK_METRICS_TOKEN = env.str("AGILETRACK_METRICS_TOKEN", default="")

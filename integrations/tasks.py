@@ -8,11 +8,14 @@ authentication errors are recorded and not retried.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from agiletrack.observability import metrics as observability
+from agiletrack.observability.logs import bind_context
 from integrations import sync
 from integrations.models import Integration, SyncRun
 
@@ -35,9 +38,13 @@ def _countdown(default: float, retry_after: float | None) -> float:
 
 
 def _run(task, integration_id: int, trigger: str, run_id: int | None, delay: float) -> dict:
-    outcome = sync.sync_integration(integration_id, trigger, run_id)
+    began = timezone.now()
+    # Log lines and rate-limit gauges of this sync name the integration.
+    with bind_context(integration=integration_id):
+        outcome = sync.sync_integration(integration_id, trigger, run_id)
     if outcome is None:
         return {"integration": integration_id, "status": "gone"}
+    _count_finished_run(outcome.run, began)
     if outcome.retryable and task.request.retries < task.max_retries:
         if outcome.run.status == SyncRun.Status.RUNNING:
             # The same run, redelivered while its dead worker's lease runs out.
@@ -54,6 +61,24 @@ def _run(task, integration_id: int, trigger: str, run_id: int | None, delay: flo
         )
         raise task.retry(kwargs={**task.request.kwargs, "run_id": next_run.pk}, countdown=countdown)
     return outcome.summary()
+
+
+def _count_finished_run(run: SyncRun, began: datetime) -> None:
+    """Count a run in /metrics once: when it ended during this delivery (not a stale redelivery
+    of a run that had already ended, nor a run still waiting for its lease)."""
+    if run.status in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING) or run.finished_at is None:
+        return
+    if run.finished_at < began:
+        return
+    kind = Integration.objects.filter(pk=run.integration_id).values_list("kind", flat=True).first()
+    observability.record_sync_run(
+        kind or "unknown",
+        run.status,
+        run.error_type,
+        run.started_at,
+        run.finished_at,
+        run.records_by_kind or {},
+    )
 
 
 @shared_task(

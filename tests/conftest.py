@@ -1,7 +1,10 @@
 """Fixtures shared by the whole suite."""
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,11 +16,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Cached values of one test run never meet another's (or a running AgileTrack's) in a shared
 # Redis: test ids restart at 1 in every run. Worker subprocesses inherit the variable.
 os.environ["AGILETRACK_CACHE_KEY_PREFIX"] = f"agiletrack-test-{os.getpid()}"
+# Likewise the /metrics files: this run's worker subprocesses write beside this process, not into
+# the folder of a running AgileTrack. (Labelled series create their files when first used, so
+# this process follows the new folder too.)
+PROMETHEUS_DIR = Path(tempfile.mkdtemp(prefix="agiletrack-test-prometheus-"))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_DIR)
+atexit.register(shutil.rmtree, PROMETHEUS_DIR, ignore_errors=True)
 
 
 def pytest_configure(config):
     from django.conf import settings
 
+    settings.AGILETRACK_PROMETHEUS_DIR = PROMETHEUS_DIR
     if "KEY_PREFIX" in settings.CACHES["default"]:
         settings.CACHES["default"]["KEY_PREFIX"] = os.environ["AGILETRACK_CACHE_KEY_PREFIX"]
 

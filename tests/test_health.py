@@ -78,7 +78,7 @@ def test_health_command_fails_when_unhealthy_and_passes_for_one_good_check(capsy
     assert '"status": "ok"' in capsys.readouterr().out
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_health_command_reads_a_running_web_process(live_server, capsys, settings):
     # Probes send the first allowed host, as a production container would be configured.
     settings.ALLOWED_HOSTS = ["metrics.example.com"]

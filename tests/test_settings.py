@@ -5,8 +5,10 @@ import secrets
 import subprocess
 
 import pytest
+from celery.utils.imports import symbol_by_name
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django_celery_beat.schedulers import DatabaseScheduler
 
 from agiletrack.celery import app as celery_app
 from tests.conftest import REPO_ROOT, clean_env
@@ -168,7 +170,7 @@ def test_celery_app_uses_the_reliability_baseline():
     assert conf.result_backend == "django-db"
     assert conf.result_extended is True
     assert conf.result_expires == settings.CELERY_RESULT_EXPIRES > 0
-    assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+    assert issubclass(symbol_by_name(conf.beat_scheduler), DatabaseScheduler)
     assert conf.broker_connection_retry_on_startup is True
     assert conf.task_time_limit > conf.task_soft_time_limit
     assert conf.task_time_limit < settings.CELERY_VISIBILITY_TIMEOUT

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from agiletrack.observability import metrics as observability
 from integrations import url_guard
 from integrations.providers.base import (
     AuthenticationError,
@@ -255,11 +256,13 @@ class HttpClient:
         self.stats.total += 1
         self.stats.by_endpoint[endpoint] += 1
         self.stats.by_status[status] += 1
+        observability.count_api_request(self.provider, status)
 
     def _remember_rate_limit(self, response: requests.Response) -> None:
         for name in ("x-ratelimit-remaining", "x-ratelimit-limit", "x-ratelimit-reset"):
             if name in response.headers:
                 self.rate_limit[name] = response.headers[name]
+        observability.record_rate_limit(self.provider, response.headers)
 
     def _parse(self, response: requests.Response, endpoint: str) -> Any:
         if response.status_code == 204 or not response.content:

@@ -1,0 +1,40 @@
+"""gunicorn settings (`gunicorn -c python:agiletrack.observability.gunicorn ...`).
+
+gunicorn's own lines go through the structured formatter; the per-request line comes from
+agiletrack.observability.middleware (with the request id), so gunicorn's access log stays off.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agiletrack.settings")
+
+from django.conf import settings
+
+from agiletrack.observability import logs
+from agiletrack.observability.multiproc import prune_dead_process_files
+
+logs.set_service("web")
+# Python warnings become log lines (inherited by the forked workers).
+logging.captureWarnings(True)
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": settings.LOGGING["formatters"],
+    "handlers": settings.LOGGING["handlers"],
+    "root": settings.LOGGING["root"],
+    "loggers": {
+        "gunicorn.error": {"level": settings.AGILETRACK_LOG_LEVEL, "propagate": True},
+        # Off: the request line of agiletrack.observability.middleware carries the request id.
+        "gunicorn.access": {"level": "WARNING", "propagate": True},
+    },
+}
+
+
+def on_starting(server: Any) -> None:
+    """The master starts: drop the metric files of this host's dead web processes."""
+    prune_dead_process_files()
