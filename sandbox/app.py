@@ -23,7 +23,7 @@ from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from . import github, graphql_api, jira, mutate, trello
-from .faults import Fault, FaultSet
+from .faults import CORRUPTING, Fault, FaultSet
 from .generate import Organisation
 
 JSON = "application/json; charset=utf-8"
@@ -245,7 +245,7 @@ class SandboxApp:
             traceback.print_exc()
             reply = Reply(self.error_body(api, 500, "Sandbox error (see its log)"), 500)
         response = self.finish(api, label, reply, ctx=ctx, charge=True)
-        if fault is not None and fault.kind in ("malformed", "truncated"):
+        if fault is not None and fault.kind in CORRUPTING:
             return self.corrupt(response, fault, environ)
         return response
 
@@ -370,7 +370,7 @@ class SandboxApp:
         if fault.kind == "slow":
             time.sleep(fault.delay_ms / 1000)
             return False
-        if fault.kind in ("malformed", "truncated"):
+        if fault.kind in CORRUPTING:
             return False
         if fault.kind == "hang":
             self.stats[(label, "hang")] += 1
@@ -419,6 +419,17 @@ class SandboxApp:
         if fault.kind == "malformed":
             response.set_data(data[: max(1, len(data) // 2)] + b'"}]},,')
             return response
+        if fault.kind == "html":
+            response.set_data(HTML_PAGE)
+            response.headers["Content-Type"] = "text/html; charset=utf-8"
+            response.headers.pop("ETag", None)
+            return response
+        if fault.kind == "drift" and data:
+            response.set_data(json.dumps(_drifted(json.loads(data))).encode())
+            response.headers.pop("ETag", None)
+            return response
+        if fault.kind == "drift":
+            return response
         cut = data[: len(data) // 2]
 
         def body():
@@ -428,6 +439,22 @@ class SandboxApp:
         broken = Response(body(), status=response.status_code, headers=response.headers)
         broken.headers["Content-Length"] = str(len(data))
         return broken
+
+
+HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Sign in</title></head>"
+    b"<body><h1>Sign in to continue</h1><form method=post><input name=user></form></body></html>"
+)
+DRIFTED_KEYS = {"id": "identifier", "databaseId": "database_identifier"}
+
+
+def _drifted(value):
+    """The same answer with its id keys renamed, as a provider's breaking change would."""
+    if isinstance(value, dict):
+        return {DRIFTED_KEYS.get(k, k): _drifted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_drifted(v) for v in value]
+    return value
 
 
 def _drop(environ) -> None:

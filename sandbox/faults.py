@@ -9,6 +9,8 @@ Kinds:
   drop       close the connection without any response
   malformed  200 with a body that is not valid JSON
   truncated  200 whose body stops half-way: Content-Length promises more, then the socket closes
+  html       200 with an HTML page instead of JSON (a proxy's or a login page)
+  drift      200 with valid JSON whose shape changed: every "id" / "databaseId" key is renamed
 
 A rule fires for requests whose path matches `path` (fnmatch, e.g. "/repos/*/pulls"), with
 probability `rate` drawn from a seeded generator (so runs repeat), at most `count` times.
@@ -24,7 +26,20 @@ import random
 import threading
 from dataclasses import asdict, dataclass, fields
 
-KINDS = ("status", "rate_limit", "secondary", "slow", "hang", "drop", "malformed", "truncated")
+KINDS = (
+    "status",
+    "rate_limit",
+    "secondary",
+    "slow",
+    "hang",
+    "drop",
+    "malformed",
+    "truncated",
+    "html",
+    "drift",
+)
+# Kinds that let the normal answer be made, then change its body.
+CORRUPTING = ("malformed", "truncated", "html", "drift")
 
 
 @dataclass

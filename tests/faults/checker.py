@@ -12,12 +12,12 @@ C5 recovered    processes alive, a following sync succeeds, nothing left queued 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
 from django.db import connection
-from django.db.models import Prefetch
 from django_celery_results.models import TaskResult
 
 from integrations import sync
@@ -35,6 +35,7 @@ from metrics.models import (
     WorkItemChange,
 )
 from sandbox.timefmt import DEFAULT_NOW, parse_iso
+from tests.facts import every_item_with_its_history, sprint_scope_of, work_item_facts
 
 ACTIVITY_MODELS = (PullRequest, Review, Commit, Deployment, Incident, Sprint, WorkItem)
 ALLOWED_STATUSES = {s.value for s in Integration.Status} - {"pending"}
@@ -53,30 +54,59 @@ def _fail(check: str, message: str) -> None:
 # --- the sandbox's side ---------------------------------------------------------------------
 
 
-def sandbox_cards(box) -> set[str]:
-    """Every Trello card id of the sandbox (archived too), over HTTP."""
-    trello = box.info["trello"]
-    auth = {"key": trello["key"], "token": trello["token"]}
-    ids: set[str] = set()
-    for board in trello["boards"]:
-        url = f"{trello['api_url']}/boards/{board['id']}/cards/all"
-        answer = requests.get(url, params=auth, timeout=10)
+def _walk_pages(url: str, **kwargs) -> Iterator[list[dict]]:
+    """GitHub-style pages: follow the Link header's next until there is none."""
+    params = kwargs.pop("params", None)
+    while url:
+        answer = requests.get(url, params=params, timeout=10, **kwargs)
         answer.raise_for_status()
-        ids |= {card["id"] for card in answer.json()}
-    return ids
+        yield answer.json()
+        url, params = answer.links.get("next", {}).get("url", ""), None
+
+
+def _walk_agile(url: str, key: str = "values", **kwargs) -> Iterator[dict]:
+    """Jira Agile pages: startAt / maxResults until the last."""
+    start = 0
+    while True:
+        params = {"startAt": start, "maxResults": 50}
+        answer = requests.get(url, params=params, timeout=10, **kwargs)
+        answer.raise_for_status()
+        body = answer.json()
+        yield from body[key]
+        start += len(body[key])
+        # Issue pages give a total, sprint pages isLast (as Jira Cloud does).
+        done = start >= body["total"] if "total" in body else body.get("isLast", True)
+        if done or not body[key]:
+            return
 
 
 def expected_items(box, integration: Integration) -> dict[type, set[str]]:
-    """What the sandbox holds for an integration, per activity model (Trello: the cards of the
-    configured boards)."""
+    """What the sandbox holds for an integration, per activity model, read over its public API
+    (not through our provider clients): Trello cards of the configured boards; GitHub pull
+    requests of the configured repositories; the Jira board's issues and sprints."""
+    info, config = box.info, integration.config
     if integration.kind == "trello":
-        trello = box.info["trello"]
-        auth = {"key": trello["key"], "token": trello["token"]}
+        auth = {"key": info["trello"]["key"], "token": info["trello"]["token"]}
         ids: set[str] = set()
-        for board_id in integration.config["board_ids"]:
-            url = f"{trello['api_url']}/boards/{board_id}/cards/all"
-            ids |= {c["id"] for c in requests.get(url, params=auth, timeout=10).json()}
+        for board_id in config["board_ids"]:
+            url = f"{info['trello']['api_url']}/boards/{board_id}/cards/all"
+            ids |= {card["id"] for page in _walk_pages(url, params=auth) for card in page}
         return {WorkItem: ids}
+    if integration.kind == "github":
+        headers = {"Authorization": f"Bearer {info['github']['token']}"}
+        pulls: set[str] = set()
+        for repository in config["repositories"]:
+            url = f"{config['api_url']}/repos/{repository}/pulls"
+            params = {"state": "all", "per_page": 100}
+            pages = _walk_pages(url, params=params, headers=headers)
+            pulls |= {str(pull["id"]) for page in pages for pull in page}
+        return {PullRequest: pulls}
+    if integration.kind == "jira" and config.get("board_id"):
+        auth = (info["jira"]["email"], info["jira"]["api_token"])
+        board = f"{config['site_url']}/rest/agile/1.0/board/{config['board_id']}"
+        issues = {issue["id"] for issue in _walk_agile(f"{board}/issue", "issues", auth=auth)}
+        sprints = {str(sprint["id"]) for sprint in _walk_agile(f"{board}/sprint", auth=auth)}
+        return {WorkItem: issues, Sprint: sprints}
     return {}
 
 
@@ -136,23 +166,6 @@ def check_c2(integrations: list[Integration]) -> None:
             _fail("C2", f"integration {integration_id}: {initial} succeeded initial runs")
 
 
-def _work_item_facts(integration_ids: list[int]) -> list[calc.WorkItemFacts]:
-    ordered = WorkItemChange.objects.order_by("changed_at", "pk")
-    rows = WorkItem.objects.filter(integration_id__in=integration_ids).prefetch_related(
-        Prefetch("changes", queryset=ordered)
-    )
-    return [
-        calc.WorkItemFacts(
-            id=str(row.pk),
-            created_at=row.created_at,
-            status_category=row.status_category,
-            resolved_at=row.resolved_at,
-            status_changes=derived.status_changes(row),
-        )
-        for row in rows
-    ]
-
-
 def _same(got: dict, expected: calc.Summary) -> bool:
     for name, value in expected.__dict__.items():
         if value is None or got[name] is None:
@@ -164,12 +177,12 @@ def _same(got: dict, expected: calc.Summary) -> bool:
 
 
 def check_c3(integrations: list[Integration]) -> None:
-    """The work-item, DORA and pull-request families (cached, as the dashboard reads them) ==
-    the pure functions over every stored row."""
+    """The work-item, DORA, pull-request and sprint families (cached, as the dashboard reads
+    them) == the pure functions over every stored row."""
     teams = {i.team for i in integrations}
     for team in teams:
         ids = [i.pk for i in integrations if i.team_id == team.pk]
-        items = _work_item_facts(ids)
+        items = work_item_facts(WorkItem.objects.filter(integration_id__in=ids))
         end = SANDBOX_NOW.astimezone(ZoneInfo(team.time_zone or "UTC")).date()
         scope = selectors.metric_scope(
             team, since=end - timedelta(days=130), until=end, integrations=ids, now=SANDBOX_NOW
@@ -195,6 +208,7 @@ def check_c3(integrations: list[Integration]) -> None:
         if got != expected:
             _fail("C3", f"team {team.pk}: cumulative flow differs from the recomputation")
         _check_c3_delivery(team, ids, scope)
+        _check_c3_sprints(team, scope)
 
 
 def _check_c3_delivery(team, ids: list[int], scope) -> None:
@@ -225,6 +239,21 @@ def _check_c3_delivery(team, ids: list[int], scope) -> None:
     merged = sum(calc.pull_request_throughput(prs, start, stop, scope.tz).values())
     if pulls["throughput"]["merged"] != merged:
         _fail("C3", f"team {team.pk}: merged {pulls['throughput']['merged']} != {merged}")
+
+
+def _check_c3_sprints(team, scope) -> None:
+    """Every sprint the sprints family reports == its scope from its items' histories."""
+    for board in selectors.team_metrics(scope, families=["sprints"])["sprints"]["boards"]:
+        stored = {
+            s.external_id: s for s in Sprint.objects.filter(integration_id=board["integration"])
+        }
+        items = every_item_with_its_history(board["integration"])
+        for reported in board["sprints"]:
+            expected = sprint_scope_of(stored[reported["id"]], items)
+            for name in ("committed", "added", "removed", "completed"):
+                got, want = reported[f"{name}_points"], getattr(expected, f"{name}_points")
+                if got != want:
+                    _fail("C3", f"team {team.pk} sprint {reported['id']}: {name} {got} != {want}")
 
 
 def check_c4(integrations: list[Integration], secrets: list[str], logs: str = "") -> None:

@@ -32,6 +32,34 @@ def trello_integration(
     return integration
 
 
+def github_integration(box, team=None, name="github") -> Integration:
+    """A GitHub integration on every repository of the sandbox."""
+    github = box.info["github"]
+    return services.create_integration(
+        team=team or TeamFactory(),
+        kind="github",
+        name=name,
+        config={"api_url": github["api_url"], "repositories": github["repositories"]},
+        credentials={"token": github["token"]},
+    )
+
+
+def jira_integration(box, team=None, name="jira") -> Integration:
+    """A Jira integration on the sandbox's first board (its sprints too)."""
+    jira = box.info["jira"]
+    return services.create_integration(
+        team=team or TeamFactory(),
+        kind="jira",
+        name=name,
+        config={
+            "site_url": jira["site_url"],
+            "board_id": jira["boards"][0]["id"],
+            "story_points_field": jira["story_points_field"],
+        },
+        credentials={"email": jira["email"], "api_token": jira["api_token"]},
+    )
+
+
 def secrets_of(box) -> list[str]:
     """The sentinel secrets: every credential the sandbox accepts."""
     info = box.info

@@ -1,13 +1,17 @@
 """Provider faults from the sandbox (/_sandbox/faults) against a real worker: F8-F13."""
 
 import pytest
+import requests
 
 from integrations.models import SyncRun
-from metrics.models import WorkItem
+from metrics.models import PullRequest, Sprint, WorkItem
 from tests.e2e.conftest import wait_for
+from tests.factories import TeamFactory
 from tests.faults import checker
 from tests.faults.helpers import (
     clear_faults,
+    github_integration,
+    jira_integration,
     runs,
     secrets_of,
     set_faults,
@@ -20,23 +24,46 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.mark.fault("F11")
+@pytest.mark.parametrize("kind", ["malformed", "html", "drift"])
 @pytest.mark.parametrize("path", ["/1/boards/*/cards/all", "/1/boards/*/lists"])
-def test_f11_a_malformed_answer_fails_once_without_retry_and_stores_nothing(
-    fresh_sandbox, worker, path
+def test_f11_a_garbled_answer_fails_once_without_retry_and_stores_nothing(
+    fresh_sandbox, worker, kind, path
 ):
-    """200 with a body that is not JSON (the closest the sandbox comes to an HTML page or a
-    drifted schema: all three reach the same parser error): no retry, status error, a plain
-    message, no half-parsed rows."""
+    """200 with a body that is not JSON, an HTML page, or JSON whose shape drifted (the id keys
+    renamed): no retry, status error, a plain message, no half-parsed rows."""
     box = fresh_sandbox("--seed", "41")
-    set_faults(box, [{"kind": "malformed", "path": path}])
+    set_faults(box, [{"kind": kind, "path": path}])
     integration = trello_integration(box, boards=[box.info["trello"]["boards"][0]["id"]])
     found = wait_settled(integration, worker)
     wait_for(lambda: "succeeded in" in worker.log("worker"), timeout=20, message="task ended")
     assert [(r.status, r.error_type) for r in runs(integration)] == [("failed", "malformed")]
-    assert "not valid JSON" in found[0].error_message
+    assert MALFORMED_MESSAGES[kind] in found[0].error_message
     assert WorkItem.objects.filter(integration=integration).count() == 0
     integration.refresh_from_db()
     assert integration.status == "error"
+    clear_faults(box)
+    checker.check_all(box, worker, [integration], secrets_of(box))
+
+
+MALFORMED_MESSAGES = {
+    "malformed": "not valid JSON",
+    "html": "not valid JSON (boards/{id}/",  # names the endpoint and the content type
+    "drift": "in an unexpected shape (KeyError: 'id')",
+}
+
+
+@pytest.mark.fault("F11")
+@pytest.mark.parametrize("kind", ["html", "drift"])
+def test_f11_a_garbled_github_graphql_answer_fails_without_retry(fresh_sandbox, worker, kind):
+    """The same for GitHub's GraphQL pull request pages: no retry, no pull request stored."""
+    box = fresh_sandbox("--seed", "41", "--scale", "small")
+    set_faults(box, [{"kind": kind, "path": "/graphql"}])
+    integration = github_integration(box)
+    found = wait_settled(integration, worker)
+    wait_for(lambda: "succeeded in" in worker.log("worker"), timeout=20, message="task ended")
+    assert [(r.status, r.error_type) for r in runs(integration)] == [("failed", "malformed")]
+    assert found[0].error_message.startswith("GitHub sent")
+    assert PullRequest.objects.filter(integration=integration).count() == 0
     clear_faults(box)
     checker.check_all(box, worker, [integration], secrets_of(box))
 
@@ -175,3 +202,33 @@ def test_f13_a_revoked_token_fails_once_and_others_still_sync(fresh_sandbox, wor
     checker.check_all(box, worker, [good], [*secrets_of(box), revoked_token])
     checker.check_c1(box, [bad])
     checker.check_c4([bad], [*secrets_of(box), revoked_token], worker.logs())
+
+
+@pytest.mark.fault("F9")
+def test_f9_server_error_bursts_on_every_provider_then_all_three_sync_completely(
+    fresh_sandbox, worker
+):
+    """503 bursts on GitHub's GraphQL, Jira's search and Trello's lists at once (three calls
+    each: one call and both quick retries): every integration of the team ends succeeded, and
+    the checker compares the pull requests, the Jira issues and sprints, and the cards with the
+    sandbox, and every metric family (sprints too) with a recomputation."""
+    box = fresh_sandbox("--seed", "49", "--scale", "small")
+    bursts = ["/graphql", "/rest/api/3/search/jql", "/1/boards/*/lists"]
+    set_faults(box, [{"kind": "status", "status": 503, "path": p, "count": 3} for p in bursts])
+    team = TeamFactory()
+    integrations = [
+        github_integration(box, team=team),
+        jira_integration(box, team=team),
+        trello_integration(box, team=team),
+    ]
+    for integration in integrations:
+        wait_succeeded(integration, worker, timeout=90)
+    served = requests.get(box.base + "/_sandbox/stats", timeout=5).json()["endpoints"]
+    failed = {label for label, by_status in served.items() if by_status.get("503")}
+    assert len(failed) == 3, served
+    assert any(r.status != "succeeded" for i in integrations for r in runs(i)), (
+        "a burst longer than the quick retries ends a run"
+    )
+    expected = checker.expected_items(box, integrations[1])
+    assert len(expected[Sprint]) >= 3 and len(expected[WorkItem]) >= 100, "C1 compares sets"
+    checker.check_all(box, worker, integrations, secrets_of(box))

@@ -10,16 +10,16 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db.models import Prefetch
 
 from integrations import services, sync
 from integrations.models import Integration, Team
 from metrics import calculations as calc
 from metrics import derived, selectors
-from metrics.models import Incident, PullRequest, Sprint, WorkItem, WorkItemChange
+from metrics.models import Incident, PullRequest, Sprint, WorkItem
 from sandbox.generate import JIRA_STATUSES, Scale, generate
 from sandbox.timefmt import DEFAULT_NOW, parse_iso
 from tests.factories import TeamFactory
+from tests.facts import every_item_with_its_history, sprint_scope_of, work_item_facts
 
 pytestmark = pytest.mark.django_db
 
@@ -107,54 +107,7 @@ def all_pull_request_facts(team: Team) -> list[calc.PullRequestFacts]:
 
 
 def all_work_item_facts(team: Team) -> list[calc.WorkItemFacts]:
-    ordered = WorkItemChange.objects.order_by("changed_at", "pk")
-    rows = WorkItem.objects.filter(integration__team=team).prefetch_related(
-        Prefetch("changes", queryset=ordered)
-    )
-    return [
-        calc.WorkItemFacts(
-            id=str(row.pk),
-            created_at=row.created_at,
-            status_category=row.status_category,
-            resolved_at=row.resolved_at,
-            status_changes=derived.status_changes(row),
-        )
-        for row in rows
-    ]
-
-
-def every_item_with_its_history(integration_id: int) -> list[calc.WorkItemFacts]:
-    """Every work item of the integration with its status, sprint and points history."""
-    facts = []
-    rows = WorkItem.objects.filter(integration_id=integration_id).prefetch_related("sprints")
-    for row in rows:
-        changes = list(WorkItemChange.objects.filter(work_item=row).order_by("changed_at", "pk"))
-
-        def field(name: str, changes=changes) -> tuple[calc.FieldChangeFacts, ...]:
-            return tuple(
-                calc.FieldChangeFacts(c.changed_at, c.from_value, c.to_value)
-                for c in changes
-                if c.field == name
-            )
-
-        facts.append(
-            calc.WorkItemFacts(
-                id=str(row.pk),
-                created_at=row.created_at,
-                status_category=row.status_category,
-                resolved_at=row.resolved_at,
-                status_changes=tuple(
-                    calc.StatusChangeFacts(c.changed_at, c.from_category, c.to_category)
-                    for c in changes
-                    if c.field == "status"
-                ),
-                story_points=row.story_points,
-                sprint_ids=tuple(s.external_id for s in row.sprints.all()),
-                sprint_changes=field("sprint"),
-                points_changes=field("story_points"),
-            )
-        )
-    return facts
+    return work_item_facts(WorkItem.objects.filter(integration__team=team))
 
 
 def windows(team: Team) -> list[selectors.MetricScope]:
@@ -252,9 +205,7 @@ def test_sprint_numbers_match_the_pure_functions_over_the_sprints_items(team):
     items = every_item_with_its_history(integration_id)
     assert len(board["sprints"]) >= 3
     for reported in board["sprints"]:
-        row = sprints[reported["id"]]
-        facts = calc.SprintFacts(row.external_id, row.start_at, row.end_at, row.completed_at)
-        expected = calc.sprint_scope(facts, items)
+        expected = sprint_scope_of(sprints[reported["id"]], items)
         assert reported["committed_points"] == expected.committed_points
         assert reported["completed_points"] == expected.completed_points
         assert reported["added_points"] == expected.added_points

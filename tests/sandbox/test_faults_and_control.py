@@ -80,6 +80,23 @@ def test_malformed_json_fault(faulty):
         json.loads(response.content)
 
 
+def test_html_fault_answers_a_page_instead_of_json(faulty):
+    _set(faulty, {"kind": "html", "path": "/rest/api/3/myself", "count": 1})
+    response = faulty.jira("/rest/api/3/myself")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.text.startswith("<!DOCTYPE html>")
+
+
+def test_drift_fault_renames_the_id_keys_of_valid_json(faulty):
+    normal = faulty.github(f"/repos/{faulty.repo}/pulls").json()
+    _set(faulty, {"kind": "drift", "path": "/repos/*/pulls", "count": 1})
+    drifted = faulty.github(f"/repos/{faulty.repo}/pulls").json()
+    assert len(drifted) == len(normal) > 0
+    assert "id" not in drifted[0] and drifted[0]["identifier"] == normal[0]["id"]
+    assert drifted[0]["user"]["identifier"] == normal[0]["user"]["id"]
+
+
 def test_truncated_page_breaks_mid_body(faulty):
     _set(faulty, {"kind": "truncated", "path": "/repos/*/issues"})
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
