@@ -157,28 +157,17 @@ def test_f8_a_429_with_retry_after_waits_for_the_reset(fresh_sandbox, worker):
 def test_f8_a_github_403_rate_limit_is_a_rate_limit_not_an_auth_failure(fresh_sandbox, worker):
     """GitHub's primary rate limit answer: 403 with x-ratelimit-remaining: 0 and Retry-After 12.
     It must be treated as a rate limit (wait, retry), not as rejected credentials."""
-    from integrations import services
-    from tests.factories import TeamFactory
-
     box = fresh_sandbox("--seed", "47", "--scale", "small")
-    gh = box.info["github"]
     set_faults(
         box, [{"kind": "rate_limit", "status": 403, "path": "*", "retry_after": 12, "count": 1}]
     )
-    integration = services.create_integration(
-        team=TeamFactory(),
-        kind="github",
-        name="gh",
-        config={"api_url": gh["api_url"], "repositories": gh["repositories"][:1]},
-        credentials={"token": gh["token"]},
-    )
+    integration = github_integration(box)
     found = wait_succeeded(integration, worker, timeout=55)
     assert found[0].error_type == "rate_limited", found[0].error_message
     assert (found[-1].started_at - found[0].finished_at).total_seconds() >= 11
     integration.refresh_from_db()
     assert integration.status == "ok"
-    checker.check_c2([integration])
-    checker.check_c4([integration], secrets_of(box), worker.logs())
+    checker.check_all(box, worker, [integration], secrets_of(box))
 
 
 @pytest.mark.fault("F13")
