@@ -23,6 +23,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from rest_framework import serializers
 
+from agiletrack.observability import metrics as observability
 from integrations import config as integration_config
 from integrations import crypto
 from integrations.crypto import CredentialsError
@@ -427,17 +428,27 @@ def sweep() -> dict:
         error_message="The worker running this sync stopped before it finished; queued again.",
     )
     interrupted = len(stale)
+    for run in stale:
+        observability.record_sync_run(
+            run.integration.kind, SyncRun.Status.FAILED, "interrupted", None, None, {}
+        )
     freed = Integration.objects.filter(lease_until__lt=Now()).update(
         lease_owner="", lease_until=None
     )
     grace = now - timedelta(seconds=settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS)
     # A run still queued after the grace period lost its message (broker down at enqueue).
-    lost = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=grace).update(
-        status=SyncRun.Status.FAILED,
-        finished_at=now,
-        error_type="lost",
-        error_message="The queued task never started (the broker lost it); queued again.",
-    )
+    waiting = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=grace)
+    lost = 0
+    for pk, kind in waiting.values_list("pk", "integration__kind"):
+        # One by one, so a run that starts meanwhile is neither closed nor counted.
+        if SyncRun.objects.filter(pk=pk, status=SyncRun.Status.QUEUED).update(
+            status=SyncRun.Status.FAILED,
+            finished_at=now,
+            error_type="lost",
+            error_message="The queued task never started (the broker lost it); queued again.",
+        ):
+            observability.record_sync_run(kind, SyncRun.Status.FAILED, "lost", None, None, {})
+            lost += 1
     busy = SyncRun.objects.filter(
         status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]
     ).values("integration_id")

@@ -161,3 +161,28 @@ def test_start_up_prunes_the_files_of_dead_processes_only(tmp_path):
 
     assert removed == 2
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names[2:])
+
+
+@pytest.mark.django_db
+def test_runs_the_sweep_closes_are_counted_as_failed_interrupted_or_lost(settings):
+    settings.AGILETRACK_INITIAL_SYNC_GRACE_SECONDS = 0
+    integration = make_integration(TeamFactory(), "trello")
+    [first] = SyncRun.objects.filter(integration=integration)
+    SyncRun.objects.filter(pk=first.pk).update(status="running")  # its worker died
+    lost = SyncRun.objects.create(integration=integration, trigger="manual")
+    before = {
+        error: value(
+            "agiletrack_sync_runs_total", provider="trello", outcome="failed", error_type=error
+        )
+        for error in ("interrupted", "lost")
+    }
+
+    result = sync.sweep()
+
+    assert (result["runs_interrupted"], result["runs_lost"]) == (1, 1)
+    assert SyncRun.objects.get(pk=lost.pk).error_type == "lost"
+    for error in ("interrupted", "lost"):
+        after = value(
+            "agiletrack_sync_runs_total", provider="trello", outcome="failed", error_type=error
+        )
+        assert after - before[error] == 1, error
