@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make run    - install, migrate, create an admin, start web + worker + beat + sandbox"
 	@echo "make test   - install, lint (ruff + mypy), run the whole test suite"
-	@echo "make bench  - measure page render times (tables; DATABASE_URL/REDIS_URL respected)"
+	@echo "make bench  - benchmarks: sync requests and time, ingest, latency, fan-out (tables)"
 	@echo "make lint   - ruff and mypy only"
 	@echo "make assets - npm ci: the browser libraries (chart.js) served as static files"
 	@echo "make format - ruff format and autofix"
@@ -62,8 +62,9 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# BENCH_ARGS: e.g. "--quick", "--only 1,3", "--write var/bench.md" (python -m bench --help).
 bench: venv
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 test: lint
 	$(BIN)/pytest

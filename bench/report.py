@@ -15,9 +15,42 @@ def machine() -> str:
     """One line: where the numbers were measured."""
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     return (
-        f"{platform.node()} · {platform.system()} {platform.machine()} · {os.cpu_count()} cores · "
-        f"Python {platform.python_version()} · database {connection.vendor} · cache {cache}"
+        f"{platform.node()} · {platform.system()} {platform.machine()} · {_cpu()} · "
+        f"{os.cpu_count()} cores · {_memory_gib():.1f} GiB RAM · "
+        f"Python {platform.python_version()} · database {connection.vendor} "
+        f"{_database_version()} · cache {cache}"
     )
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return " ".join(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gib() -> float:
+    try:
+        with open("/proc/meminfo") as meminfo:
+            return int(meminfo.readline().split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _database_version() -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return str(cursor.fetchone()[0]).split()[0]
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version
+    return ""
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -1,0 +1,173 @@
+"""Benchmark 3: records upserted per second through metrics.ingest, the code a sync stores with.
+
+Pull requests with two reviews each, in batches of 50 (the GitHub provider's page), each batch in
+its own transaction as integrations.sync does; first as new rows, then the same pages again
+(every row an update). With DATABASE_URL set, the same runs on SQLite in a child process
+(`python -m bench --ingest-on-sqlite N`), so both databases are printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+
+from bench import harness
+from bench.report import table
+from integrations.providers.base import PullRequest, Review
+from metrics.ingest import ingest
+
+BATCH = 50
+# The provider's page (50) and a larger batch, to show what per-batch overhead costs.
+BATCHES = (BATCH, 500)
+TARGET = 20_000  # records per second into PostgreSQL
+REVIEWS = 2
+
+
+def pull_requests(count: int, repository: str = "acme-eng/bench") -> list[PullRequest]:
+    """`count` pull requests as the GitHub provider returns them, each with its reviews."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    out = []
+    for number in range(1, count + 1):
+        created = start + timedelta(minutes=number)
+        reviews = tuple(
+            Review(
+                external_id=f"review-{number}-{r}",
+                repository=repository,
+                pull_request_number=number,
+                reviewer=f"reviewer-{r}",
+                reviewer_is_bot=False,
+                state="APPROVED" if r else "COMMENTED",
+                submitted_at=created + timedelta(hours=r + 1),
+            )
+            for r in range(REVIEWS)
+        )
+        out.append(
+            PullRequest(
+                external_id=f"pr-{number}",
+                repository=repository,
+                number=number,
+                title=f"Change {number}",
+                author=f"dev-{number % 7}",
+                author_is_bot=False,
+                state="merged",
+                is_draft=False,
+                url=f"https://github.example/{repository}/pull/{number}",
+                created_at=created,
+                updated_at=created + timedelta(hours=4),
+                merged_at=created + timedelta(hours=4),
+                closed_at=created + timedelta(hours=4),
+                first_commit_at=created - timedelta(hours=2),
+                additions=number % 300,
+                deletions=number % 50,
+                changed_files=number % 9 + 1,
+                merge_commit_sha=f"{number:040x}",
+                reviews=reviews,
+            )
+        )
+    return out
+
+
+def measure(count: int, batch: int = BATCH) -> dict:
+    """Upsert `count` pull requests twice (insert, then update), `batch` pull requests per
+    transaction; records per second of each."""
+    team = harness.make_team(harness.unique("bench-ingest"))
+    integration_id = harness.add_integrations(
+        team,
+        [
+            (
+                "github",
+                "ingest",
+                {"api_url": "http://127.0.0.1:9", "repositories": ["acme-eng/bench"]},
+                {"token": "unused"},
+            )
+        ],
+    )[0]
+    from integrations.models import Integration
+
+    integration = Integration.objects.get(pk=integration_id)
+    records = pull_requests(count)
+    total = count * (1 + REVIEWS)
+    out = {"vendor": connection.vendor, "batch": batch, "pull_requests": count, "records": total}
+    for phase in ("insert", "update"):
+        started = time.perf_counter()
+        for offset in range(0, count, batch):
+            with transaction.atomic():
+                ingest(integration, records[offset : offset + batch])
+        seconds = time.perf_counter() - started
+        out[phase] = {"seconds": seconds, "per_second": total / seconds}
+    harness.drop_team(team)
+    return out
+
+
+def in_child_on_sqlite(count: int, batch: int) -> dict:
+    """The same measurement on the embedded default (SQLite), in a fresh process."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
+    }
+    done = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "bench", "--ingest-on-sqlite", f"{count},{batch}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"SQLite ingest run failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_all(count: int) -> str:
+    results = [measure(count, batch) for batch in BATCHES]
+    if connection.vendor != "sqlite":
+        results += [in_child_on_sqlite(count, batch) for batch in BATCHES]
+    rows = []
+    for r in results:
+        for phase in ("insert", "update"):
+            target = "—"
+            if r["vendor"] == "postgresql":
+                short = TARGET - r[phase]["per_second"]
+                target = f"≥ {TARGET}: " + ("met" if short <= 0 else f"missed by {short:.0f}/s")
+            rows.append(
+                [
+                    r["vendor"],
+                    r["batch"],
+                    phase,
+                    r["pull_requests"],
+                    r["records"],
+                    r[phase]["seconds"],
+                    round(r[phase]["per_second"]),
+                    target,
+                ]
+            )
+    return table(
+        "Ingest throughput (metrics.ingest, the sync's upsert path)",
+        [
+            "database",
+            "batch",
+            "phase",
+            "pull requests",
+            "records",
+            "seconds",
+            "records/s",
+            "target",
+        ],
+        rows,
+        [
+            f"records: pull requests + {REVIEWS} reviews each; one transaction per batch of "
+            f"pull requests, as a sync stores a page (GitHub pages hold {BATCH}; 500 for "
+            "comparison)",
+            "insert: every row new; update: the same pages stored again (all rows conflict)",
+            "SQLite row: a child process on the embedded default (WAL, a file under var/)"
+            if len(results) > 1
+            else f"database: {connection.vendor} only (set DATABASE_URL to add PostgreSQL)",
+        ],
+    )

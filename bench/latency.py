@@ -1,0 +1,178 @@
+"""Benchmark 4: page and API latency at scale, through a real server on loopback.
+
+A team with a year of seeded activity (bench.seed), served by gunicorn as the image runs it;
+concurrent clients (threads, each with its own keep-alive session) ask for the team dashboard and
+/api/metrics/. Cold: every request of a round asks for its own date window after the team's
+cached metrics were invalidated (metrics.cache), so nothing comes from the cache; warm: windows
+already asked for.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from bench import harness, seed
+from bench.params import Params
+from bench.report import percentile, table
+from metrics.cache import invalidate_integration
+
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+WEB_WORKERS = 3  # as the image (Dockerfile) runs it
+TARGETS = {"warm": 150.0, "cold": 1500.0}
+
+
+def start_server(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(  # noqa: S603 (the venv's gunicorn, fixed arguments)
+        [
+            GUNICORN,
+            "agiletrack.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WEB_WORKERS),
+            "--timeout",
+            "900",
+        ],
+        env=harness.subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+    def up() -> bool:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        except requests.ConnectionError:
+            return process.poll() is not None
+        return True
+
+    harness.wait_for(up, 60, "gunicorn start", interval=0.3)
+    if process.poll() is not None:
+        raise RuntimeError("gunicorn exited at start")
+    return process
+
+
+def windows(count: int, offset: int) -> list[str]:
+    """`count` (at most 30) distinct 30-day windows ending `offset`.. days ago: none is the
+    previous period of another (the overview also computes the 30 days before its window)."""
+    today = timezone.now().date()
+    out = []
+    for k in range(offset, offset + count):
+        until = today - timedelta(days=k)
+        out.append(f"since={until - timedelta(days=29)}&until={until}")
+    return out
+
+
+class Load:
+    """Concurrent clients on one server, each a thread with its own logged-in session."""
+
+    def __init__(self, base: str, cookie: str, clients: int) -> None:
+        self.base = base
+        self.cookie = cookie
+        self.clients = clients
+        self.local = threading.local()
+        self.pool = ThreadPoolExecutor(clients)
+
+    def _get(self, path: str) -> float:
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = requests.Session()
+            session.cookies.set("sessionid", self.cookie)
+        started = time.perf_counter()
+        response = session.get(self.base + path, timeout=900)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        return elapsed
+
+    def round(self, paths: list[str]) -> list[float]:
+        return list(self.pool.map(self._get, paths))
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+def run(params: Params) -> str:
+    team = harness.make_team(harness.unique("bench-latency"))
+    started = time.monotonic()
+    counts = seed.seed(team, params.pull_requests, params.work_items)
+    seeding = time.monotonic() - started
+    user, _ = get_user_model().objects.get_or_create(username="bench-latency")
+    team.members.add(user)
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"].value
+    integration_ids = list(team.integrations.values_list("pk", flat=True))
+    endpoints = {
+        "team dashboard": f"/teams/{team.slug}/?",
+        "/api/metrics/": f"/api/metrics/?team={team.pk}&",
+    }
+    clients = params.clients
+    warm_rounds = max(1, params.warm_requests // clients)
+    port = harness.free_port()
+    server = start_server(port)
+    load = Load(f"http://127.0.0.1:{port}", cookie, clients)
+    rows = []
+    try:
+        for name, prefix in endpoints.items():
+            load.round([prefix + w for w in windows(clients, 0)])  # imports, templates
+            cold: list[float] = []
+            for _ in range(params.cold_rounds):
+                for pk in integration_ids:
+                    invalidate_integration(pk)
+                cold += load.round([prefix + w for w in windows(clients, 0)])
+            warm_windows = windows(clients, 0)
+            load.round([prefix + w for w in warm_windows])
+            warm: list[float] = []
+            for _ in range(warm_rounds):
+                warm += load.round([prefix + w for w in warm_windows])
+            for state, timings in (("cold", cold), ("warm", warm)):
+                p95 = percentile(timings, 95)
+                target = TARGETS[state]
+                verdict = "met" if p95 <= target else f"missed by {p95 - target:.0f} ms"
+                rows.append(
+                    [
+                        name,
+                        state,
+                        len(timings),
+                        percentile(timings, 50),
+                        p95,
+                        percentile(timings, 99),
+                        f"p95 ≤ {target:.0f} ms: {verdict}",
+                    ]
+                )
+    finally:
+        load.close()
+        harness.stop_process(server)
+        # Deleting a million rows would take longer than the benchmark; the throwaway database
+        # goes at the end of the run, and inactive integrations are left out of any fan-out.
+        team.integrations.update(is_active=False)
+    seeded = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+    return table(
+        f"Page and API latency at scale, {clients} concurrent clients",
+        ["endpoint", "cache", "requests", "p50 ms", "p95 ms", "p99 ms", "target"],
+        rows,
+        [
+            f"seeded in {seeding:.0f} s (bulk inserts, one team): {seeded}; a year of history, "
+            "every work item in one two-week sprint of its board (4 boards, 27 sprints each)",
+            f"server: gunicorn, {WEB_WORKERS} sync workers (as the image), on loopback; "
+            f"{clients} client threads with keep-alive sessions (logged-in session cookie)",
+            f"each request asks for a 30-day window; a round is {clients} concurrent requests for "
+            f"{clients} different windows; {params.cold_rounds} cold and {warm_rounds} warm rounds "
+            "per endpoint, after one unmeasured round (imports, templates)",
+            "cold: the team's cached metrics invalidated (metrics.cache) before every round, so "
+            "each request computes every metric family; warm: the same windows again, from the "
+            "cache",
+        ],
+    )

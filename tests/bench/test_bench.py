@@ -1,0 +1,59 @@
+"""The benchmarks' helpers and one benchmark at tiny size, so `make bench` cannot rot unseen."""
+
+import pytest
+
+from bench import ingest, sync_requests
+from bench.report import percentile, table
+from metrics.models import PullRequest, Review
+
+
+def rows_of(text: str) -> list[list[str]]:
+    """The body rows of a printed table, cells stripped."""
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+
+
+def test_percentile_interpolates_between_ranks():
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 95) == pytest.approx(95.05)
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+
+
+def test_table_aligns_columns_and_keeps_notes():
+    text = table("Title", ["name", "ms"], [["a", 1.25], ["longer name", 100]], ["a note"])
+    lines = text.splitlines()
+    assert lines[0] == "## Title"
+    grid = [line for line in lines if line.startswith("|")]
+    assert len({len(line) for line in grid}) == 1
+    assert rows_of(text) == [["a", "1.2"], ["longer name", "100"]]
+    assert lines[-1] == "- a note"
+
+
+@pytest.mark.django_db
+def test_ingest_benchmark_stores_and_updates_every_record():
+    result = ingest.measure(30)
+    assert result["records"] == 90
+    assert result["insert"]["per_second"] > 0
+    assert result["update"]["per_second"] > 0
+    # Its team and rows are gone afterwards, so benchmarks do not feed each other.
+    assert not PullRequest.objects.exists()
+    assert not Review.objects.exists()
+
+
+@pytest.mark.django_db
+def test_requests_benchmark_counts_syncs_against_the_targets(settings):
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    rows = {(r[0], r[1]): r for r in rows_of(sync_requests.run("small"))}
+    assert len(rows) == 9
+    full = rows[("github", "full sync")]
+    requests, target = int(full[2]), int(full[5].removeprefix("≤ ").split(":")[0])
+    assert 0 < requests <= target
+    assert full[5].endswith(": met")
+    assert requests < int(full[6])  # fewer than the naive REST client
+    unchanged = rows[("github", "re-sync, nothing changed")]
+    assert int(unchanged[2]) == int(unchanged[3])  # only 304s
+    assert unchanged[4] == "0"
+    assert all(r[8] == "succeeded" for r in rows.values())
