@@ -10,6 +10,9 @@ repository has no baseline and ships nothing, as in DevLake).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -17,6 +20,8 @@ from django.db.models import Prefetch
 from integrations.models import Integration
 from metrics import calculations as calc
 from metrics.models import Deployment, PullRequest, Sprint, WorkItem, WorkItemChange
+
+T = TypeVar("T")
 
 PRODUCTION = {"production", "prod", ""}
 
@@ -94,12 +99,33 @@ def pull_request_facts(rows) -> list[calc.PullRequestFacts]:
     ]
 
 
+# Rows recomputed at a time: memory stays flat however large the integration is.
+REFRESH_CHUNK = 500
+
+
+def _chunks(rows: Iterable[T]) -> Iterator[list[T]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, REFRESH_CHUNK)):
+        yield chunk
+
+
 def refresh_pull_requests(integration: Integration) -> int:
-    """Recompute and store every pull request's spans; return how many rows changed."""
-    rows = list(
-        PullRequest.objects.filter(integration=integration).prefetch_related("reviews", "commits")
-    )
+    """Recompute and store every pull request's spans, a chunk at a time; return how many rows
+    changed."""
     shipped = calc.deployments_by_commit(deployment_facts(integration))
+    rows = (
+        PullRequest.objects.filter(integration=integration)
+        .order_by("pk")
+        .prefetch_related("reviews", "commits")
+    )
+    changed = 0
+    with transaction.atomic():
+        for chunk in _chunks(rows.iterator(chunk_size=REFRESH_CHUNK)):
+            changed += _refresh_pull_request_chunk(chunk, shipped)
+    return changed
+
+
+def _refresh_pull_request_chunk(rows: list[PullRequest], shipped: dict) -> int:
     changed = []
     for row, facts in zip(rows, pull_request_facts(rows), strict=True):
         timings = calc.pull_request_timings(facts, shipped.get(facts.merge_commit_sha))
@@ -116,8 +142,7 @@ def refresh_pull_requests(integration: Integration) -> int:
             for name, value in values.items():
                 setattr(row, name, value)
             changed.append(row)
-    with transaction.atomic():
-        PullRequest.objects.bulk_update(changed, list(DERIVED_PR_FIELDS), batch_size=500)
+    PullRequest.objects.bulk_update(changed, list(DERIVED_PR_FIELDS), batch_size=REFRESH_CHUNK)
     return len(changed)
 
 
@@ -173,13 +198,21 @@ def work_item_values(facts: calc.WorkItemFacts) -> dict:
 
 def refresh_work_items(integration: Integration) -> int:
     """Recompute and store every work item's derived values and each status change's previous
-    category; return how many work items changed."""
+    category, a chunk at a time; return how many work items changed."""
     ordered = WorkItemChange.objects.order_by("changed_at", "pk")
-    rows = list(
-        WorkItem.objects.filter(integration=integration).prefetch_related(
-            Prefetch("changes", queryset=ordered)
-        )
+    rows = (
+        WorkItem.objects.filter(integration=integration)
+        .order_by("pk")
+        .prefetch_related(Prefetch("changes", queryset=ordered))
     )
+    changed = 0
+    with transaction.atomic():
+        for chunk in _chunks(rows.iterator(chunk_size=REFRESH_CHUNK)):
+            changed += _refresh_work_item_chunk(chunk)
+    return changed
+
+
+def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:
     changed, changed_moves = [], []
     for row in rows:
         facts = calc.WorkItemFacts(
@@ -202,9 +235,10 @@ def refresh_work_items(integration: Integration) -> int:
                 change.previous_category = previous
                 changed_moves.append(change)
             previous = change.to_category
-    with transaction.atomic():
-        WorkItem.objects.bulk_update(changed, list(WORK_ITEM_FIELDS), batch_size=500)
-        WorkItemChange.objects.bulk_update(changed_moves, ["previous_category"], batch_size=500)
+    WorkItem.objects.bulk_update(changed, list(WORK_ITEM_FIELDS), batch_size=REFRESH_CHUNK)
+    WorkItemChange.objects.bulk_update(
+        changed_moves, ["previous_category"], batch_size=REFRESH_CHUNK
+    )
     return len(changed)
 
 

@@ -7,7 +7,7 @@ import pytest
 from integrations import services, sync
 from metrics import derived
 from metrics.ingest import ingest
-from metrics.models import PullRequest, WorkItem
+from metrics.models import PullRequest, WorkItem, WorkItemChange
 from tests.factories import TeamFactory, make_integration
 from tests.metrics.test_ingest import pull_request
 
@@ -112,3 +112,45 @@ def test_a_sandbox_sync_stores_derived_values(sandbox, settings):
     done = WorkItem.objects.filter(integration=boards, resolved_at__isnull=False)
     assert done.exists()
     assert not done.filter(lead_time_minutes__isnull=True).exists()
+
+
+def test_refresh_in_small_chunks_stores_what_one_chunk_stores(sandbox, settings, monkeypatch):
+    """The refresh reads rows a chunk at a time (flat memory): with chunks of 7 every pull
+    request and work item gets the values a single chunk gives, status moves included."""
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    github, trello = sandbox.info["github"], sandbox.info["trello"]
+    team = TeamFactory()
+    repo = services.create_integration(
+        team=team,
+        kind="github",
+        name="repo",
+        config={"api_url": github["api_url"], "repositories": github["repositories"][:1]},
+        credentials={"token": github["token"]},
+    )
+    boards = services.create_integration(
+        team=team,
+        kind="trello",
+        name="boards",
+        config={"api_url": trello["api_url"], "board_ids": [b["id"] for b in trello["boards"]]},
+        credentials={"key": trello["key"], "token": trello["token"]},
+    )
+    for integration in (repo, boards):
+        assert sync.sync_integration(integration.pk, "initial").run.status == "succeeded"
+
+    def stored():
+        prs = PullRequest.objects.order_by("pk").values_list("pk", *derived.DERIVED_PR_FIELDS)
+        items = WorkItem.objects.order_by("pk").values_list("pk", *derived.WORK_ITEM_FIELDS)
+        moves = WorkItemChange.objects.order_by("pk").values_list("pk", "previous_category")
+        return list(prs), list(items), list(moves)
+
+    whole = stored()
+    assert len(whole[0]) > 7 and len(whole[1]) > 7
+    PullRequest.objects.update(cycle_time_minutes=None, deployed_at=None, first_review_at=None)
+    WorkItem.objects.update(started_at=None, done_at=None, lead_time_minutes=None)
+    WorkItemChange.objects.update(previous_category="")
+    monkeypatch.setattr(derived, "REFRESH_CHUNK", 7)
+
+    for integration in (repo, boards):
+        derived.refresh(integration)
+
+    assert stored() == whole
