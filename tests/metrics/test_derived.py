@@ -78,9 +78,9 @@ def test_refresh_writes_only_what_changed():
     assert second["pull_requests"] == 0
 
 
-def test_a_sandbox_sync_stores_derived_values(sandbox, settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
-    github, trello = sandbox.info["github"], sandbox.info["trello"]
+def synced_repo_and_boards(box) -> tuple:
+    """A team's first sandbox repository and its Trello boards, each synced once."""
+    github, trello = box.info["github"], box.info["trello"]
     team = TeamFactory()
     repo = services.create_integration(
         team=team,
@@ -96,9 +96,14 @@ def test_a_sandbox_sync_stores_derived_values(sandbox, settings):
         config={"api_url": trello["api_url"], "board_ids": [b["id"] for b in trello["boards"]]},
         credentials={"key": trello["key"], "token": trello["token"]},
     )
+    for integration in (repo, boards):
+        assert sync.sync_integration(integration.pk, "initial").run.status == "succeeded"
+    return repo, boards
 
-    assert sync.sync_integration(repo.pk, "initial").run.status == "succeeded"
-    assert sync.sync_integration(boards.pk, "initial").run.status == "succeeded"
+
+def test_a_sandbox_sync_stores_derived_values(sandbox, settings):
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    repo, boards = synced_repo_and_boards(sandbox)
 
     merged = PullRequest.objects.filter(integration=repo, state="merged")
     assert merged.exists()
@@ -118,24 +123,7 @@ def test_refresh_in_small_chunks_stores_what_one_chunk_stores(sandbox, settings,
     """The refresh reads rows a chunk at a time (flat memory): with chunks of 7 every pull
     request and work item gets the values a single chunk gives, status moves included."""
     settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
-    github, trello = sandbox.info["github"], sandbox.info["trello"]
-    team = TeamFactory()
-    repo = services.create_integration(
-        team=team,
-        kind="github",
-        name="repo",
-        config={"api_url": github["api_url"], "repositories": github["repositories"][:1]},
-        credentials={"token": github["token"]},
-    )
-    boards = services.create_integration(
-        team=team,
-        kind="trello",
-        name="boards",
-        config={"api_url": trello["api_url"], "board_ids": [b["id"] for b in trello["boards"]]},
-        credentials={"key": trello["key"], "token": trello["token"]},
-    )
-    for integration in (repo, boards):
-        assert sync.sync_integration(integration.pk, "initial").run.status == "succeeded"
+    repo, boards = synced_repo_and_boards(sandbox)
 
     def stored():
         prs = PullRequest.objects.order_by("pk").values_list("pk", *derived.DERIVED_PR_FIELDS)
