@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bench import harness
 from integrations.models import Integration, Team
+from metrics import derived
 from metrics.models import (
     Commit,
     Deployment,
@@ -195,10 +196,6 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
                     start_at=begins,
                     end_at=end,
                     completed_at=end if end < now else None,
-                    committed_points=40.0,
-                    added_points=5.0,
-                    removed_points=2.0,
-                    completed_points=35.0 if end < now else None,
                 )
             )
     Sprint.objects.bulk_create(sprints, batch_size=BATCH)
@@ -274,4 +271,6 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
         counts["work_items"] += len(items)
         counts["status_changes"] += len(changes)
         counts["memberships"] += len(memberships)
+    # Each sprint's scope, stored as a sync stores it.
+    derived.refresh_sprints(integration, now)
     return counts

@@ -282,6 +282,9 @@ def sync_integration(
                 refreshed["pull_requests"],
                 refreshed["work_items"],
             )
+        elif derived.unsettled_sprints(integration, timezone.now()).exists():
+            # Nothing changed, but a sprint closed since its scope was last read.
+            derived.refresh_sprints(integration)
     except ProviderError as exc:
         error_type, error_message = exc.category, exc.message
         if isinstance(exc, RateLimitedError):

@@ -8,7 +8,7 @@ read in order and summarised in Python; only that column travels, never whole ro
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 from django.db import connections
 from django.db.models import Aggregate, Avg, Count, Expression, F, FloatField, Max, Min, QuerySet
@@ -43,27 +43,43 @@ def _as_expression(value: str | Expression) -> F | Expression:
 def summary(queryset: QuerySet, value: str | Expression) -> Summary:
     """Summary of `value` (a column or an expression) over the rows of `queryset`; rows where
     it is NULL are left out, as metrics.calculations.summarize leaves out None."""
-    rows = queryset.annotate(_value=_as_expression(value)).filter(_value__isnull=False)
+    return summaries(queryset, {"value": value})["value"]
+
+
+def summaries(queryset: QuerySet, values: Mapping[str, str | Expression]) -> dict[str, Summary]:
+    """`summary` of several values over the same rows, in one query on PostgreSQL (SQL
+    aggregates skip NULLs, so each value is summarised over its own non-NULL rows)."""
     if not _computes_percentiles(queryset):
-        return summarize(rows.order_by().values_list("_value", flat=True))
-    found = rows.aggregate(
-        count=Count("_value"),
-        mean=Avg("_value"),
-        min=Min("_value"),
-        max=Max("_value"),
-        **{name: PercentileCont("_value", q) for name, q in QUANTILES.items()},
-    )
-    if not found["count"]:
-        return summarize(())
-    return Summary(
-        count=found["count"],
-        median=found["median"],
-        p75=found["p75"],
-        p90=found["p90"],
-        mean=float(found["mean"]),
-        min=found["min"],
-        max=found["max"],
-    )
+        found = {}
+        for name, value in values.items():
+            rows = queryset.annotate(_value=_as_expression(value)).filter(_value__isnull=False)
+            found[name] = summarize(rows.order_by().values_list("_value", flat=True))
+        return found
+    aggregates: dict[str, Aggregate] = {}
+    for index, value in enumerate(values.values()):
+        expression = _as_expression(value)
+        aggregates |= {
+            f"count_{index}": Count(expression),
+            f"mean_{index}": Avg(expression),
+            f"min_{index}": Min(expression),
+            f"max_{index}": Max(expression),
+            **{f"{q}_{index}": PercentileCont(expression, f) for q, f in QUANTILES.items()},
+        }
+    row = queryset.order_by().aggregate(**aggregates)
+    return {
+        name: Summary(
+            count=row[f"count_{index}"],
+            median=row[f"median_{index}"],
+            p75=row[f"p75_{index}"],
+            p90=row[f"p90_{index}"],
+            mean=float(row[f"mean_{index}"]),
+            min=row[f"min_{index}"],
+            max=row[f"max_{index}"],
+        )
+        if row[f"count_{index}"]
+        else summarize(())
+        for index, name in enumerate(values)
+    }
 
 
 def grouped_summaries(

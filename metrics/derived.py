@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from itertools import islice
 from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from integrations.models import Integration
 from metrics import calculations as calc
@@ -242,37 +244,60 @@ def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:
     return len(changed)
 
 
-SPRINT_FIELDS = ("committed_points", "added_points", "removed_points", "completed_points")
+SPRINT_FIELDS = (
+    "committed_points",
+    "added_points",
+    "removed_points",
+    "completed_points",
+    "remaining_points",
+    "scope_read_at",
+)
 
 
-def refresh_sprints(integration: Integration) -> int:
-    """Recompute the scope of every started sprint (as of now for the active one); return how
-    many sprints changed."""
-    from django.utils import timezone
+def sprint_read_moment(end_at: datetime, completed_at: datetime | None, now: datetime) -> datetime:
+    """When a sprint's scope is read: its close (completed, else its planned end) once it has
+    closed, else `now` (a running sprint is read as if it closed now)."""
+    if completed_at is not None:
+        return completed_at
+    return min(end_at, now)
 
+
+def unsettled_sprints(integration: Integration, now: datetime) -> QuerySet[Sprint]:
+    """Started sprints whose stored scope was not read at their close: never refreshed, or
+    refreshed while still running and closed since."""
+    started = Sprint.objects.filter(
+        integration=integration, start_at__lte=now, end_at__isnull=False
+    )
+    return started.filter(
+        Q(scope_read_at__isnull=True)
+        | Q(completed_at__isnull=False, scope_read_at__lt=F("completed_at"))
+        | Q(completed_at__isnull=True, end_at__lte=now, scope_read_at__lt=F("end_at"))
+    )
+
+
+def refresh_sprints(integration: Integration, now: datetime | None = None) -> int:
+    """Recompute and store the scope of every started sprint (as of now for the running ones);
+    return how many sprints changed."""
     from metrics.selectors import sprint_item_facts
 
-    now = timezone.now()
-    rows = [
-        (row, row.start_at, row.end_at)
-        for row in Sprint.objects.filter(integration=integration, start_at__lte=now)
-    ]
-    started = [(row, start, end) for row, start, end in rows if start and end]
-    if not started:
-        return 0
-    items = sprint_item_facts(integration.pk, [row.external_id for row, _, _ in started])
+    now = now or timezone.now()
     changed = []
-    for row, start, end in started:
+    for row in Sprint.objects.filter(integration=integration, start_at__lte=now):
+        if row.start_at is None or row.end_at is None:
+            continue
+        # One sprint's items at a time: memory stays bounded by the largest sprint.
+        items = sprint_item_facts(integration.pk, [row.external_id])
+        read_at = sprint_read_moment(row.end_at, row.completed_at, now)
         facts = calc.SprintFacts(
             id=row.external_id,
-            start_at=start,
-            end_at=end,
-            # A sprint still running is read as of now.
-            completed_at=row.completed_at or (now if end > now else None),
+            start_at=row.start_at,
+            end_at=row.end_at,
+            completed_at=read_at,
             name=row.name,
         )
         scope = calc.sprint_scope(facts, items)
-        values = {name: getattr(scope, name) for name in SPRINT_FIELDS}
+        values = {name: getattr(scope, name) for name in SPRINT_FIELDS if name != "scope_read_at"}
+        values["scope_read_at"] = read_at
         if any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)

@@ -23,6 +23,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -32,9 +33,10 @@ from django.utils import timezone
 
 from integrations.models import Integration, Team
 from metrics import calculations as calc
-from metrics.aggregates import grouped_summaries, summary
+from metrics.aggregates import grouped_summaries, summaries, summary
 from metrics.cache import cached_family
 from metrics.calculations._common import local_midnight, period_key
+from metrics.calculations.dora import SUCCESS
 from metrics.derived import PRODUCTION
 from metrics.models import (
     Deployment,
@@ -42,6 +44,7 @@ from metrics.models import (
     PullRequest,
     Review,
     Sprint,
+    SprintMembership,
     WorkItem,
     WorkItemChange,
 )
@@ -206,10 +209,19 @@ def _summary_dict(value: calc.Summary) -> dict:
 # --- DORA ------------------------------------------------------------------------------------
 
 
-def _deployment_facts(scope: MetricScope) -> list[calc.DeploymentFacts]:
-    rows = production_deployments(scope).values_list(
-        "pk", "status", "created_at", "finished_at", "repository"
-    )
+def _deployment_facts(
+    scope: MetricScope, incidents: Iterable[calc.IncidentFacts] = ()
+) -> list[calc.DeploymentFacts]:
+    """The production deployments the window and these incidents need: those at or after the
+    earliest of the window's start and the incidents' openings, and the last successful one
+    before that (an incident opened later may be attributed to it). Older ones can change no
+    number, and a year of them would only be read to be skipped."""
+    rows = production_deployments(scope)
+    since = min([scope.start, *(incident.created_at for incident in incidents)])
+    last_before = rows.filter(Q(status__iexact=SUCCESS) & Q(at__lt=since)).aggregate(
+        latest=Max("at")
+    )["latest"]
+    rows = rows.filter(Q(at__gte=last_before or since))
     return [
         calc.DeploymentFacts(
             id=str(pk),
@@ -218,7 +230,9 @@ def _deployment_facts(scope: MetricScope) -> list[calc.DeploymentFacts]:
             finished_at=finished,
             repository=repository,
         )
-        for pk, status, created, finished, repository in rows
+        for pk, status, created, finished, repository in rows.values_list(
+            "pk", "status", "created_at", "finished_at", "repository"
+        )
     ]
 
 
@@ -238,22 +252,24 @@ def incident_window() -> timedelta | None:
 
 def dora_metrics(scope: MetricScope) -> dict:
     """Deployment frequency, lead time for changes, change failure rate and time to restore."""
-    deployments = _deployment_facts(scope)
+    incidents = _in(scope, Incident.objects.all())
+    opened = _incident_facts(incidents.filter(created_at__gte=scope.start))
+    resolved = _incident_facts(incidents.filter(_window("resolved_at", scope)))
+    deployments = _deployment_facts(scope, resolved)
     frequency = calc.deployment_frequency(deployments, scope.start, scope.end, scope.tz)
     lead = summary(
         human_pull_requests(scope).filter(_window("deployed_at", scope)), "cycle_time_minutes"
     )
-    incidents = _in(scope, Incident.objects.all())
     window = incident_window()
     failure = calc.change_failure_rate(
         deployments,
-        _incident_facts(incidents.filter(created_at__gte=scope.start)),
+        opened,
         scope.start,
         scope.end,
         incident_window=window,
     )
     restore = calc.time_to_restore(
-        _incident_facts(incidents.filter(_window("resolved_at", scope))),
+        resolved,
         deployments,
         scope.start,
         scope.end,
@@ -310,7 +326,12 @@ def pull_request_metrics(scope: MetricScope) -> dict:
     """Stage times, size, throughput, review load, merged without review and open PR age."""
     prs = human_pull_requests(scope)
     merged = prs.filter(_window("merged_at", scope))
-    stages = {stage: _summary_dict(summary(merged, f"{stage}_time_minutes")) for stage in STAGES}
+    stages = {
+        stage: _summary_dict(found)
+        for stage, found in summaries(
+            merged, {stage: f"{stage}_time_minutes" for stage in STAGES}
+        ).items()
+    }
     merged_count = merged.count()
     unreviewed = merged.filter(~_reviewed_by_another_human_before_merge()).count()
     reviews = (
@@ -374,9 +395,7 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
     enter their initial category when created, and each status change moves one item from its
     previous category to the new one (WorkItemChange.previous_category)."""
     items = work_items(scope)
-    moves = WorkItemChange.objects.filter(
-        field="status", work_item__in=items.values("pk"), changed_at__lt=scope.end
-    )
+    moves = _in(scope, WorkItemChange.objects.filter(field="status", changed_at__lt=scope.end))
     totals = dict.fromkeys(calc.CATEGORIES, 0)
 
     def apply(category: str, delta: int) -> None:
@@ -473,58 +492,83 @@ def _sprint_facts(rows: Iterable[Sprint]) -> list[calc.SprintFacts]:
 
 def sprint_item_facts(integration_id: int, sprint_ids: Iterable[str]) -> list[calc.WorkItemFacts]:
     """Facts (status, sprint and points history) for the items that were ever in the sprints:
-    current members, and items whose sprint history names one of them."""
+    current members, and items whose sprint history names one of them. Three plain queries
+    (items, their changes, their current sprints) mapped straight into facts."""
     wanted = list(sprint_ids)
     if not wanted:
         return []
     mentions = Q()
     for sprint_id in wanted:
+        # A substring match may also select items of sprint "112" for "12"; calc.sprint_scope
+        # reads the exact ids, so those only cost time.
         mentions |= Q(to_value__contains=sprint_id) | Q(from_value__contains=sprint_id)
     from_history = WorkItemChange.objects.filter(
         Q(integration_id=integration_id, field="sprint") & mentions
     ).values("work_item_id")
-    rows = (
-        WorkItem.objects.filter(integration_id=integration_id)
-        .filter(
-            Q(pk__in=from_history)
-            | Q(sprints__external_id__in=wanted, sprints__integration_id=integration_id)
-        )
-        .distinct()
-        .prefetch_related("changes", "sprints")
+    members = SprintMembership.objects.filter(
+        sprint__integration_id=integration_id, sprint__external_id__in=wanted
+    ).values("work_item_id")
+    # Ids first (two index reads), then plain `IN` lists: faster than nesting both subqueries
+    # in each of the three reads below.
+    ids = sorted(
+        set(from_history.values_list("work_item_id", flat=True))
+        | set(members.values_list("work_item_id", flat=True))
     )
+    changes: dict[int, list[Any]] = defaultdict(list)
+    for item_id, *change in (
+        WorkItemChange.objects.filter(work_item_id__in=ids)
+        .order_by("changed_at", "pk")
+        .values_list(
+            "work_item_id",
+            "field",
+            "changed_at",
+            "from_value",
+            "to_value",
+            "from_category",
+            "to_category",
+        )
+    ):
+        changes[item_id].append(change)
+    sprints: dict[int, list[str]] = defaultdict(list)
+    for item_id, sprint_id in SprintMembership.objects.filter(work_item_id__in=ids).values_list(
+        "work_item_id", "sprint__external_id"
+    ):
+        sprints[item_id].append(sprint_id)
+
+    def of(kind: str, history: list[Any]) -> tuple[calc.FieldChangeFacts, ...]:
+        return tuple(
+            calc.FieldChangeFacts(at, old, new)
+            for field_name, at, old, new, _, _ in history
+            if field_name == kind
+        )
+
     facts = []
-    for row in rows:
-        changes = sorted(row.changes.all(), key=lambda c: (c.changed_at, c.pk))
-
-        def of(kind: str, changes=changes) -> tuple[calc.FieldChangeFacts, ...]:
-            return tuple(
-                calc.FieldChangeFacts(c.changed_at, c.from_value, c.to_value)
-                for c in changes
-                if c.field == kind
-            )
-
+    for pk, created, category, resolved, points, kind in WorkItem.objects.filter(
+        integration_id=integration_id, pk__in=ids
+    ).values_list("pk", "created_at", "status_category", "resolved_at", "story_points", "kind"):
+        history = changes.get(pk, [])
         facts.append(
             calc.WorkItemFacts(
-                id=str(row.pk),
-                created_at=row.created_at,
-                status_category=row.status_category,
-                resolved_at=row.resolved_at,
+                id=str(pk),
+                created_at=created,
+                status_category=category,
+                resolved_at=resolved,
                 status_changes=tuple(
-                    calc.StatusChangeFacts(c.changed_at, c.from_category, c.to_category)
-                    for c in changes
-                    if c.field == "status"
+                    calc.StatusChangeFacts(at, old, new)
+                    for field_name, at, _, _, old, new in history
+                    if field_name == "status"
                 ),
-                story_points=row.story_points,
-                sprint_ids=tuple(s.external_id for s in row.sprints.all()),
-                sprint_changes=of("sprint"),
-                points_changes=of("story_points"),
-                kind=row.kind,
+                story_points=points,
+                sprint_ids=tuple(sprints.get(pk, ())),
+                sprint_changes=of("sprint", history),
+                points_changes=of("story_points", history),
+                kind=kind,
             )
         )
     return facts
 
 
-def _scope_dict(sprint: calc.SprintFacts, scope: calc.SprintScope) -> dict:
+def _scope_dict(sprint: calc.SprintFacts, scope: calc.SprintScope | Sprint) -> dict:
     return {
         "id": sprint.id,
         "name": sprint.name,
@@ -539,19 +583,34 @@ def _scope_dict(sprint: calc.SprintFacts, scope: calc.SprintScope) -> dict:
     }
 
 
+def _settled(row: Sprint) -> bool:
+    """Whether the sprint's stored scope (metrics.derived) was read at its close."""
+    return (
+        row.scope_read_at is not None
+        and row.end_at is not None
+        and row.scope_read_at == (row.completed_at or row.end_at)
+    )
+
+
 def sprint_metrics(scope: MetricScope) -> dict:
     """Per integration: the sprints closed in the window (committed vs completed, scope change),
-    velocity over the last N of them, and the burndown of the sprint active at the window's end."""
+    velocity over the last N of them, and the burndown of the sprint active at the window's end.
+
+    A closed sprint's scope comes from the values stored at its close (metrics.derived); items
+    and their history are read only for the active sprint, and for a closed sprint not yet
+    refreshed since it closed."""
     last = settings.AGILETRACK_VELOCITY_SPRINTS
     boards = []
     for integration_id in scope.integration_ids:
         sprints = Sprint.objects.filter(integration_id=integration_id, start_at__isnull=False)
-        closed = _sprint_facts(
-            sprints.filter(
+        closed_rows = {
+            row.external_id: row
+            for row in sprints.filter(
                 Q(completed_at__gte=scope.start, completed_at__lt=scope.end)
                 | Q(completed_at__isnull=True, end_at__gte=scope.start, end_at__lt=scope.moment)
             ).order_by("start_at")
-        )
+        }
+        closed = _sprint_facts(closed_rows.values())
         active = _sprint_facts(
             sprints.filter(start_at__lte=scope.moment)
             .filter(
@@ -562,9 +621,21 @@ def sprint_metrics(scope: MetricScope) -> dict:
         )
         if not closed and not active:
             continue
-        items = sprint_item_facts(integration_id, [s.id for s in closed + active])
-        scopes = [_scope_dict(s, calc.sprint_scope(s, items)) for s in closed]
-        velocity = calc.velocity(closed, items, scope.moment, last=last)
+        unsettled = [s for s in closed if not _settled(closed_rows[s.id])]
+        items = sprint_item_facts(integration_id, [s.id for s in unsettled + active])
+        scopes = {
+            s.id: _scope_dict(
+                s,
+                closed_rows[s.id] if _settled(closed_rows[s.id]) else calc.sprint_scope(s, items),
+            )
+            for s in closed
+        }
+        velocity = calc.velocity_of(
+            closed,
+            {sprint_id: found["completed_points"] for sprint_id, found in scopes.items()},
+            scope.moment,
+            last=last,
+        )
         current = None
         if active:
             sprint = active[0]
@@ -580,7 +651,7 @@ def sprint_metrics(scope: MetricScope) -> dict:
         boards.append(
             {
                 "integration": integration_id,
-                "sprints": scopes,
+                "sprints": list(scopes.values()),
                 "velocity": {
                     "sprints": list(velocity.sprint_ids),
                     "completed_points": list(velocity.completed_points),
@@ -684,8 +755,8 @@ def _deployment_series(scope: MetricScope, interval: str) -> list[dict]:
 
 
 def _failure_rate_series(scope: MetricScope, interval: str) -> list[dict]:
-    deployments = _deployment_facts(scope)
     incidents = _incident_facts(_in(scope, Incident.objects.filter(created_at__gte=scope.start)))
+    deployments = _deployment_facts(scope)
     points = []
     for period in _periods(scope, interval):
         start = max(local_midnight(period, scope.tz), scope.start)

@@ -53,7 +53,7 @@ class SprintSerializer(serializers.ModelSerializer):
         fields = [
             "id", "integration", "board_id", "name", "state", "start_at", "end_at",
             "completed_at", "goal", "committed_points", "added_points", "removed_points",
-            "completed_points",
+            "completed_points", "remaining_points", "scope_read_at",
         ]  # fmt: skip
 
 

@@ -65,6 +65,7 @@ from metrics.calculations.sprints import (
     sprint_scope,
     sprints_at,
     velocity,
+    velocity_of,
 )
 from metrics.calculations.work_items import (
     CATEGORIES,
@@ -154,6 +155,7 @@ __all__ = [
     "time_to_restore",
     "time_to_restore_band",
     "velocity",
+    "velocity_of",
     "weekend_seconds",
     "work_in_progress",
     "work_item_throughput",

@@ -3,6 +3,7 @@ each with its performance band (DevLake v1.0's criteria for the 2023 DORA report
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -191,11 +192,13 @@ def attribute_incidents(
         (d for d in production(deployments) if d.succeeded),
         key=lambda d: (utc(d.at), d.id),
     )
+    finished = [utc(d.at) for d in candidates]
     blamed: dict[str, str | None] = {}
     for incident in incidents:
         opened = utc(incident.created_at)
-        before = [d for d in candidates if utc(d.at) <= opened]
-        latest = before[-1] if before else None
+        # Candidates are in time order: the last one finished at or before `opened`.
+        before = bisect_right(finished, opened)
+        latest = candidates[before - 1] if before else None
         if latest is not None and window is not None and opened - utc(latest.at) > window:
             latest = None
         blamed[incident.id] = latest.id if latest else None

@@ -3,7 +3,7 @@ sprint membership and story points; velocity; burndown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -142,6 +142,17 @@ def velocity(
     last: int = 3,
 ) -> Velocity:
     """Completed points of the last `last` sprints closed by `now`, and their mean."""
+    completed = {s.id: sprint_scope(s, items).completed_points for s in sprints}
+    return velocity_of(sprints, completed, now, last)
+
+
+def velocity_of(
+    sprints: Sequence[SprintFacts],
+    completed_points: Mapping[str, float],
+    now: datetime,
+    last: int = 3,
+) -> Velocity:
+    """`velocity` with each sprint's completed points given by id (e.g. stored at its close)."""
     closed = (
         sorted(
             (s for s in sprints if utc(s.closed_at) <= utc(now)), key=lambda s: utc(s.closed_at)
@@ -149,7 +160,7 @@ def velocity(
         if last > 0
         else []
     )
-    points = tuple(sprint_scope(s, items).completed_points for s in closed)
+    points = tuple(completed_points[s.id] for s in closed)
     return Velocity(
         sprint_ids=tuple(s.id for s in closed),
         completed_points=points,

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from integrations import services, sync
 from integrations.models import Integration, Team
@@ -210,11 +211,43 @@ def test_sprint_numbers_match_the_pure_functions_over_the_sprints_items(team):
         assert reported["completed_points"] == expected.completed_points
         assert reported["added_points"] == expected.added_points
         assert reported["removed_points"] == expected.removed_points
+        assert reported["remaining_points"] == expected.remaining_points
     assert (
         board["velocity"]["completed_points"]
         == [s["completed_points"] for s in board["sprints"]][-board["velocity"]["last"] :]
     )
     assert any(s["committed_points"] > 0 for s in board["sprints"])
+
+
+def test_closed_sprints_are_read_from_their_scope_stored_at_close(team):
+    scope = windows(team)[0]
+    jira = Integration.objects.get(team=team, kind="jira")
+    sprints = Sprint.objects.filter(integration=jira)
+    # The sync stored every started sprint's scope; the sandbox's sprints have all closed since.
+    assert not derived.unsettled_sprints(jira, timezone.now()).exists()
+    stored = selectors.sprint_metrics(scope)
+    reported = stored["boards"][0]["sprints"]
+    assert len(reported) >= 3
+
+    # Without stored scopes the same numbers are rebuilt from the items' history.
+    sprints.update(scope_read_at=None, committed_points=None, completed_points=None)
+    assert derived.unsettled_sprints(jira, timezone.now()).count() == sprints.exclude(
+        start_at=None
+    ).count()
+    assert selectors.sprint_metrics(scope) == stored
+
+    # The next sync stores them again, though nothing changed on the board.
+    outcome = sync.sync_integration(jira.pk, "manual")
+    assert outcome is not None and outcome.run.status == "succeeded"
+    assert not derived.unsettled_sprints(jira, timezone.now()).exists()
+    assert selectors.sprint_metrics(scope) == stored
+
+    # A closed sprint's numbers come from its row, not from its items.
+    first = sprints.get(external_id=reported[0]["id"])
+    sprints.filter(pk=first.pk).update(committed_points=12345.0)
+    again = selectors.sprint_metrics(scope)["boards"][0]["sprints"]
+    assert again[0]["committed_points"] == 12345.0
+    assert again[1:] == reported[1:]
 
 
 def test_metrics_agree_with_the_sandbox_generator(team, sandbox):
