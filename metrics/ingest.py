@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
 
 from integrations.models import Integration
 from integrations.providers import base as records
@@ -66,40 +67,73 @@ def _upsert(
     kind: str,
     result: IngestResult,
 ) -> dict[str, int]:
-    """Upsert rows keyed by external id; return {external_id: pk}."""
+    """Upsert rows keyed by external id; return {external_id: pk}.
+
+    Per chunk, one read of the ids already stored and one `INSERT ... ON CONFLICT DO UPDATE`
+    whose update applies only where a value differs: a row stored again unchanged is not
+    written, keeps its `synced_at`, and counts as neither created nor updated."""
     if not rows:
         return {}
-    manager = model._default_manager
-    ids = list(rows)
-    existing: set[str] = set()
-    for chunk in _chunks(ids):
-        existing.update(
-            manager.filter(integration=integration, external_id__in=chunk).values_list(
-                "external_id", flat=True
-            )
-        )
-    update_fields = list(next(iter(rows.values())))
-    objects = [
-        model(integration=integration, external_id=external_id, **values)
-        for external_id, values in rows.items()
-    ]
-    manager.bulk_create(
-        objects,
-        batch_size=CHUNK,
-        update_conflicts=True,
-        unique_fields=["integration", "external_id"],
-        update_fields=[*update_fields, "synced_at"],
-    )
-    result.created[kind] += len(ids) - len(existing)
-    result.updated[kind] += len(existing)
     pks: dict[str, int] = {}
-    for chunk in _chunks(ids):
-        pks.update(
-            manager.filter(integration=integration, external_id__in=chunk).values_list(
-                "external_id", "pk"
-            )
-        )
+    for chunk in _chunks(list(rows.items())):
+        pks |= _upsert_chunk(model, integration, dict(chunk), kind, result)
     return pks
+
+
+def _upsert_chunk(
+    model: type[models.Model],
+    integration: Integration,
+    rows: dict[str, dict[str, Any]],
+    kind: str,
+    result: IngestResult,
+) -> dict[str, int]:
+    manager = model._default_manager
+    existing = dict(
+        manager.filter(integration=integration, external_id__in=list(rows)).values_list(
+            "external_id", "pk"
+        )
+    )
+    meta = model._meta
+    given = list(next(iter(rows.values())))
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    by_name = {f.name: f for f in fields} | {f.attname: f for f in fields}
+    columns = [str(f.column) for f in fields]
+    now = timezone.now()
+    params: list[Any] = []
+    for external_id, values in rows.items():
+        for f in fields:
+            if f.attname == "integration_id":
+                value: Any = integration.pk
+            elif f.name == "external_id":
+                value = external_id
+            elif f.name == "synced_at":
+                value = now
+            elif f.name in values or f.attname in values:
+                value = values[f.name if f.name in values else f.attname]
+            else:
+                value = f.get_default()
+            params.append(f.get_db_prep_save(value, connection))
+    table = connection.ops.quote_name(meta.db_table)
+    quote = connection.ops.quote_name
+    changed = [quote(str(by_name[name].column)) for name in given]
+    same = " IS NOT DISTINCT FROM " if connection.vendor == "postgresql" else " IS "
+    row_template = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    # Identifiers come from the model's metadata (quoted); every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES {', '.join([row_template] * len(rows))} "
+        f"ON CONFLICT ({quote('integration_id')}, {quote('external_id')}) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in [*changed, quote("synced_at")])
+        + " WHERE NOT ("
+        + " AND ".join(f"{table}.{c}{same}EXCLUDED.{c}" for c in changed)
+        + f") RETURNING {quote('external_id')}, {quote(str(meta.pk.column))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = dict(cursor.fetchall())
+    result.created[kind] += sum(1 for external_id in written if external_id not in existing)
+    result.updated[kind] += sum(1 for external_id in written if external_id in existing)
+    return existing | written
 
 
 def _cut(text: str | None, length: int) -> str:

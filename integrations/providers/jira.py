@@ -41,6 +41,9 @@ SPRINT_PAGE = 50
 OVERLAP = timedelta(minutes=1)
 # Without the account's time zone the JQL date may be read up to a day off: widen the window.
 UNKNOWN_ZONE_OVERLAP = timedelta(hours=24)
+# How long the site settings a sync reads (the account's time zone, the board's filter, the story
+# points and sprint field ids) are kept in the issues cursor and reused instead of read again.
+SITE_SETTINGS_MAX_AGE = timedelta(hours=24)
 CATEGORIES = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
 CATEGORY_VALUES = frozenset(CATEGORIES.values())
 STORY_POINTS_TYPE = "com.pyxis.greenhopper.jira:jsw-story-points"
@@ -339,6 +342,10 @@ class JiraProvider(Provider):
         self._board_configuration: dict | None = None
         self._field_ids: tuple[str | None, str | None] | None = None
         self._categories: dict[str, str] | None = None
+        # Site settings kept from an earlier sync (see _reuse_site_settings).
+        self._kept_zone: tuple[str | None] | None = None
+        self._kept_scope: str | None = None
+        self._site_read_at: datetime | None = None
 
     # --- Provider interface ---------------------------------------------------------------
 
@@ -424,7 +431,49 @@ class JiraProvider(Provider):
             yield Batch(records)
             start += len(values)
 
+    def _settings_key(self) -> dict:
+        """The integration settings the kept site settings were read for."""
+        return {
+            "board_id": self.board_id,
+            "project_keys": self.project_keys,
+            "story_points_field": self.configured_story_points,
+        }
+
+    def _reuse_site_settings(self, state: dict) -> None:
+        """Take the site settings an earlier sync kept in the cursor, when they were read for
+        the same settings less than SITE_SETTINGS_MAX_AGE ago: a sync with nothing new then
+        costs one search (Jira has no conditional requests)."""
+        kept = state.get("site")
+        if not isinstance(kept, dict) or kept.get("settings") != self._settings_key():
+            return
+        try:
+            read_at = datetime.fromisoformat(kept["read_at"])
+            zone, scope = kept["time_zone"], kept["scope"]
+            story_points, sprint = kept["fields"]
+        except (KeyError, TypeError, ValueError):
+            return
+        now = datetime.now(UTC)
+        if read_at.tzinfo is None or not now - SITE_SETTINGS_MAX_AGE < read_at <= now:
+            return
+        if not isinstance(scope, str) or not (zone is None or isinstance(zone, str)):
+            return
+        self._kept_zone = (zone,)
+        self._kept_scope = scope
+        self._field_ids = (story_points, sprint)
+        self._site_read_at = read_at
+
+    def _site_settings(self, zone: ZoneInfo | None, scope: str) -> dict:
+        story_points, sprint = self._detected_fields()
+        return {
+            "settings": self._settings_key(),
+            "read_at": (self._site_read_at or datetime.now(UTC)).isoformat(),
+            "time_zone": zone.key if zone is not None else None,
+            "scope": scope,
+            "fields": [story_points, sprint],
+        }
+
     def _fetch_issues(self, cursor: Cursor) -> Iterator[Batch]:
+        self._reuse_site_settings(cursor.state)
         zone, overlap = self._zone()
         scope = self._scope_jql()
         full = cursor.watermark is None or cursor.state.get("scope") != scope
@@ -488,9 +537,10 @@ class JiraProvider(Provider):
                     for item in held.pop(0)
                 )
                 if last and not held:
+                    site = self._site_settings(zone if overlap == OVERLAP else None, scope)
                     yield Batch(
                         records,
-                        cursor=self._issues_cursor(scope, newest, rewind, latest, overlap),
+                        cursor=self._issues_cursor(scope, newest, rewind, latest, overlap, site),
                     )
                     return
                 yield Batch(records)
@@ -502,10 +552,11 @@ class JiraProvider(Provider):
         rewind: datetime | None,
         latest: dict[str, datetime],
         overlap: timedelta,
+        site: dict,
     ) -> Cursor:
         watermark = newest if rewind is None or newest is None else min(newest, rewind)
         if watermark is None:
-            return Cursor(state={"scope": scope})
+            return Cursor(state={"scope": scope, "site": site})
         # What the next sync's overlap returns again (the JQL date is rounded down to the
         # minute, hence one more), so unchanged issues can be skipped instead of re-sent.
         window = watermark - overlap - timedelta(minutes=1)
@@ -514,7 +565,7 @@ class JiraProvider(Provider):
             for issue_id, updated in latest.items()
             if updated >= window
         }
-        return Cursor(watermark=watermark, state={"scope": scope, "recent": recent})
+        return Cursor(watermark=watermark, state={"scope": scope, "recent": recent, "site": site})
 
     # --- Requests ---------------------------------------------------------------------------
 
@@ -528,7 +579,7 @@ class JiraProvider(Provider):
 
     def _zone(self) -> tuple[ZoneInfo, timedelta]:
         """The account's time zone, which JQL dates are read in, and the overlap to use."""
-        name = self._myself().get("timeZone")
+        name = self._kept_zone[0] if self._kept_zone else self._myself().get("timeZone")
         try:
             return ZoneInfo(str(name)), OVERLAP
         except (ZoneInfoNotFoundError, ValueError):
@@ -555,6 +606,8 @@ class JiraProvider(Provider):
 
     def _scope_jql(self) -> str:
         """The issues to read: the board's saved filter and/or the configured projects."""
+        if self._kept_scope is not None:
+            return self._kept_scope
         clauses = []
         if self.board_id is not None:
             filter_id = self._board_config()["filter"]["id"]

@@ -84,11 +84,22 @@ def test_first_ingest_creates_and_second_updates_without_duplicates(integration)
     batch = [pull_request(1), pull_request(2)]
 
     first = ingest(integration, batch)
-    second = ingest(integration, batch)
+    stored = dict(PullRequest.objects.values_list("external_id", "synced_at"))
+    again = ingest(integration, batch)
+    second = ingest(integration, [pull_request(1), pull_request(2, title="Renamed")])
 
     assert first.by_kind()["pull_request"] == {"created": 2, "updated": 0}
     assert first.by_kind()["review"] == {"created": 2, "updated": 0}
-    assert second.by_kind()["pull_request"] == {"created": 0, "updated": 2}
+    # The same records again write nothing: no row counts as updated, none is touched.
+    assert sum(again.created.values()) == sum(again.updated.values()) == 0
+    # Only the record that differs is written.
+    assert second.by_kind()["pull_request"] == {"created": 0, "updated": 1}
+    synced = dict(PullRequest.objects.values_list("external_id", "synced_at"))
+    renamed = pull_request(2).external_id
+    assert {k: v for k, v in synced.items() if k != renamed} == {
+        k: v for k, v in stored.items() if k != renamed
+    }
+    assert synced[renamed] > stored[renamed]
     assert PullRequest.objects.filter(integration=integration).count() == 2
     assert Review.objects.filter(integration=integration).count() == 2
     assert Commit.objects.filter(integration=integration).count() == 2
