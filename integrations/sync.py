@@ -38,7 +38,7 @@ from integrations.providers.base import (
 from integrations.providers.http import HttpOptions
 from metrics import derived
 from metrics.cache import invalidate_integration
-from metrics.ingest import IngestResult, ingest, prune_stream, seen_ids
+from metrics.ingest import IngestResult, ingest, page_transaction, prune_stream, seen_ids
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def sync_integration(
             for batch in provider.fetch(stream, _load_cursor(row, full)):
                 if full:
                     seen |= seen_ids(batch.records)
-                with transaction.atomic():
+                with page_transaction():
                     batch_result = ingest(integration, batch.records)
                     if batch.cursor is not None:
                         row.watermark = batch.cursor.watermark
@@ -249,17 +249,18 @@ def sync_integration(
                         row.state = batch.cursor.state
                         row.save(update_fields=["watermark", "etag", "state", "updated_at"])
                 result.add(batch_result)
-                renew_lease(integration.pk, owner)
-                _record_progress(run, result, provider)
-                run.save(
-                    update_fields=[
-                        "records_created",
-                        "records_updated",
-                        "records_by_kind",
-                        "api_requests",
-                        "api_requests_not_modified",
-                    ]
-                )
+                with page_transaction():
+                    renew_lease(integration.pk, owner)
+                    _record_progress(run, result, provider)
+                    run.save(
+                        update_fields=[
+                            "records_created",
+                            "records_updated",
+                            "records_by_kind",
+                            "api_requests",
+                            "api_requests_not_modified",
+                        ]
+                    )
             if full:
                 # A complete read: what it did not return was deleted on the provider.
                 with transaction.atomic():

@@ -8,11 +8,12 @@ changes, sprint membership) are linked to their parents after the parents are up
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
 from integrations.models import Integration
@@ -30,6 +31,19 @@ from metrics.models import (
 )
 
 CHUNK = 500
+PLAIN_ON_POSTGRES = frozenset(
+    {
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateTimeField",
+        "FloatField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "TextField",
+    }
+)
 
 
 @dataclass
@@ -55,6 +69,24 @@ class IngestResult:
         return counts
 
 
+@contextmanager
+def page_transaction(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The transaction a sync stores one page in (its rows and the stream's cursor together).
+
+    On PostgreSQL its commit does not wait for the write-ahead log to reach the disk
+    (`synchronous_commit` off for this transaction only). That cannot make the database
+    inconsistent: a server crash can only lose the last pages committed, rows and cursor
+    together, and the next sync reads them again. The run's final commit waits for the disk,
+    and as the log is written in order, every page before it is durable once the run is
+    recorded as finished."""
+    with transaction.atomic(using=using):
+        db = connections[using]
+        if db.vendor == "postgresql":
+            with db.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -69,9 +101,10 @@ def _upsert(
 ) -> dict[str, int]:
     """Upsert rows keyed by external id; return {external_id: pk}.
 
-    Per chunk, one read of the ids already stored and one `INSERT ... ON CONFLICT DO UPDATE`
-    whose update applies only where a value differs: a row stored again unchanged is not
-    written, keeps its `synced_at`, and counts as neither created nor updated."""
+    Per chunk, one `INSERT ... ON CONFLICT DO UPDATE` whose update applies only where a value
+    differs: a row stored again unchanged is not written, keeps its `synced_at`, and counts as
+    neither created nor updated. Ids come back from the statement itself, but for unchanged
+    rows, which one read finds (on SQLite, a read of every id before the upsert)."""
     if not rows:
         return {}
     pks: dict[str, int] = {}
@@ -88,20 +121,29 @@ def _upsert_chunk(
     result: IngestResult,
 ) -> dict[str, int]:
     manager = model._default_manager
-    existing = dict(
-        manager.filter(integration=integration, external_id__in=list(rows)).values_list(
-            "external_id", "pk"
-        )
-    )
+    db = connections[manager.db]
+    postgres = db.vendor == "postgresql"
+
+    def stored_ids(external_ids: list[str]) -> dict[str, int]:
+        if not external_ids:
+            return {}
+        found = manager.filter(integration=integration, external_id__in=external_ids)
+        return dict(found.values_list("external_id", "pk"))
+
+    # PostgreSQL says which rows the upsert inserted (xmax = 0); elsewhere, ask first.
+    existing = {} if postgres else stored_ids(list(rows))
     meta = model._meta
     given = list(next(iter(rows.values())))
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     by_name = {f.name: f for f in fields} | {f.attname: f for f in fields}
     columns = [str(f.column) for f in fields]
     now = timezone.now()
+    # psycopg2 sends strings, numbers, booleans and aware datetimes as they are; other values
+    # (JSON) and every value on SQLite go through the field's own conversion.
+    plain = [postgres and f.get_internal_type() in PLAIN_ON_POSTGRES for f in fields]
     params: list[Any] = []
     for external_id, values in rows.items():
-        for f in fields:
+        for f, as_is in zip(fields, plain, strict=True):
             if f.attname == "integration_id":
                 value: Any = integration.pk
             elif f.name == "external_id":
@@ -112,12 +154,13 @@ def _upsert_chunk(
                 value = values[f.name if f.name in values else f.attname]
             else:
                 value = f.get_default()
-            params.append(f.get_db_prep_save(value, connection))
-    table = connection.ops.quote_name(meta.db_table)
-    quote = connection.ops.quote_name
+            params.append(value if value is None or as_is else f.get_db_prep_save(value, db))
+    quote = db.ops.quote_name
+    table = quote(meta.db_table)
     changed = [quote(str(by_name[name].column)) for name in given]
-    same = " IS NOT DISTINCT FROM " if connection.vendor == "postgresql" else " IS "
+    same = " IS NOT DISTINCT FROM " if postgres else " IS "
     row_template = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    inserted = "(xmax = 0)" if postgres else "NULL"
     # Identifiers come from the model's metadata (quoted); every value is a parameter.
     sql = (
         f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
@@ -126,13 +169,20 @@ def _upsert_chunk(
         + ", ".join(f"{c} = EXCLUDED.{c}" for c in [*changed, quote("synced_at")])
         + " WHERE NOT ("
         + " AND ".join(f"{table}.{c}{same}EXCLUDED.{c}" for c in changed)
-        + f") RETURNING {quote('external_id')}, {quote(str(meta.pk.column))}"
+        + f") RETURNING {quote('external_id')}, {quote(str(meta.pk.column))}, {inserted}"
     )
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
-        written = dict(cursor.fetchall())
-    result.created[kind] += sum(1 for external_id in written if external_id not in existing)
-    result.updated[kind] += sum(1 for external_id in written if external_id in existing)
+        returned = cursor.fetchall()
+    written = {external_id: pk for external_id, pk, _ in returned}
+    if postgres:
+        created = sum(1 for *_, new in returned if new)
+        # Rows stored again unchanged are not returned: read their ids.
+        existing = stored_ids([external_id for external_id in rows if external_id not in written])
+    else:
+        created = sum(1 for external_id in written if external_id not in existing)
+    result.created[kind] += created
+    result.updated[kind] += len(written) - created
     return existing | written
 
 

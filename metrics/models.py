@@ -10,7 +10,11 @@ from integrations.models import Integration
 
 
 class ActivityModel(models.Model):
-    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (integration, external_id) constraint starts with it, and
+    # every index a table needs adds to the cost of each row a sync writes.
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     external_id = models.CharField(max_length=255)
     synced_at = models.DateTimeField(auto_now=True)
 
@@ -62,6 +66,8 @@ class PullRequest(ActivityModel):
             models.Index(fields=["integration", "repository", "number"]),
             models.Index(fields=["integration", "merged_at"]),
             models.Index(fields=["integration", "created_at"]),
+            # Lead time for changes reads pull requests by when their deployment finished.
+            models.Index(fields=["integration", "deployed_at"]),
         ]
 
     def __str__(self) -> str:
@@ -226,7 +232,10 @@ class WorkItemChange(ActivityModel):
 
     An empty from_value means the field had no value before (e.g. the first sprint)."""
 
-    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="changes")
+    # Indexed by (work_item, changed_at) below.
+    work_item = models.ForeignKey(
+        WorkItem, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     field = models.CharField(max_length=20)
     from_value = models.CharField(max_length=255, blank=True, default="")
     to_value = models.CharField(max_length=255, blank=True, default="")
@@ -243,6 +252,8 @@ class WorkItemChange(ActivityModel):
         indexes = [
             models.Index(fields=["work_item", "changed_at"]),
             models.Index(fields=["field", "changed_at"]),
+            # The cumulative flow counts an integration's status moves per day.
+            models.Index(fields=["integration", "field", "changed_at"]),
         ]
 
     def __str__(self) -> str:

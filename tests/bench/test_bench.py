@@ -38,6 +38,10 @@ def test_ingest_benchmark_stores_and_updates_every_record():
     assert result["records"] == 90
     assert result["insert"]["per_second"] > 0
     assert result["update"]["per_second"] > 0
+    # New rows, every row rewritten with its edit, then nothing to write.
+    assert result["insert"]["written"] == 90
+    assert result["update"]["written"] == 90
+    assert result["unchanged"]["written"] == 0
     # Its team and rows are gone afterwards, so benchmarks do not feed each other.
     assert not PullRequest.objects.exists()
     assert not Review.objects.exists()
