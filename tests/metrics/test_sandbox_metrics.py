@@ -231,9 +231,10 @@ def test_closed_sprints_are_read_from_their_scope_stored_at_close(team):
 
     # Without stored scopes the same numbers are rebuilt from the items' history.
     sprints.update(scope_read_at=None, committed_points=None, completed_points=None)
-    assert derived.unsettled_sprints(jira, timezone.now()).count() == sprints.exclude(
-        start_at=None
-    ).count()
+    assert (
+        derived.unsettled_sprints(jira, timezone.now()).count()
+        == sprints.exclude(start_at=None).count()
+    )
     assert selectors.sprint_metrics(scope) == stored
 
     # The next sync stores them again, though nothing changed on the board.

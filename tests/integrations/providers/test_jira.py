@@ -4,7 +4,8 @@ import itertools
 import json
 import math
 import threading
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -202,7 +203,41 @@ def test_full_sync_stays_in_budget_and_an_unchanged_resync_returns_nothing(fresh
     records, same = read(again, issues_stream(again), cursor)
     assert records == []
     assert same.watermark == cursor.watermark
-    assert box.stats()["requests"] == again.stats.total <= 4
+    # The site settings kept in the cursor spare /myself, /field and the board configuration:
+    # nothing new costs the one search.
+    assert list(box.stats()["endpoints"]) == ["POST /rest/api/3/search/jql"]
+    assert box.stats()["requests"] == again.stats.total == 1
+
+
+SETTINGS_READS = {
+    "GET /rest/api/3/myself",
+    "GET /rest/api/3/field",
+    "GET /rest/agile/1.0/board/{board_id}/configuration",
+}
+
+
+def test_kept_site_settings_are_read_again_when_a_day_old_or_the_settings_changed(fresh_sandbox):
+    box = fresh_sandbox("--seed", "7")
+    provider = make_provider(box)
+    stream = issues_stream(provider)
+    _, cursor = read(provider, stream)
+    kept = cursor.state["site"]
+    assert kept["scope"] == cursor.state["scope"]
+    assert kept["time_zone"] == provider._myself()["timeZone"]
+
+    def reads_with(state: dict, **config) -> set[str]:
+        requests.delete(box.base + "/_sandbox/stats", timeout=5)
+        later = make_provider(box, **config)
+        records, _ = read(later, issues_stream(later), replace(cursor, state=state))
+        assert records == []
+        return set(box.stats()["endpoints"])
+
+    assert not reads_with(cursor.state) & SETTINGS_READS
+    day_old = (datetime.now(UTC) - timedelta(hours=24, minutes=1)).isoformat()
+    assert reads_with({**cursor.state, "site": {**kept, "read_at": day_old}}) >= SETTINGS_READS
+    # Another story points field: the kept field ids no longer apply.
+    assert reads_with(cursor.state, story_points_field="customfield_99999") >= SETTINGS_READS
+    assert reads_with({**cursor.state, "site": "not an object"}) >= SETTINGS_READS
 
 
 def test_incremental_sync_returns_a_transitioned_issue_with_its_new_status(fresh_sandbox):
