@@ -2,8 +2,8 @@
 
 Pull requests with two reviews each, in batches of 50 (the GitHub provider's page), each batch in
 the sync's own page transaction; first as new rows, then with every record changed (every row an
-update), then the changed records again (no row written). With DATABASE_URL set, the same runs on SQLite in a child process
-(`python -m bench --ingest-on-sqlite N`), so both databases are printed.
+update), then the changed records again (no row written). With DATABASE_URL set, the same runs on
+SQLite in a child process (`python -m bench --ingest-on-sqlite N`), so both databases are printed.
 """
 
 from __future__ import annotations
