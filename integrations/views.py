@@ -4,6 +4,7 @@ add, edit and test connection for staff, validated exactly as the API validates.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -20,7 +21,7 @@ from rest_framework import serializers
 from integrations import services
 from integrations.models import Integration, SyncRun
 from integrations.selectors import with_sync_stats
-from metrics.views import team_page
+from metrics.views import TeamPage, team_page
 
 RECENT_RUNS = 5
 
@@ -246,6 +247,32 @@ def _form_context(page, form: IntegrationForm, integration: Integration | None) 
     )
 
 
+def _form_view(
+    request: HttpRequest,
+    page: TeamPage,
+    form: IntegrationForm,
+    integration: Integration | None,
+    save: Callable[[], str],
+) -> HttpResponse:
+    """The integration form: on a valid POST, `save` stores it and returns the message to show,
+    then back to the list; the service's validation errors land on the form's fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = save()
+        except serializers.ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, message)
+            return redirect(_list_url(page.team.slug))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "dashboard/integration_form.html",
+        _form_context(page, form, integration),
+        status=status,
+    )
+
+
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def integration_add(request: HttpRequest, slug: str) -> HttpResponse:
@@ -254,26 +281,20 @@ def integration_add(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None,
         initial={"kind": "github", "config": json.dumps(CONFIG_EXAMPLES["github"], indent=2)},
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> str:
         kind = form.cleaned_data["kind"]
-        try:
-            integration = services.create_integration(
-                team=page.team,
-                kind=kind,
-                name=form.cleaned_data["name"],
-                config=form.cleaned_data["config"],
-                credentials=form.credentials(kind),
-                is_active=form.cleaned_data["is_active"],
-            )
-        except serializers.ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"{integration.name} added; its first sync is queued.")
-            return redirect(_list_url(slug))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "dashboard/integration_form.html", _form_context(page, form, None), status=status
-    )
+        integration = services.create_integration(
+            team=page.team,
+            kind=kind,
+            name=form.cleaned_data["name"],
+            config=form.cleaned_data["config"],
+            credentials=form.credentials(kind),
+            is_active=form.cleaned_data["is_active"],
+        )
+        return f"{integration.name} added; its first sync is queued."
+
+    return _form_view(request, page, form, None, save)
 
 
 @staff_member_required
@@ -291,32 +312,23 @@ def integration_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "is_active": integration.is_active,
         },
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> str:
         typed = form.credentials(integration.kind)
         credentials = None
         if typed:
             # Fields left empty keep their stored values.
             credentials = {**services.get_credentials(integration), **typed}
-        try:
-            services.update_integration(
-                integration,
-                name=form.cleaned_data["name"],
-                config=form.cleaned_data["config"],
-                credentials=credentials,
-                is_active=form.cleaned_data["is_active"],
-            )
-        except serializers.ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"{integration.name} saved.")
-            return redirect(_list_url(slug))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "dashboard/integration_form.html",
-        _form_context(page, form, integration),
-        status=status,
-    )
+        services.update_integration(
+            integration,
+            name=form.cleaned_data["name"],
+            config=form.cleaned_data["config"],
+            credentials=credentials,
+            is_active=form.cleaned_data["is_active"],
+        )
+        return f"{integration.name} saved."
+
+    return _form_view(request, page, form, integration, save)
 
 
 @staff_member_required

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from integrations.models import Integration
 from metrics import calculations as calc
+from metrics.bulk import update_rows
 from metrics.models import Deployment, PullRequest, Sprint, WorkItem, WorkItemChange
 
 T = TypeVar("T")
@@ -144,7 +145,7 @@ def _refresh_pull_request_chunk(rows: list[PullRequest], shipped: dict) -> int:
             for name, value in values.items():
                 setattr(row, name, value)
             changed.append(row)
-    PullRequest.objects.bulk_update(changed, list(DERIVED_PR_FIELDS), batch_size=REFRESH_CHUNK)
+    update_rows(changed, DERIVED_PR_FIELDS)
     return len(changed)
 
 
@@ -237,10 +238,8 @@ def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:
                 change.previous_category = previous
                 changed_moves.append(change)
             previous = change.to_category
-    WorkItem.objects.bulk_update(changed, list(WORK_ITEM_FIELDS), batch_size=REFRESH_CHUNK)
-    WorkItemChange.objects.bulk_update(
-        changed_moves, ["previous_category"], batch_size=REFRESH_CHUNK
-    )
+    update_rows(changed, WORK_ITEM_FIELDS)
+    update_rows(changed_moves, ["previous_category"])
     return len(changed)
 
 
@@ -303,7 +302,7 @@ def refresh_sprints(integration: Integration, now: datetime | None = None) -> in
                 setattr(row, name, value)
             changed.append(row)
     with transaction.atomic():
-        Sprint.objects.bulk_update(changed, list(SPRINT_FIELDS), batch_size=500)
+        update_rows(changed, SPRINT_FIELDS)
     return len(changed)
 
 
