@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from rest_framework import serializers
 
+from agiletrack.observability.logs import bind_context
 from integrations import config as integration_config
 from integrations import crypto, sync
 from integrations.models import Integration, SyncRun, Team
@@ -139,7 +140,9 @@ def test_connection(integration: Integration) -> ConnectionCheck:
     except crypto.CredentialsError as exc:
         return ConnectionCheck(ok=False, message=str(exc))
     try:
-        return provider.check_connection()
+        # Bound like a sync: its log lines and the rate-limit gauges name the integration.
+        with bind_context(integration=integration.pk):
+            return provider.check_connection()
     except ProviderError as exc:
         return ConnectionCheck(ok=False, message=exc.message, details={"error": exc.category})
     finally:

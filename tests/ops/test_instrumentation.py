@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from agiletrack.celery import app as celery_app
 from agiletrack.observability.logs import bind_context
 from agiletrack.observability.multiproc import prune_dead_process_files
-from integrations import sync
+from integrations import services, sync
 from integrations.models import SyncRun
 from integrations.providers.base import TransientError
 from integrations.providers.http import HttpClient, HttpOptions
@@ -65,6 +65,39 @@ def test_provider_requests_count_200_and_304_apart_and_keep_the_rate_limit(sandb
         integration="9001",
         resource="core",
     ) == float(client.rate_limit["x-ratelimit-limit"])
+
+
+@pytest.mark.django_db
+def test_testing_a_connection_keeps_the_integrations_rate_limit(sandbox, settings):
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    info = sandbox.info["github"]
+    integration = services.create_integration(
+        team=TeamFactory(),
+        kind="github",
+        name="GitHub",
+        config={"api_url": info["api_url"], "repositories": info["repositories"][:1]},
+        credentials={"token": info["token"]},
+    )
+
+    check = services.test_connection(integration)
+
+    assert check.ok, check.message
+    remaining = value(
+        "agiletrack_provider_rate_limit_remaining",
+        provider="github",
+        integration=str(integration.pk),
+        resource="core",
+    )
+    assert (
+        0
+        < remaining
+        < value(
+            "agiletrack_provider_rate_limit_limit",
+            provider="github",
+            integration=str(integration.pk),
+            resource="core",
+        )
+    )
 
 
 def test_a_request_that_gets_no_answer_is_counted_as_a_connection_error(settings):
