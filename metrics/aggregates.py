@@ -40,6 +40,33 @@ def _as_expression(value: str | Expression) -> F | Expression:
     return F(value) if isinstance(value, str) else value
 
 
+def _aggregates(value: str | Expression, suffix: str = "") -> dict[str, Aggregate]:
+    """The SQL aggregates of one summary, named count{suffix}, mean{suffix}, ...."""
+    expression = _as_expression(value)
+    return {
+        f"count{suffix}": Count(expression),
+        f"mean{suffix}": Avg(expression),
+        f"min{suffix}": Min(expression),
+        f"max{suffix}": Max(expression),
+        **{f"{name}{suffix}": PercentileCont(expression, q) for name, q in QUANTILES.items()},
+    }
+
+
+def _summary(row: Mapping, suffix: str = "") -> Summary:
+    """The Summary of what `_aggregates` computed (an empty one when nothing was counted)."""
+    if not row[f"count{suffix}"]:
+        return summarize(())
+    return Summary(
+        count=row[f"count{suffix}"],
+        median=row[f"median{suffix}"],
+        p75=row[f"p75{suffix}"],
+        p90=row[f"p90{suffix}"],
+        mean=float(row[f"mean{suffix}"]),
+        min=row[f"min{suffix}"],
+        max=row[f"max{suffix}"],
+    )
+
+
 def summary(queryset: QuerySet, value: str | Expression) -> Summary:
     """Summary of `value` (a column or an expression) over the rows of `queryset`; rows where
     it is NULL are left out, as metrics.calculations.summarize leaves out None."""
@@ -57,29 +84,9 @@ def summaries(queryset: QuerySet, values: Mapping[str, str | Expression]) -> dic
         return found
     aggregates: dict[str, Aggregate] = {}
     for index, value in enumerate(values.values()):
-        expression = _as_expression(value)
-        aggregates |= {
-            f"count_{index}": Count(expression),
-            f"mean_{index}": Avg(expression),
-            f"min_{index}": Min(expression),
-            f"max_{index}": Max(expression),
-            **{f"{q}_{index}": PercentileCont(expression, f) for q, f in QUANTILES.items()},
-        }
+        aggregates |= _aggregates(value, f"_{index}")
     row = queryset.order_by().aggregate(**aggregates)
-    return {
-        name: Summary(
-            count=row[f"count_{index}"],
-            median=row[f"median_{index}"],
-            p75=row[f"p75_{index}"],
-            p90=row[f"p90_{index}"],
-            mean=float(row[f"mean_{index}"]),
-            min=row[f"min_{index}"],
-            max=row[f"max_{index}"],
-        )
-        if row[f"count_{index}"]
-        else summarize(())
-        for index, name in enumerate(values)
-    }
+    return {name: _summary(row, f"_{index}") for index, name in enumerate(values)}
 
 
 def grouped_summaries(
@@ -95,26 +102,5 @@ def grouped_summaries(
         for key, item in rows.order_by().values_list("_group", "_value"):
             values[key].append(item)
         return {key: summarize(items) for key, items in values.items()}
-    grouped = (
-        rows.order_by()
-        .values("_group")
-        .annotate(
-            count=Count("_value"),
-            mean=Avg("_value"),
-            min=Min("_value"),
-            max=Max("_value"),
-            **{name: PercentileCont("_value", q) for name, q in QUANTILES.items()},
-        )
-    )
-    return {
-        row["_group"]: Summary(
-            count=row["count"],
-            median=row["median"],
-            p75=row["p75"],
-            p90=row["p90"],
-            mean=float(row["mean"]),
-            min=row["min"],
-            max=row["max"],
-        )
-        for row in grouped
-    }
+    grouped = rows.order_by().values("_group").annotate(**_aggregates("_value"))
+    return {row["_group"]: _summary(row) for row in grouped}
