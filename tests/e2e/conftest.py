@@ -91,6 +91,12 @@ class CeleryProcesses:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
+    def terminate(self, name: str) -> None:
+        """SIGTERM a process and wait for it to exit (a beat stops sending)."""
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
     def log(self, name: str) -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")
 
