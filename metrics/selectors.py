@@ -612,7 +612,7 @@ def sprint_metrics(scope: MetricScope) -> dict:
         }
         closed = _sprint_facts(closed_rows.values())
         active = _sprint_facts(
-            sprints.filter(start_at__lte=scope.moment)
+            sprints.filter(start_at__lt=scope.moment)
             .filter(
                 Q(completed_at__isnull=True, end_at__gt=scope.moment)
                 | Q(completed_at__gt=scope.moment)

@@ -137,6 +137,37 @@ def test_open_prs_are_read_at_the_end_of_a_past_window(team):
     assert open_prs["age"]["max"] == age.days * 24 * 60 + age.seconds // 60
 
 
+def test_the_active_sprint_is_the_one_running_at_the_window_end_not_one_starting_there(team):
+    integration = make_integration(team, kind="jira")
+    window = scope(team, since=date(2026, 10, 20), until=date(2026, 11, 1))
+    assert window.moment == window.end  # a past window: read at its end, 05:00 UTC on Nov 2
+
+    def sprint(n, start_at, end_at, completed_at=None):
+        state = "closed" if completed_at else "active"
+        return records.Sprint(f"S{n}", "B1", f"Sprint {n}", state, start_at, end_at, completed_at)
+
+    ingest(
+        integration,
+        [
+            sprint(1, utc(2026, 10, 19, 5), utc(2026, 11, 1, 15), utc(2026, 11, 1, 15)),
+            sprint(2, window.end, utc(2026, 11, 16, 5)),  # starts exactly at the window's end
+        ],
+    )
+    derived.refresh(integration)
+
+    (board,) = selectors.sprint_metrics(window)["boards"]
+    assert [s["name"] for s in board["sprints"]] == ["Sprint 1"]
+    assert board["active_sprint"] is None  # Sprint 2 had not started within [start, end)
+
+    # A minute into Nov 2 (a window ending that day, read now), Sprint 2 is running.
+    later = selectors.metric_scope(
+        team, since=date(2026, 10, 20), until=date(2026, 11, 2), now=utc(2026, 11, 2, 5, 1)
+    )
+    (board,) = selectors.sprint_metrics(later)["boards"]
+    assert [s["name"] for s in board["sprints"]] == ["Sprint 1"]
+    assert board["active_sprint"]["name"] == "Sprint 2"
+
+
 def test_a_scope_refuses_reversed_and_overlong_windows_and_other_teams_integrations(team):
     with pytest.raises(selectors.ScopeError, match="after the end"):
         scope(team, since=date(2026, 11, 2), until=date(2026, 11, 1))
