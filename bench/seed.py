@@ -83,6 +83,13 @@ def _seed_pull_requests(integration, total: int, rng: random.Random, now: dateti
             is_merged = state == "merged" and merged < now
             state = state if is_merged or state != "merged" else "open"
             done = deployed < now and is_merged
+            author = rng.choice(PEOPLE)
+            # The reviews stored below: (reviewer, submitted at) before now.
+            reviews_of = [
+                (PEOPLE[(number + index + 1) % len(PEOPLE)], at)
+                for index in range(1 + (number % 2))
+                if (at := review + timedelta(minutes=index * 30)) < now
+            ]
             pulls.append(
                 PullRequest(
                     integration=integration,
@@ -90,7 +97,7 @@ def _seed_pull_requests(integration, total: int, rng: random.Random, now: dateti
                     repository=REPOS[number % len(REPOS)],
                     number=number,
                     title=f"Change {number}",
-                    author=rng.choice(PEOPLE),
+                    author=author,
                     state=state,
                     url=f"https://github.example/pull/{number}",
                     created_at=created,
@@ -103,6 +110,11 @@ def _seed_pull_requests(integration, total: int, rng: random.Random, now: dateti
                     changed_files=rng.randint(1, 30),
                     merge_commit_sha=f"{number:040x}" if is_merged else "",
                     first_review_at=review if review < now else None,
+                    reviewed_before_merge=(
+                        any(who != author and at <= merged for who, at in reviews_of)
+                        if is_merged
+                        else None
+                    ),
                     deployed_at=deployed if done else None,
                     coding_time_minutes=_minutes(first_commit, created),
                     pickup_time_minutes=_minutes(created, review) if review < now else None,
@@ -111,23 +123,21 @@ def _seed_pull_requests(integration, total: int, rng: random.Random, now: dateti
                     cycle_time_minutes=_minutes(first_commit, deployed) if done else None,
                 )
             )
-            shapes.append((review, deployed, done, first_commit))
+            shapes.append((reviews_of, deployed, done, first_commit))
         PullRequest.objects.bulk_create(pulls, batch_size=BATCH)
         reviews, commits, deployments = [], [], []
-        for pr, (review, deployed, done, first_commit) in zip(pulls, shapes, strict=True):
-            for index in range(1 + (pr.number % 2)):
-                at = review + timedelta(minutes=index * 30)
-                if at < now:
-                    reviews.append(
-                        Review(
-                            integration=integration,
-                            external_id=f"review-{pr.number}-{index}",
-                            pull_request=pr,
-                            reviewer=PEOPLE[(pr.number + index + 1) % len(PEOPLE)],
-                            state="APPROVED" if index else "COMMENTED",
-                            submitted_at=at,
-                        )
+        for pr, (reviews_of, deployed, done, first_commit) in zip(pulls, shapes, strict=True):
+            for index, (reviewer, at) in enumerate(reviews_of):
+                reviews.append(
+                    Review(
+                        integration=integration,
+                        external_id=f"review-{pr.number}-{index}",
+                        pull_request=pr,
+                        reviewer=reviewer,
+                        state="APPROVED" if index else "COMMENTED",
+                        submitted_at=at,
                     )
+                )
             commits.append(
                 Commit(
                     integration=integration,

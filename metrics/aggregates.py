@@ -9,11 +9,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Mapping
+from datetime import datetime
 
 from django.db import connections
-from django.db.models import Aggregate, Avg, Count, Expression, F, FloatField, Max, Min, QuerySet
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    DateTimeField,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    QuerySet,
+    Value,
+)
 
-from metrics.calculations import Summary, summarize
+from metrics.calculations import Summary, floor_minutes, span_minutes, summarize
 
 QUANTILES = {"median": 0.5, "p75": 0.75, "p90": 0.9}
 
@@ -30,6 +45,24 @@ class PercentileCont(Aggregate):
         if not 0 <= fraction <= 1:
             raise ValueError("fraction must be between 0 and 1")
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+class MinutesUntil(Func):
+    """PostgreSQL: whole minutes from a time column to a fixed instant, rounded up (CEIL) or
+    down (FLOOR), as calculations.span_minutes and floor_minutes count them."""
+
+    # date_part gives seconds as a double, as Python's timedelta.total_seconds() does (EXTRACT
+    # gives an exact numeric, which costs twice as much here for the same whole minutes).
+    template = "CAST(%(rounding)s(DATE_PART('epoch', %(expressions)s) / 60) AS integer)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+    def __init__(self, start: F | Expression, end: datetime, *, round_up: bool):
+        super().__init__(
+            Value(end, output_field=DateTimeField()),
+            start,
+            rounding="CEIL" if round_up else "FLOOR",
+        )
 
 
 def _computes_percentiles(queryset: QuerySet) -> bool:
@@ -89,18 +122,58 @@ def summaries(queryset: QuerySet, values: Mapping[str, str | Expression]) -> dic
     return {name: _summary(row, f"_{index}") for index, name in enumerate(values)}
 
 
+def minutes_until_summary(
+    queryset: QuerySet, start: str | Expression, end: datetime, *, round_up: bool
+) -> Summary:
+    """Summary of the whole minutes from `start` (a time column or expression) of each row to
+    the instant `end`, rounded up or down; rows where `start` is NULL or after `end` are left
+    out, as span_minutes and floor_minutes give them None. PostgreSQL computes the minutes;
+    elsewhere the start times are read and counted in Python."""
+    rows = queryset.annotate(_start=_as_expression(start)).filter(_start__lte=end)
+    if not _computes_percentiles(queryset):
+        minutes = span_minutes if round_up else floor_minutes
+        return summarize(
+            minutes(at, end) for at in rows.order_by().values_list("_start", flat=True)
+        )
+    return summary(rows, MinutesUntil(F("_start"), end, round_up=round_up))
+
+
 def grouped_summaries(
     queryset: QuerySet, group: Expression, value: str | Expression
 ) -> dict[Hashable, Summary]:
     """Summary of `value` per distinct `group` (e.g. a local week), groups without values left
     out."""
-    rows = queryset.annotate(_group=group, _value=_as_expression(value)).filter(
-        _value__isnull=False
-    )
+    rows = queryset.annotate(_value=_as_expression(value)).filter(_value__isnull=False)
+    return {
+        key: found["value"]
+        for key, found in grouped_summaries_of(rows, group, {"value": "_value"}).items()
+    }
+
+
+def grouped_summaries_of(
+    queryset: QuerySet, group: Expression, values: Mapping[str, str | Expression]
+) -> dict[Hashable, dict[str, Summary]]:
+    """`summaries` of several values per distinct `group`, in one query on PostgreSQL: each
+    value over its own non-NULL rows, an empty Summary where a group has none."""
+    names = list(values)
+    rows = queryset.annotate(
+        _group=group, **{f"_v{i}": _as_expression(v) for i, v in enumerate(values.values())}
+    ).order_by()
     if not _computes_percentiles(queryset):
-        values: dict[Hashable, list] = defaultdict(list)
-        for key, item in rows.order_by().values_list("_group", "_value"):
-            values[key].append(item)
-        return {key: summarize(items) for key, items in values.items()}
-    grouped = rows.order_by().values("_group").annotate(**_aggregates("_value"))
-    return {row["_group"]: _summary(row) for row in grouped}
+        found: dict[Hashable, list[list]] = defaultdict(lambda: [[] for _ in names])
+        for key, *items in rows.values_list("_group", *(f"_v{i}" for i in range(len(names)))):
+            for collected, item in zip(found[key], items, strict=True):
+                if item is not None:
+                    collected.append(item)
+        return {
+            key: {name: summarize(items) for name, items in zip(names, lists, strict=True)}
+            for key, lists in found.items()
+        }
+    aggregates: dict[str, Aggregate] = {}
+    for i in range(len(names)):
+        aggregates |= _aggregates(f"_v{i}", f"_{i}")
+    grouped = rows.values("_group").annotate(**aggregates)
+    return {
+        row["_group"]: {name: _summary(row, f"_{i}") for i, name in enumerate(names)}
+        for row in grouped
+    }

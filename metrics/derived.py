@@ -134,6 +134,7 @@ def _refresh_pull_request_chunk(rows: list[PullRequest], shipped: dict) -> int:
         timings = calc.pull_request_timings(facts, shipped.get(facts.merge_commit_sha))
         values = {
             "first_review_at": timings.first_review_at,
+            "reviewed_before_merge": calc.reviewed_before_merge(facts),
             "deployed_at": timings.deployed_at,
             "coding_time_minutes": timings.coding_minutes,
             "pickup_time_minutes": timings.pickup_minutes,
@@ -151,6 +152,7 @@ def _refresh_pull_request_chunk(rows: list[PullRequest], shipped: dict) -> int:
 
 DERIVED_PR_FIELDS = (
     "first_review_at",
+    "reviewed_before_merge",
     "deployed_at",
     "coding_time_minutes",
     "pickup_time_minutes",

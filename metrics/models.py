@@ -53,6 +53,9 @@ class PullRequest(ActivityModel):
     head_branch = models.CharField(max_length=255, blank=True, default="")
     # Derived (metrics.derived): DevLake's per-PR spans in whole minutes, None when undefined.
     first_review_at = models.DateTimeField(null=True, blank=True)
+    # Another human reviewed it before the merge (calculations.reviewed_before_merge); None
+    # while unmerged.
+    reviewed_before_merge = models.BooleanField(null=True, blank=True)
     deployed_at = models.DateTimeField(null=True, blank=True)
     coding_time_minutes = models.PositiveIntegerField(null=True, blank=True)
     pickup_time_minutes = models.PositiveIntegerField(null=True, blank=True)

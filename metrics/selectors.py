@@ -21,10 +21,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import (
     Count,
-    Exists,
     F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
 )
@@ -33,7 +31,13 @@ from django.utils import timezone
 
 from integrations.models import Integration, Team
 from metrics import calculations as calc
-from metrics.aggregates import grouped_summaries, summaries, summary
+from metrics.aggregates import (
+    grouped_summaries,
+    grouped_summaries_of,
+    minutes_until_summary,
+    summaries,
+    summary,
+)
 from metrics.cache import cached_family
 from metrics.calculations._common import local_midnight, period_key
 from metrics.calculations.dora import SUCCESS
@@ -310,18 +314,6 @@ def _size():
     return F("additions") + F("deletions")
 
 
-def _reviewed_by_another_human_before_merge() -> Exists:
-    return Exists(
-        Review.objects.filter(
-            pull_request=OuterRef("pk"),
-            reviewer_is_bot=False,
-            submitted_at__lte=OuterRef("merged_at"),
-        )
-        .exclude(reviewer=OuterRef("author"))
-        .exclude(state__iexact="PENDING")
-    )
-
-
 def pull_request_metrics(scope: MetricScope) -> dict:
     """Stage times, size, throughput, review load, merged without review and open PR age."""
     prs = human_pull_requests(scope)
@@ -332,12 +324,14 @@ def pull_request_metrics(scope: MetricScope) -> dict:
             merged, {stage: f"{stage}_time_minutes" for stage in STAGES}
         ).items()
     }
-    merged_count = merged.count()
-    unreviewed = merged.filter(~_reviewed_by_another_human_before_merge()).count()
+    counts = merged.aggregate(
+        merged=Count("pk"), unreviewed=Count("pk", filter=Q(reviewed_before_merge=False))
+    )
+    merged_count, unreviewed = counts["merged"], counts["unreviewed"]
     reviews = (
-        Review.objects.filter(
-            pull_request__in=prs, reviewer_is_bot=False, **_range("submitted_at", scope)
-        )
+        # A review belongs to its pull request's integration (metrics.ingest).
+        _in(scope, Review.objects.filter(reviewer_is_bot=False, **_range("submitted_at", scope)))
+        .filter(pull_request__author_is_bot=False)
         .exclude(reviewer=F("pull_request__author"))
         .order_by()
         .values("reviewer")
@@ -346,15 +340,11 @@ def pull_request_metrics(scope: MetricScope) -> dict:
     )
     moment = scope.moment
     open_now = (
-        prs.filter(created_at__lte=moment, is_draft=False)
+        prs.filter(is_draft=False)
         .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
     )
-    ages = [
-        age
-        for created in open_now.values_list("created_at", flat=True)
-        if (age := calc.span_minutes(created, moment)) is not None
-    ]
+    open_age = minutes_until_summary(open_now, "created_at", moment, round_up=True)
     return {
         "stages": stages,
         "size": _summary_dict(summary(merged, _size())),
@@ -375,7 +365,7 @@ def pull_request_metrics(scope: MetricScope) -> dict:
             "without_review": unreviewed,
             "rate": unreviewed / merged_count if merged_count else None,
         },
-        "open": {"count": len(ages), "age": _summary_dict(calc.summarize(ages))},
+        "open": {"count": open_age.count, "age": _summary_dict(open_age)},
     }
 
 
@@ -452,14 +442,9 @@ def work_item_metrics(scope: MetricScope) -> dict:
     done_count = done.count()
     flow = cumulative_flow(scope)
     in_progress_now = items.filter(status_category=calc.IN_PROGRESS)
-    now = scope.now
-    ages = [
-        age
-        for started in in_progress_now.annotate(
-            since=Coalesce("started_at", "created_at")
-        ).values_list("since", flat=True)
-        if (age := calc.floor_minutes(started, now)) is not None
-    ]
+    aging = minutes_until_summary(
+        in_progress_now, Coalesce("started_at", "created_at"), scope.now, round_up=False
+    )
     last_day = flow[max(flow)] if flow else dict.fromkeys(calc.CATEGORIES, 0)
     return {
         "lead_time": _summary_dict(
@@ -468,7 +453,7 @@ def work_item_metrics(scope: MetricScope) -> dict:
         "cycle_time": _summary_dict(summary(done, "cycle_time_minutes")),
         "throughput": {"done": done_count, "per_week": done_count / scope.days * 7},
         "wip": {"at_window_end": last_day[calc.IN_PROGRESS]},
-        "aging_wip": {"count": len(ages), "age": _summary_dict(calc.summarize(ages))},
+        "aging_wip": {"count": aging.count, "age": _summary_dict(aging)},
         "cumulative_flow": [{"day": day, **counts} for day, counts in flow.items()],
     }
 
@@ -728,21 +713,18 @@ def _median_series(
 def _pr_stage_series(scope: MetricScope, interval: str) -> list[dict]:
     """Median of each PR stage per period of merge (the stacked cycle-time breakdown)."""
     merged = human_pull_requests(scope).filter(_window("merged_at", scope))
-    trunc = _trunc("merged_at", interval, scope.tz)
-    per_stage = {
-        stage: {
-            _as_date(key): item
-            for key, item in grouped_summaries(merged, trunc, f"{stage}_time_minutes").items()
-        }
-        for stage in STAGES
+    found = {
+        _as_date(key): stages
+        for key, stages in grouped_summaries_of(
+            merged,
+            _trunc("merged_at", interval, scope.tz),
+            {stage: f"{stage}_time_minutes" for stage in STAGES},
+        ).items()
     }
     return [
         {
             "period": period,
-            **{
-                stage: found[period].median if period in found else None
-                for stage, found in per_stage.items()
-            },
+            **{stage: found[period][stage].median if period in found else None for stage in STAGES},
         }
         for period in _periods(scope, interval)
     ]

@@ -52,6 +52,7 @@ from metrics.calculations.pull_requests import (
     pull_request_size,
     pull_request_timings,
     review_load,
+    reviewed_before_merge,
     size_summary,
     summarize_timings,
 )
@@ -146,6 +147,7 @@ __all__ = [
     "pull_request_throughput",
     "pull_request_timings",
     "review_load",
+    "reviewed_before_merge",
     "size_summary",
     "span_minutes",
     "sprint_scope",

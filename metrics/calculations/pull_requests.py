@@ -216,25 +216,28 @@ class MergedWithoutReview:
     pull_request_ids: tuple[str, ...]
 
 
+def reviewed_before_merge(pr: PullRequestFacts) -> bool | None:
+    """Whether another human reviewed the PR before it was merged (None while unmerged).
+
+    Any review state but PENDING counts (a COMMENTED review is still a look)."""
+    if pr.merged_at is None:
+        return None
+    merged_at = utc(pr.merged_at)
+    return any(
+        not r.is_bot
+        and r.reviewer != pr.author
+        and r.state.upper() != "PENDING"
+        and utc(r.submitted_at) <= merged_at
+        for r in pr.reviews
+    )
+
+
 def merged_without_review(
     prs: Iterable[PullRequestFacts], start: datetime, end: datetime
 ) -> MergedWithoutReview:
-    """Human PRs merged in [start, end) with no review by another human before the merge.
-
-    Any review state counts as a review (a COMMENTED review is still a look)."""
+    """Human PRs merged in [start, end) with no review by another human before the merge."""
     merged = [pr for pr in counted(prs) if in_window(pr.merged_at, start, end)]
-    unreviewed = tuple(
-        pr.id
-        for pr in merged
-        if pr.merged_at is not None
-        and not any(
-            not r.is_bot
-            and r.reviewer != pr.author
-            and r.state.upper() != "PENDING"
-            and utc(r.submitted_at) <= utc(pr.merged_at)
-            for r in pr.reviews
-        )
-    )
+    unreviewed = tuple(pr.id for pr in merged if reviewed_before_merge(pr) is False)
     return MergedWithoutReview(
         merged=len(merged),
         without_review=len(unreviewed),

@@ -61,3 +61,18 @@ def test_requests_benchmark_counts_syncs_against_the_targets(settings):
     assert int(unchanged[2]) == int(unchanged[3])  # only 304s
     assert unchanged[4] == "0"
     assert all(r[8] == "succeeded" for r in rows.values())
+
+
+@pytest.mark.django_db
+def test_seeded_pull_requests_carry_the_review_flag_their_reviews_give():
+    from bench import harness, seed
+    from metrics import calculations as calc
+    from metrics.derived import pull_request_facts
+
+    counts = seed.seed(harness.make_team("seeded"), 300, 20)
+    assert counts["pull_requests"] == 300
+    rows = PullRequest.objects.prefetch_related("reviews", "commits").order_by("pk")
+    flags = [row.reviewed_before_merge for row in rows]
+    expected = [calc.reviewed_before_merge(facts) for facts in pull_request_facts(rows)]
+    assert flags == expected
+    assert {True, False, None} <= set(flags)

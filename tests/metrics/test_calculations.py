@@ -37,6 +37,7 @@ from metrics.calculations import (
     pull_request_throughput,
     pull_request_timings,
     review_load,
+    reviewed_before_merge,
     size_summary,
     span_minutes,
     sprint_scope,
@@ -175,6 +176,14 @@ def test_merged_without_review_counts_prs_no_other_human_reviewed_before_merge()
     assert result.merged == 4
     assert result.pull_request_ids == ("2", "3", "4")
     assert result.rate == 0.75
+
+
+def test_reviewed_before_merge_is_none_until_merged_and_ignores_pending_reviews():
+    assert reviewed_before_merge(pr(merged_at=None, reviews=(review("bo", at(hours=1)),))) is None
+    assert reviewed_before_merge(pr(reviews=(review("bo", at(hours=5)),))) is True  # at the merge
+    assert reviewed_before_merge(pr(reviews=(review("bo", at(hours=1), state="PENDING"),))) is False
+    assert reviewed_before_merge(pr(reviews=(review("bo", at(hours=1), state="pending"),))) is False
+    assert reviewed_before_merge(pr(reviews=())) is False
 
 
 def test_review_load_counts_reviews_and_distinct_prs_per_human_reviewer():

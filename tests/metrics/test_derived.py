@@ -142,3 +142,38 @@ def test_refresh_in_small_chunks_stores_what_one_chunk_stores(sandbox, settings,
         derived.refresh(integration)
 
     assert stored() == whole
+
+
+def test_reviewed_before_merge_is_stored_and_the_migration_fills_it_by_the_same_rule():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from integrations.providers import base as records
+
+    integration = make_integration(TeamFactory())
+    before_merge = T0 + timedelta(hours=1)
+
+    def reviewed(number, reviewer="bo", state="APPROVED", at=before_merge):
+        review = records.Review(f"R_{number}", "acme/web", number, reviewer, False, state, at)
+        return pull_request(number, reviews=(review,))
+
+    ingest(
+        integration,
+        [
+            pull_request(1),  # its only review came a day after the merge
+            reviewed(2),
+            pull_request(3, state="open", merged_at=None, closed_at=None),
+            reviewed(4, state="PENDING"),
+            reviewed(5, reviewer="ana"),  # the author's own
+        ],
+    )
+    derived.refresh(integration)
+    stored = dict(PullRequest.objects.values_list("number", "reviewed_before_merge"))
+    assert stored == {1: False, 2: True, 3: None, 4: False, 5: False}
+
+    # Rows stored before the column existed get the same values from the migration.
+    PullRequest.objects.update(reviewed_before_merge=None)
+    migration = import_module("metrics.migrations.0007_pull_request_reviewed_before_merge")
+    migration.fill(apps, None)
+    assert dict(PullRequest.objects.values_list("number", "reviewed_before_merge")) == stored

@@ -16,6 +16,7 @@ from integrations import services, sync
 from integrations.models import Integration, Team
 from metrics import calculations as calc
 from metrics import derived, selectors
+from metrics.calculations._common import period_key
 from metrics.models import Incident, PullRequest, Sprint, WorkItem
 from sandbox.generate import JIRA_STATUSES, Scale, generate
 from sandbox.timefmt import DEFAULT_NOW, parse_iso
@@ -359,6 +360,23 @@ def test_time_series_add_up_to_the_window_totals(team):
                 assert sum(p["count"] for p in series) == totals[metric], (metric, interval)
     stages = selectors.timeseries(scope, "pull_request_stages", "week")
     assert any(point["review"] for point in stages)
+    # Each week's stage medians: the median of that stage over the PRs merged that week.
+    merged = PullRequest.objects.filter(
+        integration__team=team,
+        author_is_bot=False,
+        merged_at__gte=scope.start,
+        merged_at__lt=scope.end,
+    )
+    by_week: dict = {}
+    for row in merged.values():
+        week = period_key(row["merged_at"].astimezone(scope.tz).date(), "week")
+        for stage in selectors.STAGES:
+            if (minutes := row[f"{stage}_time_minutes"]) is not None:
+                by_week.setdefault((week, stage), []).append(minutes)
+    for point in stages:
+        for stage in selectors.STAGES:
+            expected = calc.median(by_week.get((point["period"], stage), []))
+            assert point[stage] == pytest.approx(expected), (point["period"], stage)
     with pytest.raises(selectors.ScopeError):
         selectors.timeseries(scope, "no_such_metric", "week")
     with pytest.raises(selectors.ScopeError):
