@@ -9,20 +9,21 @@ repository has no baseline and ships nothing, as in DevLake).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from integrations.models import Integration
 from metrics import calculations as calc
 from metrics.bulk import update_rows
-from metrics.models import Deployment, PullRequest, Sprint, WorkItem, WorkItemChange
+from metrics.models import Deployment, FlowDay, PullRequest, Sprint, WorkItem, WorkItemChange
 
 T = TypeVar("T")
 
@@ -214,7 +215,50 @@ def refresh_work_items(integration: Integration) -> int:
     with transaction.atomic():
         for chunk in _chunks(rows.iterator(chunk_size=REFRESH_CHUNK)):
             changed += _refresh_work_item_chunk(chunk)
+        refresh_flow_days(integration)
     return changed
+
+
+def refresh_flow_days(integration: Integration) -> int:
+    """Rebuild the integration's FlowDay rows from its work items (created into their initial
+    category) and status moves (previous category -> new), per UTC day; return the rows."""
+    counts: Counter[tuple] = Counter()
+    created = (
+        WorkItem.objects.filter(integration=integration)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .order_by()
+        .values("day", "initial_category")
+        .annotate(n=Count("pk"))
+        .values_list("day", "initial_category", "n")
+    )
+    for day, entered, n in created:
+        counts[(day, "", entered)] += n
+    moves = (
+        WorkItemChange.objects.filter(integration=integration, field="status")
+        .annotate(day=TruncDate("changed_at", tzinfo=UTC))
+        .order_by()
+        .values("day", "previous_category", "to_category")
+        .annotate(n=Count("pk"))
+        .values_list("day", "previous_category", "to_category", "n")
+    )
+    for day, left, entered, n in moves:
+        counts[(day, left, entered)] += n
+    with transaction.atomic():
+        FlowDay.objects.filter(integration=integration).delete()
+        FlowDay.objects.bulk_create(
+            [
+                FlowDay(
+                    integration=integration,
+                    day=day,
+                    left_category=left,
+                    entered_category=entered,
+                    items=n,
+                )
+                for (day, left, entered), n in counts.items()
+            ],
+            batch_size=REFRESH_CHUNK,
+        )
+    return len(counts)
 
 
 def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:

@@ -261,3 +261,30 @@ class WorkItemChange(ActivityModel):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.from_value} → {self.to_value}"
+
+
+class FlowDay(models.Model):
+    """How many work items of an integration entered a status category on one UTC day, per
+    category left: creations (left = "") and status moves (WorkItemChange.previous_category ->
+    to_category). metrics.derived rebuilds an integration's rows with its derived values; the
+    cumulative flow sums whole days before a window from here instead of counting every row.
+    """
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    left_category = models.CharField(max_length=12, blank=True, default="")
+    entered_category = models.CharField(max_length=12, blank=True, default="")
+    items = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "day", "left_category", "entered_category"],
+                name="unique_flow_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.items} {self.left_category or 'new'} -> {self.entered_category}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from django.db.models import (
     Max,
     Q,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import Coalesce, Lower, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -44,6 +45,7 @@ from metrics.calculations.dora import SUCCESS
 from metrics.derived import PRODUCTION
 from metrics.models import (
     Deployment,
+    FlowDay,
     Incident,
     PullRequest,
     Review,
@@ -383,7 +385,10 @@ def work_items(scope: MetricScope) -> QuerySet[WorkItem]:
 def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
     """Items per status category at the end of each local day, from grouped SQL counts: items
     enter their initial category when created, and each status change moves one item from its
-    previous category to the new one (WorkItemChange.previous_category)."""
+    previous category to the new one (WorkItemChange.previous_category).
+
+    The counts at the window's start: whole UTC days before it from the daily rollup
+    (FlowDay), the rest of the UTC day it starts in from the rows themselves."""
     items = work_items(scope)
     moves = _in(scope, WorkItemChange.objects.filter(field="status", changed_at__lt=scope.end))
     totals = dict.fromkeys(calc.CATEGORIES, 0)
@@ -392,16 +397,26 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
         if category in totals:
             totals[category] += delta
 
-    before = items.filter(created_at__lt=scope.start).order_by()
+    cut = datetime.combine(scope.start.astimezone(UTC).date(), time.min, tzinfo=UTC)
+    for left, entered, n in (
+        _in(scope, FlowDay.objects.filter(day__lt=cut.date()))
+        .order_by()
+        .values("left_category", "entered_category")
+        .annotate(n=Sum("items"))
+        .values_list("left_category", "entered_category", "n")
+    ):
+        apply(left, -n)
+        apply(entered, n)
+    created_before = items.filter(created_at__gte=cut, created_at__lt=scope.start).order_by()
     for category, n in (
-        before.values("initial_category")
+        created_before.values("initial_category")
         .annotate(n=Count("pk"))
         .values_list("initial_category", "n")
     ):
         apply(category, n)
-    earlier = moves.filter(changed_at__lt=scope.start).order_by()
+    moved_before = moves.filter(changed_at__gte=cut, changed_at__lt=scope.start).order_by()
     for left, entered, n in (
-        earlier.values("previous_category", "to_category")
+        moved_before.values("previous_category", "to_category")
         .annotate(n=Count("pk"))
         .values_list("previous_category", "to_category", "n")
     ):

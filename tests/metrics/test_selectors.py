@@ -112,6 +112,73 @@ def test_flow_and_cycle_time_in_local_days_across_the_dst_change(team):
     ]
 
 
+def test_the_flow_at_a_window_start_sums_whole_utc_days_and_the_start_day_rows(team):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from metrics.models import FlowDay
+
+    integration = make_integration(team, kind="jira")
+
+    def item(key, created_at, *moves):
+        changes = tuple(
+            records.WorkItemChange(
+                f"{key}{n}", key, "status", frm.title(), to.title(), at, "ana", frm, to
+            )
+            for n, (at, frm, to) in enumerate(moves)
+        )
+        return records.WorkItem(
+            external_id=key,
+            key=key,
+            title=key,
+            kind="story",
+            status=changes[-1].to_value if changes else "Todo",
+            status_category=changes[-1].to_category if changes else "todo",
+            url="",
+            created_at=created_at,
+            updated_at=created_at,
+            resolved_at=None,
+            changes=changes,
+        )
+
+    ingest(
+        integration,
+        [
+            item("A", utc(2026, 9, 1, 9), (utc(2026, 9, 2, 9), "todo", "done")),
+            # Moved at 02:00 UTC on Oct 10: still Oct 9 in New York, before the window.
+            item("B", utc(2026, 10, 1, 9), (utc(2026, 10, 10, 2), "todo", "in_progress")),
+            # Created that UTC day, after the window's start (04:00 UTC).
+            item("C", utc(2026, 10, 10, 6)),
+        ],
+    )
+    derived.refresh(integration)
+    window = scope(team, since=date(2026, 10, 10), until=date(2026, 10, 10))
+
+    def first_day():
+        row = selectors.work_item_metrics(window)["cumulative_flow"][0]
+        return row["todo"], row["in_progress"], row["done"]
+
+    assert first_day() == (1, 1, 1)
+
+    # A later sync finds an older item that was started in August: the rollup follows.
+    ingest(
+        integration, [item("D", utc(2026, 8, 1, 9), (utc(2026, 8, 3, 9), "todo", "in_progress"))]
+    )
+    derived.refresh(integration)
+    assert first_day() == (1, 2, 1)
+
+    # The migration that added the rollup builds the same rows from what is stored.
+    rows = set(FlowDay.objects.values_list("day", "left_category", "entered_category", "items"))
+    assert len(rows) == 7
+    FlowDay.objects.all().delete()
+    import_module("metrics.migrations.0008_flow_day").fill(apps, None)
+    assert (
+        set(FlowDay.objects.values_list("day", "left_category", "entered_category", "items"))
+        == rows
+    )
+
+
 def test_open_prs_are_read_at_the_end_of_a_past_window(team):
     integration = make_integration(team)
     opened = utc(2026, 10, 20, 12)
