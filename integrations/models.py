@@ -54,6 +54,10 @@ class Integration(models.Model):
     # Single-flight lease of a running sync, claimed by a conditional UPDATE (integrations.sync).
     lease_owner = models.CharField(max_length=64, blank=True, default="", editable=False)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Rows were stored since the derived values (metrics.derived) were last refreshed: set with
+    # the first page a sync changes, cleared by the refresh, so a run that fails in between
+    # leaves the refresh to the next run even if that one reads nothing new.
+    derived_stale = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -185,6 +185,12 @@ def _record_progress(run: SyncRun, result: IngestResult, provider) -> None:
         run.api_requests_not_modified = provider.stats.not_modified
 
 
+def _mark_derived_stale(integration: Integration) -> bool:
+    """Record, in the transaction storing a change, that the derived values need a refresh."""
+    Integration.objects.filter(pk=integration.pk).update(derived_stale=True)
+    return True
+
+
 def sync_integration(
     integration_id: int, trigger: str, run_id: int | None = None
 ) -> SyncOutcome | None:
@@ -228,6 +234,7 @@ def sync_integration(
         run.attempt + 1,
     )
     result = IngestResult()
+    stale = integration.derived_stale
     provider = None
     error_type, error_message, retry_after = "", "", None
     interrupted = False
@@ -243,6 +250,8 @@ def sync_integration(
                     seen |= seen_ids(batch.records)
                 with page_transaction():
                     batch_result = ingest(integration, batch.records)
+                    if not stale and batch_result.changed():
+                        stale = _mark_derived_stale(integration)
                     if batch.cursor is not None:
                         row.watermark = batch.cursor.watermark
                         row.etag = batch.cursor.etag
@@ -265,6 +274,8 @@ def sync_integration(
                 # A complete read: what it did not return was deleted on the provider.
                 with transaction.atomic():
                     deleted = prune_stream(integration, stream, seen)
+                    if deleted and not stale:
+                        stale = _mark_derived_stale(integration)
                 result.deleted[stream.partition(":")[0]] += deleted
             logger.info(
                 "stream synced integration=%s run=%s stream=%s seconds=%.2f",
@@ -273,9 +284,11 @@ def sync_integration(
                 stream,
                 time.monotonic() - stream_started,
             )
-        if any(sum(counts.values()) for counts in (result.created, result.updated, result.deleted)):
-            # Per-PR and per-work-item spans, stored for lists and the API.
+        if stale:
+            # Per-PR and per-work-item spans, stored for lists and the API: after this run's
+            # changes, or those of an earlier run that ended before its refresh.
             refreshed = derived.refresh(integration)
+            Integration.objects.filter(pk=integration.pk).update(derived_stale=False)
             logger.info(
                 "derived values refreshed integration=%s run=%s pull_requests=%s work_items=%s",
                 integration.pk,

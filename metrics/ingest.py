@@ -60,6 +60,10 @@ class IngestResult:
         self.updated.update(other.updated)
         self.deleted.update(other.deleted)
 
+    def changed(self) -> bool:
+        """Whether any row was created, updated or deleted."""
+        return any(sum(c.values()) for c in (self.created, self.updated, self.deleted))
+
     def by_kind(self) -> dict[str, dict[str, int]]:
         kinds = sorted(set(self.created) | set(self.updated))
         counts = {k: {"created": self.created[k], "updated": self.updated[k]} for k in kinds}

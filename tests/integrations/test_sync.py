@@ -5,6 +5,7 @@ import requests
 
 from integrations import services, sync
 from integrations.models import Integration, SyncCursor, SyncRun
+from metrics import derived
 from metrics.models import WorkItem, WorkItemChange
 from tests.factories import TeamFactory
 
@@ -308,3 +309,35 @@ def test_settings_broken_outside_the_api_stop_with_config_error(sandbox):
     assert "board_ids: This field is required." in outcome.run.error_message
     integration.refresh_from_db()
     assert integration.status == "config_error"
+
+
+def test_derived_values_left_stale_by_a_failed_run_are_refreshed_by_the_next_run(fresh_sandbox):
+    box = fresh_sandbox("--seed", "8")
+    integration = trello_integration(box)
+    first, second = (b["id"] for b in box.info["trello"]["boards"][:2])
+    assert sync.sync_integration(integration.pk, "initial").run.status == "succeeded"
+    # A card of the first board is finished; the second board then fails mid-run.
+    moved = requests.post(
+        box.base + "/_sandbox/mutate",
+        json={"kind": "move_card", "board": first, "list": "Done"},
+        timeout=5,
+    ).json()
+    requests.post(
+        box.base + "/_sandbox/faults",
+        json={"faults": [{"kind": "status", "status": 503, "path": f"/1/boards/{second}/*"}]},
+        timeout=5,
+    ).raise_for_status()
+    failed = sync.sync_integration(integration.pk, "scheduled").run
+    assert failed.status == "partial" and failed.records_updated >= 1
+    card = WorkItem.objects.get(integration=integration, external_id=moved["card"])
+    # The move is stored; the values derived from it are not.
+    assert (card.status_category, card.done_at) == ("done", None)
+    requests.delete(box.base + "/_sandbox/faults", timeout=5).raise_for_status()
+
+    again = sync.sync_integration(integration.pk, "scheduled").run
+
+    assert again.status == "succeeded"
+    assert again.records_created + again.records_updated == 0  # nothing new to read
+    card.refresh_from_db()
+    assert card.done_at is not None
+    assert derived.refresh_work_items(integration) == 0  # every derived value is current
