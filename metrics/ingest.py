@@ -141,24 +141,7 @@ def _upsert_chunk(
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     by_name = {f.name: f for f in fields} | {f.attname: f for f in fields}
     columns = [str(f.column) for f in fields]
-    now = timezone.now()
-    # psycopg2 sends strings, numbers, booleans and aware datetimes as they are; other values
-    # (JSON) and every value on SQLite go through the field's own conversion.
-    plain = [postgres and f.get_internal_type() in PLAIN_ON_POSTGRES for f in fields]
-    params: list[Any] = []
-    for external_id, values in rows.items():
-        for f, as_is in zip(fields, plain, strict=True):
-            if f.attname == "integration_id":
-                value: Any = integration.pk
-            elif f.name == "external_id":
-                value = external_id
-            elif f.name == "synced_at":
-                value = now
-            elif f.name in values or f.attname in values:
-                value = values[f.name if f.name in values else f.attname]
-            else:
-                value = f.get_default()
-            params.append(value if value is None or as_is else f.get_db_prep_save(value, db))
+    params = _row_params(fields, rows, integration, db)
     quote = db.ops.quote_name
     table = quote(meta.db_table)
     changed = [quote(str(by_name[name].column)) for name in given]
@@ -188,6 +171,52 @@ def _upsert_chunk(
     result.created[kind] += created
     result.updated[kind] += len(written) - created
     return existing | written
+
+
+EXTERNAL_ID = object()
+
+
+def _row_params(
+    fields: list[models.Field], rows: dict[str, dict[str, Any]], integration: Integration, db
+) -> list[Any]:
+    """The INSERT's parameters, row after row in the order of `fields`.
+
+    What each column takes is worked out once per chunk: a constant (the integration, the sync
+    time, a field's default), the row's external id, or a key of the row's values. psycopg2 sends
+    strings, numbers, booleans and aware datetimes as they are; other values (JSON) and every
+    value on SQLite go through the field's own conversion."""
+    postgres = db.vendor == "postgresql"
+    keys = next(iter(rows.values())).keys()
+    now = timezone.now()
+    plan: list[tuple[Any, Any]] = []  # (key of the values | EXTERNAL_ID | None, constant | prep)
+    for f in fields:
+        prep = None if postgres and f.get_internal_type() in PLAIN_ON_POSTGRES else f
+        if f.attname == "integration_id":
+            plan.append((None, integration.pk))
+        elif f.name == "external_id":
+            plan.append((EXTERNAL_ID, None))
+        elif f.name == "synced_at":
+            plan.append((None, now if prep is None else f.get_db_prep_save(now, db)))
+        elif f.name in keys or f.attname in keys:
+            plan.append((f.name if f.name in keys else f.attname, prep))
+        else:
+            default = f.get_default()
+            value = default if default is None or prep is None else f.get_db_prep_save(default, db)
+            plan.append((None, value))
+    params: list[Any] = []
+    append = params.append
+    for external_id, values in rows.items():
+        for key, extra in plan:
+            if key is None:
+                append(extra)
+            elif key is EXTERNAL_ID:
+                append(external_id)
+            else:
+                value = values[key]
+                append(
+                    value if value is None or extra is None else extra.get_db_prep_save(value, db)
+                )
+    return params
 
 
 def _cut(text: str | None, length: int) -> str:
