@@ -203,7 +203,7 @@ def counts_per_period(
         .annotate(period=_trunc(column, interval, scope.tz))
         .order_by()
         .values("period")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     }
     return {period: found.get(period, 0) for period in _periods(scope, interval)}
 
@@ -392,6 +392,7 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
     items = work_items(scope)
     moves = _in(scope, WorkItemChange.objects.filter(field="status", changed_at__lt=scope.end))
     totals = dict.fromkeys(calc.CATEGORIES, 0)
+    # COUNT(*) below, not COUNT(id): PostgreSQL can then count from the covering indexes alone.
 
     def apply(category: str, delta: int) -> None:
         if category in totals:
@@ -410,14 +411,14 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
     created_before = items.filter(created_at__gte=cut, created_at__lt=scope.start).order_by()
     for category, n in (
         created_before.values("initial_category")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("initial_category", "n")
     ):
         apply(category, n)
     moved_before = moves.filter(changed_at__gte=cut, changed_at__lt=scope.start).order_by()
     for left, entered, n in (
         moved_before.values("previous_category", "to_category")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("previous_category", "to_category", "n")
     ):
         apply(left, -n)
@@ -428,7 +429,7 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
     for day, category, n in (
         created.annotate(day=TruncDate("created_at", tzinfo=scope.tz))
         .values("day", "initial_category")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("day", "initial_category", "n")
     ):
         daily[day].append(("", category, n))
@@ -436,7 +437,7 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
     for day, left, entered, n in (
         changed.annotate(day=TruncDate("changed_at", tzinfo=scope.tz))
         .values("day", "previous_category", "to_category")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("day", "previous_category", "to_category", "n")
     ):
         daily[day].append((left, entered, n))

@@ -3,6 +3,7 @@ sprint membership and story points; velocity; burndown."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from metrics.calculations._common import local_days, local_midnight, utc
 from metrics.calculations.work_items import (
     DONE,
+    TODO,
     FieldChangeFacts,
     WorkItemFacts,
     category_at,
@@ -52,11 +54,7 @@ def sprints_at(item: WorkItemFacts, moment: datetime) -> set[str]:
 def points_at(item: WorkItemFacts, moment: datetime) -> float:
     """Story points at `moment`; no estimate counts as 0."""
     current = "" if item.story_points is None else str(item.story_points)
-    value = _value_at(item.points_changes, moment, current).strip()
-    try:
-        return float(value) if value else 0.0
-    except ValueError:
-        return 0.0
+    return _as_points(_value_at(item.points_changes, moment, current))
 
 
 def in_sprint(item: WorkItemFacts, sprint_id: str, moment: datetime) -> bool:
@@ -168,18 +166,74 @@ def velocity_of(
     )
 
 
+class _Timeline:
+    """A field's value over time from its changes, read by bisection (as _value_at reads it)."""
+
+    def __init__(self, changes: Iterable[FieldChangeFacts], current: str) -> None:
+        self.changes = sorted(changes, key=lambda c: utc(c.changed_at))
+        self.times = [utc(c.changed_at) for c in self.changes]
+        self.before = self.changes[0].from_value if self.changes else current
+
+    def at(self, moment: datetime) -> str:
+        index = bisect_right(self.times, moment)
+        return self.changes[index - 1].to_value if index else self.before
+
+
+def _category_reader(item: WorkItemFacts):
+    """category_at(item, moment) for many moments: the history sorted once, read by bisection."""
+    changes = sorted(item.status_changes, key=lambda c: utc(c.changed_at))
+    times = [utc(c.changed_at) for c in changes]
+    created = utc(item.created_at)
+    fallback = (changes[0].from_category or TODO) if changes else item.status_category
+
+    def at(moment: datetime) -> str | None:
+        if moment < created:
+            return None
+        index = bisect_right(times, moment)
+        if index and changes[index - 1].to_category is not None:
+            return changes[index - 1].to_category
+        return fallback
+
+    return at
+
+
 def burndown(
     sprint: SprintFacts, items: Sequence[WorkItemFacts], tz: ZoneInfo
 ) -> dict[date, float]:
     """Points in the sprint and not done at the end of each local day from start to close (the
-    last day is read at close). Scope changes show up as steps up."""
-    series: dict[date, float] = {}
-    for day in local_days(sprint.start_at, sprint.closed_at, tz):
-        day_end = local_midnight(day + timedelta(days=1), tz) - timedelta(microseconds=1)
-        moment = min(day_end, sprint.closed_at, key=utc)
-        series[day] = sum(
-            points_at(item, moment)
-            for item in items
-            if in_sprint(item, sprint.id, moment) and category_at(item, moment) != DONE
+    last day is read at close). Scope changes show up as steps up.
+
+    Each day reads what in_sprint, category_at and points_at read; every item's history is
+    sorted once and read by bisection rather than sorted again for every day."""
+    closed = utc(sprint.closed_at)
+    moments = {
+        day: min(
+            utc(local_midnight(day + timedelta(days=1), tz)) - timedelta(microseconds=1), closed
         )
+        for day in local_days(sprint.start_at, sprint.closed_at, tz)
+    }
+    series = dict.fromkeys(moments, 0.0)
+    for item in items:
+        created = utc(item.created_at)
+        sprints = _Timeline(item.sprint_changes, ",".join(item.sprint_ids))
+        current_points = "" if item.story_points is None else str(item.story_points)
+        points = _Timeline(item.points_changes, current_points)
+        category = _category_reader(item)
+        for day, moment in moments.items():
+            if moment < created:
+                continue
+            if sprint.id not in {part.strip() for part in sprints.at(moment).split(",")}:
+                continue
+            if category(moment) == DONE:
+                continue
+            series[day] += _as_points(points.at(moment))
     return series
+
+
+def _as_points(value: str) -> float:
+    """A story points value as points_at reads it: no estimate (or not a number) counts as 0."""
+    value = value.strip()
+    try:
+        return float(value) if value else 0.0
+    except ValueError:
+        return 0.0

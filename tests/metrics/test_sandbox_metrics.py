@@ -16,7 +16,8 @@ from integrations import services, sync
 from integrations.models import Integration, Team
 from metrics import calculations as calc
 from metrics import derived, selectors
-from metrics.calculations._common import period_key
+from metrics.calculations._common import local_midnight, period_key
+from metrics.calculations.sprints import in_sprint
 from metrics.models import Incident, PullRequest, Sprint, WorkItem
 from sandbox.generate import JIRA_STATUSES, Scale, generate
 from sandbox.timefmt import DEFAULT_NOW, parse_iso
@@ -218,6 +219,36 @@ def test_sprint_numbers_match_the_pure_functions_over_the_sprints_items(team):
         == [s["completed_points"] for s in board["sprints"]][-board["velocity"]["last"] :]
     )
     assert any(s["committed_points"] > 0 for s in board["sprints"])
+
+
+def test_every_sprints_burndown_is_its_daily_reading_of_the_items(team):
+    """calc.burndown (histories sorted once, read by bisection) against the definition: each day,
+    the points of the items in the sprint and not done, read with in_sprint, category_at and
+    points_at."""
+    jira = Integration.objects.get(team=team, kind="jira")
+    items = every_item_with_its_history(jira.pk)
+    tz = ZoneInfo(team.time_zone)
+    started = Sprint.objects.filter(integration=jira, start_at__isnull=False, end_at__isnull=False)
+    assert started.count() >= 3
+    for row in started:
+        sprint = calc.SprintFacts(
+            id=row.external_id,
+            start_at=row.start_at,
+            end_at=row.end_at,
+            completed_at=row.completed_at,
+        )
+        expected = {}
+        for day in calc.local_days(sprint.start_at, sprint.closed_at, tz):
+            day_end = local_midnight(day + timedelta(days=1), tz) - timedelta(microseconds=1)
+            moment = min(day_end, sprint.closed_at)
+            expected[day] = sum(
+                calc.points_at(item, moment)
+                for item in items
+                if in_sprint(item, sprint.id, moment)
+                and calc.category_at(item, moment) != calc.DONE
+            )
+        assert calc.burndown(sprint, items, tz) == expected, row.name
+        assert any(expected.values()), row.name
 
 
 def test_closed_sprints_are_read_from_their_scope_stored_at_close(team):
