@@ -206,7 +206,12 @@ class WorkItem(ActivityModel):
         constraints = [unique_per_integration("unique_work_item")]
         indexes = [
             models.Index(fields=["integration", "resolved_at"]),
-            models.Index(fields=["integration", "status_category"]),
+            # Aging WIP ages the items in progress from the index alone on PostgreSQL.
+            models.Index(
+                fields=["integration", "status_category"],
+                include=["started_at", "created_at"],
+                name="metrics_item_category_idx",
+            ),
             models.Index(fields=["integration", "done_at"]),
             # Items created per day by initial category (the cumulative flow), from the index
             # alone on PostgreSQL.
