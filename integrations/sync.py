@@ -235,6 +235,7 @@ def sync_integration(
     )
     result = IngestResult()
     stale = integration.derived_stale
+    derived_refreshed = False
     provider = None
     error_type, error_message, retry_after = "", "", None
     interrupted = False
@@ -289,6 +290,7 @@ def sync_integration(
             # changes, or those of an earlier run that ended before its refresh.
             refreshed = derived.refresh(integration)
             Integration.objects.filter(pk=integration.pk).update(derived_stale=False)
+            derived_refreshed = True
             logger.info(
                 "derived values refreshed integration=%s run=%s pull_requests=%s work_items=%s",
                 integration.pk,
@@ -326,7 +328,12 @@ def sync_integration(
             release_lease(integration.pk, owner)
             logger.warning("sync interrupted integration=%s run=%s", integration.pk, run.pk)
         else:
+            data_changed = result.changed() or derived_refreshed
             _finish(integration, run, result, provider, error_type, error_message, owner)
+            if data_changed:
+                # Once committed, cached metrics that read the old rows or derived values are
+                # never read again (at once outside a transaction, as in a worker).
+                transaction.on_commit(lambda: _data_changed(integration.pk))
             logger.info(
                 "sync finished integration=%s run=%s status=%s created=%s updated=%s requests=%s "
                 "not_modified=%s seconds=%.2f error_type=%s",
@@ -419,8 +426,6 @@ def _finish(
             logger.warning("sync outlived its lease integration=%s run=%s", integration.pk, run.pk)
         else:
             run.save()
-        if run.records_created or run.records_updated:
-            transaction.on_commit(lambda: _data_changed(integration.pk))
 
 
 def _data_changed(integration_id: int) -> None:

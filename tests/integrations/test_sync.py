@@ -6,6 +6,7 @@ import requests
 from integrations import services, sync
 from integrations.models import Integration, SyncCursor, SyncRun
 from metrics import derived
+from metrics.cache import data_version
 from metrics.models import WorkItem, WorkItemChange
 from tests.factories import TeamFactory
 
@@ -311,7 +312,9 @@ def test_settings_broken_outside_the_api_stop_with_config_error(sandbox):
     assert integration.status == "config_error"
 
 
-def test_derived_values_left_stale_by_a_failed_run_are_refreshed_by_the_next_run(fresh_sandbox):
+def test_derived_values_left_stale_by_a_failed_run_are_refreshed_by_the_next_run(
+    fresh_sandbox, django_capture_on_commit_callbacks
+):
     box = fresh_sandbox("--seed", "8")
     integration = trello_integration(box)
     first, second = (b["id"] for b in box.info["trello"]["boards"][:2])
@@ -333,10 +336,14 @@ def test_derived_values_left_stale_by_a_failed_run_are_refreshed_by_the_next_run
     # The move is stored; the values derived from it are not.
     assert (card.status_category, card.done_at) == ("done", None)
     requests.delete(box.base + "/_sandbox/faults", timeout=5).raise_for_status()
+    version = data_version(integration.pk)
 
-    again = sync.sync_integration(integration.pk, "scheduled").run
+    with django_capture_on_commit_callbacks(execute=True):
+        again = sync.sync_integration(integration.pk, "scheduled").run
 
     assert again.status == "succeeded"
+    # Metrics cached from the stale values are not read again.
+    assert data_version(integration.pk) > version
     assert again.records_created + again.records_updated == 0  # nothing new to read
     card.refresh_from_db()
     assert card.done_at is not None
