@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from metrics.calculations._common import local_days, local_midnight, utc
 from metrics.calculations.work_items import (
     DONE,
-    TODO,
     FieldChangeFacts,
     WorkItemFacts,
     category_at,
+    category_reader,
 )
 
 
@@ -33,22 +33,33 @@ class SprintFacts:
         return self.completed_at or self.end_at
 
 
+class _Timeline:
+    """A field's value over time from its changes: the value of the last change at or before a
+    moment, else the first change's old value, else the current value. Sorted once, read by
+    bisection."""
+
+    def __init__(self, changes: Iterable[FieldChangeFacts], current: str) -> None:
+        self.changes = sorted(changes, key=lambda c: utc(c.changed_at))
+        self.times = [utc(c.changed_at) for c in self.changes]
+        self.before = self.changes[0].from_value if self.changes else current
+
+    def at(self, moment: datetime) -> str:
+        index = bisect_right(self.times, utc(moment))
+        return self.changes[index - 1].to_value if index else self.before
+
+
 def _value_at(changes: Iterable[FieldChangeFacts], moment: datetime, current: str) -> str:
-    ordered = sorted(changes, key=lambda c: utc(c.changed_at))
-    value: str | None = None
-    for change in ordered:
-        if utc(change.changed_at) > utc(moment):
-            break
-        value = change.to_value
-    if value is not None:
-        return value
-    return ordered[0].from_value if ordered else current
+    return _Timeline(changes, current).at(moment)
+
+
+def _sprint_ids(value: str) -> set[str]:
+    """The ids of a sprint field value (comma-separated)."""
+    return {part.strip() for part in value.split(",") if part.strip()}
 
 
 def sprints_at(item: WorkItemFacts, moment: datetime) -> set[str]:
     """Sprint ids the item belonged to at `moment` (sprint field values are comma-separated)."""
-    value = _value_at(item.sprint_changes, moment, ",".join(item.sprint_ids))
-    return {part.strip() for part in value.split(",") if part.strip()}
+    return _sprint_ids(_value_at(item.sprint_changes, moment, ",".join(item.sprint_ids)))
 
 
 def points_at(item: WorkItemFacts, moment: datetime) -> float:
@@ -166,37 +177,6 @@ def velocity_of(
     )
 
 
-class _Timeline:
-    """A field's value over time from its changes, read by bisection (as _value_at reads it)."""
-
-    def __init__(self, changes: Iterable[FieldChangeFacts], current: str) -> None:
-        self.changes = sorted(changes, key=lambda c: utc(c.changed_at))
-        self.times = [utc(c.changed_at) for c in self.changes]
-        self.before = self.changes[0].from_value if self.changes else current
-
-    def at(self, moment: datetime) -> str:
-        index = bisect_right(self.times, moment)
-        return self.changes[index - 1].to_value if index else self.before
-
-
-def _category_reader(item: WorkItemFacts):
-    """category_at(item, moment) for many moments: the history sorted once, read by bisection."""
-    changes = sorted(item.status_changes, key=lambda c: utc(c.changed_at))
-    times = [utc(c.changed_at) for c in changes]
-    created = utc(item.created_at)
-    fallback = (changes[0].from_category or TODO) if changes else item.status_category
-
-    def at(moment: datetime) -> str | None:
-        if moment < created:
-            return None
-        index = bisect_right(times, moment)
-        if index and changes[index - 1].to_category is not None:
-            return changes[index - 1].to_category
-        return fallback
-
-    return at
-
-
 def burndown(
     sprint: SprintFacts, items: Sequence[WorkItemFacts], tz: ZoneInfo
 ) -> dict[date, float]:
@@ -218,11 +198,11 @@ def burndown(
         sprints = _Timeline(item.sprint_changes, ",".join(item.sprint_ids))
         current_points = "" if item.story_points is None else str(item.story_points)
         points = _Timeline(item.points_changes, current_points)
-        category = _category_reader(item)
+        category = category_reader(item)
         for day, moment in moments.items():
             if moment < created:
                 continue
-            if sprint.id not in {part.strip() for part in sprints.at(moment).split(",")}:
+            if sprint.id not in _sprint_ids(sprints.at(moment)):
                 continue
             if category(moment) == DONE:
                 continue

@@ -3,7 +3,8 @@ WIP, aging WIP and cumulative flow, all from the status change history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -88,21 +89,27 @@ def cycle_time_minutes(item: WorkItemFacts, weekends_off_in: ZoneInfo | None = N
     return floor_minutes(*window, weekends_off_in) if window else None
 
 
+def category_reader(item: WorkItemFacts) -> Callable[[datetime], str | None]:
+    """category_at for one item at many moments: its history sorted once, read by bisection."""
+    changes = _ordered(item.status_changes)
+    times = [utc(c.changed_at) for c in changes]
+    created = utc(item.created_at)
+    # Before the first change the item had that change's "from" category.
+    before = (changes[0].from_category or TODO) if changes else item.status_category
+
+    def at(moment: datetime) -> str | None:
+        moment = utc(moment)
+        if moment < created:
+            return None
+        index = bisect_right(times, moment)
+        return changes[index - 1].to_category if index else before
+
+    return at
+
+
 def category_at(item: WorkItemFacts, moment: datetime) -> str | None:
     """The item's status category at `moment` from its history; None before it existed."""
-    if utc(moment) < utc(item.created_at):
-        return None
-    changes = _ordered(item.status_changes)
-    current: str | None = None
-    for change in changes:
-        if utc(change.changed_at) > utc(moment):
-            break
-        current = change.to_category
-    if current is not None:
-        return current
-    if changes:  # before the first change the item had that change's "from" category
-        return changes[0].from_category or TODO
-    return item.status_category
+    return category_reader(item)(moment)
 
 
 def initial_category(item: WorkItemFacts) -> str:
