@@ -1,6 +1,6 @@
 """GitHub GraphQL (POST /graphql) for the subset the GitHub provider uses, run by graphql-core
-against GitHub's own public schema (../shared/openapi/github-schema.graphql, or
-SANDBOX_GITHUB_SCHEMA).
+against the subset of GitHub's public schema that it serves (github_schema.graphql beside this
+module, or SANDBOX_GITHUB_SCHEMA).
 
 Supported: repository(owner, name) { pullRequests(first/last, after/before, orderBy, states) {
 totalCount pageInfo nodes/edges { ... reviews(...) commits(...) } } pullRequest(number) {...}
@@ -40,7 +40,7 @@ HANDLERS: dict = {}
 LABELS: dict[str, str] = {"graphql.query": "/graphql"}
 SCHEMA_PATH = Path(
     os.environ.get("SANDBOX_GITHUB_SCHEMA")
-    or Path(__file__).resolve().parents[2] / "shared" / "openapi" / "github-schema.graphql"
+    or Path(__file__).resolve().parent / "github_schema.graphql"
 )
 
 
@@ -49,7 +49,7 @@ def rules() -> list[Rule]:
 
 
 class GraphQLEndpoint:
-    """Builds the (large) schema once, on first use, and wires the sandbox's resolvers into it."""
+    """Builds the schema once, on first use, and wires the sandbox's resolvers into it."""
 
     def __init__(self) -> None:
         self._schema = None
@@ -59,10 +59,7 @@ class GraphQLEndpoint:
     def schema(self):
         with self._lock:
             if self._schema is None:
-                # octokit's copy repeats fields and deprecates interface fields: skip validation.
-                self._schema = build_schema(
-                    SCHEMA_PATH.read_text(), assume_valid_sdl=True, assume_valid=True
-                )
+                self._schema = build_schema(SCHEMA_PATH.read_text())
                 _wire(self._schema)
             return self._schema
 

@@ -8,11 +8,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.sandbox.paths import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
