@@ -30,7 +30,9 @@ from .generate import (
     JiraUser,
     Sprint,
 )
-from .timefmt import agile_time, jira_time, parse_iso
+from .jql import JqlError
+from .jql import compile_jql as jql_compile
+from .timefmt import agile_time, jira_time
 
 CHANGELOG_IN_SEARCH = 20
 HANDLERS: dict = {}
@@ -405,143 +407,13 @@ def issue_obj(
 
 # ---------------------------------------------------------------------- JQL
 
-_CLAUSE = re.compile(
-    r"""^\s*(?P<field>[\w."]+)\s*(?P<op>>=|<=|!=|=|>|<|\bnot\s+in\b|\bin\b)\s*
-        (?P<value>\((?:[^()]|\([^)]*\))*\)|"[^"]*"|'[^']*'|[\w\-/:.()]+)\s*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_ORDER_FIELDS = {"created", "updated", "key", "rank", "id", "resolutiondate"}
-
-
-def _values(raw: str) -> list[str]:
-    raw = raw.strip()
-    if raw.startswith("(") and raw.endswith(")"):
-        return [v.strip().strip("'\"") for v in raw[1:-1].split(",") if v.strip()]
-    return [raw.strip("'\"")]
-
-
-def _jql_time(value: str) -> int:
-    value = value.strip()
-    if re.fullmatch(r"-?\d{10,}", value):
-        return int(value) // 1000  # an unquoted number is milliseconds since the epoch
-    for fmt_value in (value.replace("/", "-"),):
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?", fmt_value):
-            return parse_iso(fmt_value.replace(" ", "T") + (":00Z" if " " in fmt_value else ""))
-    raise ValueError(value)
-
 
 def compile_jql(jql: str, org):
-    """Parse the JQL subset AgileTrack sends: AND-ed clauses plus ORDER BY. Raises ApiError 400."""
-    text = jql.strip()
-    order = [("created", False)]
-    match = re.search(r"\border\s+by\b(.*)$", text, re.IGNORECASE)
-    if match:
-        order = []
-        for part in match.group(1).split(","):
-            words = part.split()
-            if not words or words[0].lower() not in _ORDER_FIELDS:
-                raise _error(400, f"Not able to sort using field '{part.strip()}'.")
-            order.append((words[0].lower(), len(words) > 1 and words[1].lower() == "desc"))
-        text = text[: match.start()].strip()
-    if not text:
-        raise _error(
-            400,
-            "Unbounded JQL queries are not allowed here. "
-            "Please add a search restriction to your query.",
-        )
-    tests = []
-    for clause in re.split(r"\s+and\s+", text, flags=re.IGNORECASE):
-        clause = clause.strip()
-        while clause.startswith("(") and clause.endswith(")") and clause.count("(") == 1:
-            clause = clause[1:-1].strip()
-        m = _CLAUSE.match(clause)
-        if not m:
-            raise _error(400, f"Error in the JQL Query: unsupported clause '{clause}'.")
-        tests.append(
-            _clause_test(
-                m.group("field").strip('"').lower(), m.group("op").lower(), m.group("value"), org
-            )
-        )
-    keys = []
-    for name, desc in order:
-        getter = {
-            "created": lambda i: i.created,
-            "updated": lambda i: i.updated,
-            "key": lambda i: (i.project, int(i.key.split("-")[1])),
-            "rank": lambda i: i.id,
-            "id": lambda i: i.id,
-            "resolutiondate": lambda i: i.resolution_date or 0,
-        }[name]
-        keys.append((getter, desc))
-    return tests, keys
-
-
-def _clause_test(field_name, op, raw, org):
-    values = _values(raw)
-    negate = op in ("!=", "not in")
-    if field_name in ("project",):
-        by_id = {str(pid): key for key, pid in org.projects.items()}
-        wanted = {by_id.get(v, v.upper()) for v in values}
-        unknown = wanted - set(org.projects)
-        if unknown and not negate:
-            raise _error(
-                400, f"The value '{sorted(unknown)[0]}' does not exist for the field 'project'."
-            )
-        return lambda i: (i.project in wanted) != negate
-    if field_name == "filter":
-        # A board's saved filter (id 10000 + board id, as /configuration says) is its project.
-        by_filter = {str(10000 + b.id): b.project for b in org.boards.values()}
-        unknown_filters = [v for v in values if v not in by_filter]
-        if unknown_filters and not negate:
-            raise _error(
-                400, f"The value '{unknown_filters[0]}' does not exist for the field 'filter'."
-            )
-        in_filter = {by_filter[v] for v in values if v in by_filter}
-        return lambda i: (i.project in in_filter) != negate
-    if field_name in ("key", "issuekey", "id"):
-        wanted = {v.upper() for v in values}
-        return lambda i: (i.key in wanted or str(i.id) in wanted) != negate
-    if field_name in ("updated", "created", "resolved", "resolutiondate"):
-        try:
-            bound = _jql_time(values[0])
-        except ValueError as exc:
-            raise _error(
-                400, f"Date value '{values[0]}' for field '{field_name}' is invalid."
-            ) from exc
-        attr = {"updated": "updated", "created": "created"}.get(field_name, "resolution_date")
-        compare = {
-            ">=": lambda a: a >= bound,
-            ">": lambda a: a > bound,
-            "<=": lambda a: a <= bound,
-            "<": lambda a: a < bound,
-            "=": lambda a: a == bound,
-        }.get(op)
-        if compare is None:
-            raise _error(400, f"Operator '{op}' is not supported for '{field_name}'.")
-        return lambda i: getattr(i, attr) is not None and compare(getattr(i, attr))
-    if field_name == "sprint":
-        if values == ["openSprints()"]:
-            open_ids = {s.id for s in org.sprints.values() if s.state == "active"}
-            return lambda i: bool(set(i.sprint_ids[-1:]) & open_ids) != negate
-        wanted_ids = {int(v) for v in values if v.isdigit()}
-        wanted_ids |= {s.id for s in org.sprints.values() if s.name in values}
-        return lambda i: bool(set(i.sprint_ids) & wanted_ids) != negate
-    if field_name in ("status", "issuetype", "type"):
-        lowered = {v.lower() for v in values}
-        if field_name == "status":
-            return lambda i: (
-                (JIRA_STATUSES[i.status][0].lower() in lowered or i.status in lowered) != negate
-            )
-        return lambda i: (i.issue_type.lower() in lowered) != negate
-    if field_name == "statuscategory":
-        lowered = {v.lower() for v in values}
-        return lambda i: (
-            (JIRA_STATUSES[i.status][3].lower() in lowered or JIRA_STATUSES[i.status][2] in lowered)
-            != negate
-        )
-    raise _error(
-        400, f"Field '{field_name}' does not exist or you do not have permission to view it."
-    )
+    """(tests, sort keys) of a JQL query (see jql.py); a query Jira refuses is a 400."""
+    try:
+        return jql_compile(jql, org)
+    except JqlError as exc:
+        raise _error(400, str(exc)) from exc
 
 
 def run_jql(org, jql: str, cache: dict) -> list[JiraIssue]:
