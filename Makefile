@@ -46,12 +46,12 @@ setup: venv
 	$(PY) manage.py ensure_admin
 	AGILETRACK_ALLOWED_API_HOSTS="$(SANDBOX_HOSTS)" $(PY) manage.py seed_demo --sandbox-port $(SANDBOX_PORT)
 
+# scripts/devrun.py runs the Procfile with honcho, prints where to sign in once /healthz answers,
+# and stops every process it started with it (Ctrl-C, SIGTERM, or when it dies itself).
 run: setup
-	@echo "Starting web (http://127.0.0.1:8000/), worker, beat and the sandbox API"
-	@echo "(http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/info). Ctrl-C stops all."
 	PATH="$(abspath $(BIN)):$$PATH" SANDBOX_PORT=$(SANDBOX_PORT) \
 	AGILETRACK_ALLOWED_API_HOSTS="$(SANDBOX_HOSTS)" \
-	$(BIN)/honcho start -f Procfile
+	$(PY) scripts/devrun.py start --procfile Procfile
 
 lint: venv
 	$(BIN)/ruff check .

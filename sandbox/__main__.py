@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from .app import SandboxApp, Settings, info
+from .app import SandboxApp, Settings
 from .faults import Fault, FaultSet
 from .generate import Scale, generate
 from .timefmt import DEFAULT_NOW, now_from_file, parse_iso, resolve_now
@@ -111,11 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         server.RequestHandlerClass.log_request = lambda *a, **k: None
     host, port = server.server_address[:2]
     base = f"http://{host}:{port}"
-    summary = info(app.org, base)
-    if app.recorded is not None:
-        summary["github"]["repositories"] = [app.recorded.full_name]
-    print(json.dumps(summary, indent=2))
-    print(f"sandbox ready on {base} in {time.monotonic() - started:.1f}s", flush=True)
+    # Names and credentials are at /_sandbox/info, not in the terminal.
+    print(
+        f"sandbox ready on {base} in {time.monotonic() - started:.1f}s "
+        f"(names and credentials: {base}/_sandbox/info)",
+        flush=True,
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -37,7 +37,7 @@ SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
 def shared_path(*parts: str) -> Path:
-    """A file of ../shared; its tests skip on a lone clone, but under CI=true a missing one fails."""
+    """A file of ../shared: its tests skip on a lone clone; under CI=true a missing one fails."""
     path = SHARED_DIR.joinpath(*parts)
     if not path.exists():
         message = f"{path} is missing: the official schemas and examples sit beside the clone"

@@ -60,13 +60,22 @@ def test_anonymous_users_are_sent_to_the_admin_login(client):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_ensure_admin_prints_a_working_password_once(capsys, django_user_model, client):
+def test_ensure_admin_prints_a_working_password_once(
+    capsys, django_user_model, client, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    (tmp_path / "admin-password.shown").touch()  # an earlier admin's password was shown
     call_command("ensure_admin")
     out = capsys.readouterr().out
     password = out.split("with password: ")[1].split()[0]
 
     assert client.login(username="admin", password=password)
     assert django_user_model.objects.get(username="admin").is_superuser
+    # Kept for `make run` to show again, readable only by its owner.
+    kept = tmp_path / "admin-password"
+    assert kept.read_text() == password + "\n"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert not (tmp_path / "admin-password.shown").exists()
 
     call_command("ensure_admin")
     again = capsys.readouterr().out
