@@ -29,9 +29,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("agiletrack.api_urls")),
-    path("webhooks/github/<int:integration_id>/", webhooks.github_webhook, name="webhook-github"),
-    path("webhooks/jira/<int:integration_id>/", webhooks.jira_webhook, name="webhook-jira"),
-    path("webhooks/trello/<int:integration_id>/", webhooks.trello_webhook, name="webhook-trello"),
+    path("webhooks/<str:kind>/<int:integration_id>/", webhooks.receive, name="webhook"),
 ]
 
 handler404 = "agiletrack.views.not_found"

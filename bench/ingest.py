@@ -20,7 +20,7 @@ from django.db import connection
 
 from bench import harness
 from bench.report import table
-from integrations.providers.base import PullRequest, Review
+from integrations.providers.records import PullRequest, Review
 from metrics.ingest import ingest, page_transaction
 
 BATCH = 50

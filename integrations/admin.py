@@ -15,19 +15,9 @@ from rest_framework import serializers
 from integrations import config as integration_config
 from integrations import selectors, services
 from integrations.crypto import CredentialsError
+from integrations.forms import credential_form_fields, credential_uses, credentials_of
 from integrations.models import Integration, SyncCursor, SyncRun, Team
-
-# Credential keys per kind, as integrations.config defines them.
-CREDENTIAL_FIELDS = {
-    "github": ["token", "webhook_secret"],
-    "jira": ["email", "api_token", "webhook_secret"],
-    "trello": ["key", "token", "webhook_secret"],
-}
-REQUIRED_CREDENTIALS = {
-    "github": ["token"],
-    "jira": ["email", "api_token"],
-    "trello": ["key", "token"],
-}
+from integrations.providers import registry
 
 
 @admin.register(Team)
@@ -47,29 +37,9 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 class IntegrationAdminForm(forms.ModelForm):
-    """Validates config and credentials with the same rules as the API (integrations.config)."""
+    """Validates config and credentials with the same rules as the API (integrations.config).
 
-    token = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="GitHub token, or Trello token. Leave empty to keep the stored one.",
-    )
-    email = forms.EmailField(required=False, help_text="Jira: Atlassian account email.")
-    api_token = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Jira: API token. Leave empty to keep the stored one.",
-    )
-    key = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Trello: API key. Leave empty to keep the stored one.",
-    )
-    webhook_secret = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Optional: the secret webhooks are signed with. Leave empty to keep it.",
-    )
+    The credential fields of every provider are added by IntegrationAdmin.get_form."""
 
     class Meta:
         model = Integration
@@ -91,7 +61,7 @@ class IntegrationAdminForm(forms.ModelForm):
                 cleaned["config"] = integration_config.clean_config(kind, cleaned["config"])
             except serializers.ValidationError as exc:
                 self.add_error("config", _flatten(exc.detail))
-        given = {name: cleaned[name] for name in CREDENTIAL_FIELDS[kind] if cleaned.get(name)}
+        given = credentials_of(self, kind)
         self.new_credentials = None
         if given and self.instance.pk:
             # Fields left empty keep their stored values.
@@ -103,7 +73,8 @@ class IntegrationAdminForm(forms.ModelForm):
             except serializers.ValidationError as exc:
                 self.add_error(None, _flatten(exc.detail))
         elif self.instance.pk is None:
-            required = ", ".join(REQUIRED_CREDENTIALS[kind])
+            spec = registry.get(kind)
+            required = ", ".join(spec.required_credentials() if spec else [])
             self.add_error(None, f"Enter the credentials: {required}.")
         return cleaned
 
@@ -183,16 +154,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         (None, {"fields": ("team", "kind", "name", "is_active", "config")}),
         (
             "Credentials (write-only)",
-            {
-                "fields": (
-                    "credentials_state",
-                    "token",
-                    "email",
-                    "api_token",
-                    "key",
-                    "webhook_secret",
-                )
-            },
+            {"fields": ("credentials_state",)},
         ),
         (
             "Sync status",
@@ -202,6 +164,18 @@ class IntegrationAdmin(admin.ModelAdmin):
     )
 
     actions = ["sync_now", "test_connection"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The form with the credential fields of every registered provider."""
+        fields = credential_form_fields(editing=obj is not None, explain=True)
+        form = type(IntegrationAdminForm.__name__, (IntegrationAdminForm,), fields)
+        return super().get_form(request, obj, change, form=form, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        general, credentials, *rest = self.fieldsets
+        names = tuple(credential_uses())
+        title, options = credentials
+        return [general, (title, {"fields": (*options["fields"], *names)}), *rest]
 
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):

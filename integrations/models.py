@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from integrations.providers import registry
+
 
 class Team(models.Model):
     """A group of people whose integrations are measured together."""
@@ -25,12 +27,7 @@ class Team(models.Model):
 
 
 class Integration(models.Model):
-    """A connection to one GitHub, Jira Cloud or Trello account, scoped by its config."""
-
-    class Kind(models.TextChoices):
-        GITHUB = "github", "GitHub"
-        JIRA = "jira", "Jira Cloud"
-        TRELLO = "trello", "Trello"
+    """A connection to one provider account (see integrations.providers), scoped by its config."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for its first sync"
@@ -41,7 +38,8 @@ class Integration(models.Model):
         RATE_LIMITED = "rate_limited", "Waiting for the provider's rate limit"
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="integrations")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The provider: choices come from the registry, so a new provider needs no migration.
+    kind = models.CharField(max_length=16, choices=registry.kind_choices)
     name = models.CharField(max_length=100)
     config = models.JSONField(default=dict, blank=True)
     # A MultiFernet token of the credentials JSON; see integrations.crypto. Never plaintext.

@@ -12,8 +12,9 @@ from agiletrack.observability.logs import bind_context
 from integrations import config as integration_config
 from integrations import crypto, sync
 from integrations.models import Integration, SyncRun, Team
-from integrations.providers import build_provider
-from integrations.providers.base import ConnectionCheck, ProviderError
+from integrations.providers.errors import ProviderError
+from integrations.providers.records import ConnectionCheck
+from integrations.providers.registry import build_provider
 
 
 def _clean(field: str, clean: Callable[[str, Any], dict], kind: str, value: Any) -> dict:

@@ -28,14 +28,10 @@ from integrations import config as integration_config
 from integrations import crypto
 from integrations.crypto import CredentialsError
 from integrations.models import Integration, SyncCursor, SyncRun
-from integrations.providers import build_provider
-from integrations.providers.base import (
-    ConfigurationError,
-    Cursor,
-    ProviderError,
-    RateLimitedError,
-)
+from integrations.providers.errors import ConfigurationError, ProviderError, RateLimitedError
 from integrations.providers.http import HttpOptions
+from integrations.providers.records import Cursor
+from integrations.providers.registry import build_provider
 from metrics import derived
 from metrics.cache import invalidate_integration
 from metrics.ingest import IngestResult, ingest, page_transaction, prune_stream, seen_ids

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework import serializers
 
 from integrations import services
+from integrations.forms import IntegrationForm, field_kinds, provider_guide
 from integrations.models import Integration, SyncRun
+from integrations.providers import registry
 from integrations.selectors import with_sync_stats
 from metrics.views import TeamPage, team_page
 
@@ -35,20 +36,6 @@ STATUS_HEADLINES: dict[str, str] = {
     Integration.Status.AUTH_FAILED: "The provider refused the credentials: enter new ones.",
     Integration.Status.RATE_LIMITED: "The provider's rate limit was reached; the sync resumes "
     "when it resets.",
-}
-
-CONFIG_EXAMPLES = {
-    "github": {"api_url": "https://api.github.com", "repositories": ["owner/repository"]},
-    "jira": {"site_url": "https://your-site.atlassian.net", "board_id": 1},
-    "trello": {
-        "board_ids": ["24-hex-character board id"],
-        "list_mapping": {"Doing": "in_progress"},
-    },
-}
-CREDENTIAL_FIELDS = {
-    "github": ("token", "webhook_secret"),
-    "jira": ("email", "api_token", "webhook_secret"),
-    "trello": ("key", "token", "webhook_secret"),
 }
 
 
@@ -173,77 +160,13 @@ def staff_member_required(view):
     return guarded
 
 
-class IntegrationForm(forms.Form):
-    """Name, kind, settings (JSON, as in the API) and credentials (write-only)."""
-
-    name = forms.CharField(max_length=100, label="Name")
-    kind = forms.ChoiceField(choices=Integration.Kind.choices, label="Provider")
-    config = forms.CharField(
-        label="Settings (JSON)",
-        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
-        help_text="The same keys as the API: see the examples below.",
-    )
-    token = forms.CharField(
-        required=False, label="Token (GitHub or Trello)", widget=forms.PasswordInput
-    )
-    email = forms.EmailField(required=False, label="Atlassian email")
-    api_token = forms.CharField(required=False, label="API token", widget=forms.PasswordInput)
-    key = forms.CharField(required=False, label="Trello API key", widget=forms.PasswordInput)
-    webhook_secret = forms.CharField(
-        required=False, label="Webhook secret (optional)", widget=forms.PasswordInput
-    )
-    is_active = forms.BooleanField(required=False, initial=True, label="Active (synced hourly)")
-
-    def __init__(self, *args, editing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if editing:
-            self.fields["kind"].disabled = True
-            for name in ("token", "api_token", "key", "webhook_secret"):
-                self.fields[name].help_text = "Leave empty to keep the stored value."
-
-    def clean_config(self) -> dict:
-        try:
-            value = json.loads(self.cleaned_data["config"])
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError("The settings must be a JSON object: {...}.")
-        return value
-
-    def credentials(self, kind: str) -> dict[str, str]:
-        return {
-            name: self.cleaned_data[name]
-            for name in CREDENTIAL_FIELDS[kind]
-            if self.cleaned_data.get(name)
-        }
-
-    def add_service_errors(self, exc: serializers.ValidationError) -> None:
-        """Show the service's per-field errors on the fields they belong to."""
-        detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
-        for field, problems in detail.items():
-            if field == "config" and isinstance(problems, dict):
-                for key, messages_ in problems.items():
-                    self.add_error("config", f"{key}: {' '.join(map(str, messages_))}")
-            elif field == "credentials" and isinstance(problems, dict):
-                for key, messages_ in problems.items():
-                    target = key if key in self.fields else None
-                    self.add_error(target, f"{key}: {' '.join(map(str, messages_))}")
-            else:
-                target = field if field in self.fields else None
-                flat = problems if isinstance(problems, list) else [problems]
-                self.add_error(target, " ".join(map(str, flat)))
-
-
 def _form_context(page, form: IntegrationForm, integration: Integration | None) -> dict:
     return page.context(
         "integrations",
         integration_form=form,
         editing=integration,
-        examples={kind: json.dumps(value, indent=2) for kind, value in CONFIG_EXAMPLES.items()},
-        field_kinds={
-            name: " ".join(kind for kind, names in CREDENTIAL_FIELDS.items() if name in names)
-            for name in ("token", "email", "api_token", "key", "webhook_secret")
-        },
+        providers=provider_guide(),
+        field_kinds=field_kinds(),
     )
 
 
@@ -277,9 +200,10 @@ def _form_view(
 @require_http_methods(["GET", "POST"])
 def integration_add(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
+    first = registry.providers()[0]
     form = IntegrationForm(
         request.POST or None,
-        initial={"kind": "github", "config": json.dumps(CONFIG_EXAMPLES["github"], indent=2)},
+        initial={"kind": first.kind, "config": json.dumps(first.config_example, indent=2)},
     )
 
     def save() -> str:

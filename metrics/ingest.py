@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
 from integrations.models import Integration
-from integrations.providers import base as records
+from integrations.providers import records
 from metrics.models import (
     Commit,
     Deployment,

@@ -7,15 +7,15 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from integrations import config as integration_config
 from integrations import selectors, services
 from integrations.models import Integration, SyncRun, Team
+from integrations.providers import registry
 
 
 @extend_schema_field(
     PolymorphicProxySerializer(
         component_name="IntegrationConfig",
-        serializers=list(integration_config.CONFIG_SERIALIZERS.values()),
+        serializers=[spec.config_serializer for spec in registry.providers()],
         resource_type_field_name=None,
     )
 )
@@ -26,7 +26,7 @@ class ConfigField(serializers.JSONField):
 @extend_schema_field(
     PolymorphicProxySerializer(
         component_name="IntegrationCredentials",
-        serializers=list(integration_config.CREDENTIALS_SERIALIZERS.values()),
+        serializers=[spec.credentials_serializer for spec in registry.providers()],
         resource_type_field_name=None,
     )
 )
@@ -97,7 +97,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {
             "name": {"help_text": "Unique within the team."},
-            "kind": {"help_text": "github, jira or trello; fixed once created."},
+            "kind": {"help_text": "The provider (one of the choices); fixed once created."},
             "is_active": {"help_text": "Inactive integrations are not synced."},
             "status": {"help_text": "Outcome of the last sync, or pending before the first."},
             "last_error": {"help_text": "Plain-words reason of the last failure; never secrets."},

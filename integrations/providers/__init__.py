@@ -1,23 +1,6 @@
-"""Provider clients: one module per API over the shared HTTP layer (http.py).
+"""Provider clients, one package per provider (`github/`, `jira/`, `trello/`), each declaring a
+`PROVIDER` (spec.py) that the registry (registry.py) finds.
 
-A new provider is one module with a `Provider` subclass plus one line in PROVIDERS.
+Shared by every package: the interface (base.py), the records it returns (records.py), the error
+family (errors.py), the HTTP layer (http.py) and the schema building blocks (schema.py).
 """
-
-from django.utils.module_loading import import_string
-
-from integrations.providers.base import Provider
-from integrations.providers.http import HttpOptions
-
-PROVIDERS: dict[str, str] = {
-    "github": "integrations.providers.github.GitHubProvider",
-    "jira": "integrations.providers.jira.JiraProvider",
-    "trello": "integrations.providers.trello.TrelloProvider",
-}
-
-
-def build_provider(
-    kind: str, config: dict, credentials: dict, options: HttpOptions | None = None
-) -> Provider:
-    """The client for an integration of `kind`, configured and authenticated."""
-    provider_class = import_string(PROVIDERS[kind])
-    return provider_class(config, credentials, options=options)

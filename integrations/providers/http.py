@@ -21,7 +21,7 @@ import requests
 
 from agiletrack.observability import metrics as observability
 from integrations import url_guard
-from integrations.providers.base import (
+from integrations.providers.errors import (
     AuthenticationError,
     ConfigurationError,
     MalformedResponseError,
@@ -43,14 +43,6 @@ class RequestStats:
     not_modified: int = 0
     by_endpoint: Counter = field(default_factory=Counter)
     by_status: Counter = field(default_factory=Counter)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "not_modified": self.not_modified,
-            "by_endpoint": dict(self.by_endpoint),
-            "by_status": {str(status): count for status, count in self.by_status.items()},
-        }
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from integrations.providers import base as records
+from integrations.providers import records
 from metrics import derived
 from metrics.ingest import ingest
 from tests.factories import TeamFactory, UserFactory, make_integration

@@ -17,7 +17,7 @@ T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
 
 def deployment(external_id: str, created_at: datetime, status: str = "success"):
-    from integrations.providers import base as records
+    from integrations.providers import records
 
     return records.Deployment(
         external_id=external_id,
@@ -149,7 +149,7 @@ def test_reviewed_before_merge_is_stored_and_the_migration_fills_it_by_the_same_
 
     from django.apps import apps
 
-    from integrations.providers import base as records
+    from integrations.providers import records
 
     integration = make_integration(TeamFactory())
     before_merge = T0 + timedelta(hours=1)

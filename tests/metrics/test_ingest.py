@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integrations.providers import base as records
+from integrations.providers import records
 from metrics.ingest import ingest
 from metrics.models import (
     Commit,

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from integrations.providers import base as records
+from integrations.providers import records
 from metrics import derived, selectors
 from metrics.ingest import ingest
 from tests.factories import TeamFactory, make_integration

@@ -18,7 +18,7 @@ from agiletrack.observability.logs import bind_context
 from agiletrack.observability.multiproc import prune_dead_process_files
 from integrations import services, sync
 from integrations.models import SyncRun
-from integrations.providers.base import TransientError
+from integrations.providers.errors import TransientError
 from integrations.providers.http import HttpClient, HttpOptions
 from integrations.tasks import sync_integration_task
 from tests.factories import TeamFactory, make_integration

@@ -20,7 +20,7 @@ from graphql import (
     validate,
 )
 
-from integrations.providers import github
+from integrations.providers.github import queries as github
 from sandbox.graphql_api import SCHEMA_PATH
 from tests.conftest import shared_path
 

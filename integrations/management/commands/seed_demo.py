@@ -1,4 +1,4 @@
-"""Create the demo team whose GitHub, Jira and Trello integrations read the bundled sandbox."""
+"""Create the demo team: one integration per provider, each reading the bundled sandbox."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -7,6 +7,7 @@ from django.db import transaction
 
 from integrations import services
 from integrations.models import Integration, Team
+from integrations.providers import registry
 
 
 def sandbox_info(port: int, seed: int) -> dict:
@@ -37,41 +38,15 @@ class Command(BaseCommand):
             self.stdout.write("Demo team exists; its integrations sync on their schedule.")
             return
         sandbox = sandbox_info(options["sandbox_port"], options["seed"])
-        github, jira, trello = sandbox["github"], sandbox["jira"], sandbox["trello"]
-        integrations = [
-            (
-                "github",
-                "Sandbox GitHub",
-                {"api_url": github["api_url"], "repositories": github["repositories"]},
-                {"token": github["token"]},
-            ),
-            (
-                "jira",
-                "Sandbox Jira",
-                {
-                    "site_url": jira["site_url"],
-                    "board_id": jira["boards"][0]["id"],
-                    "project_keys": [jira["boards"][0]["project_key"]],
-                },
-                {"email": jira["email"], "api_token": jira["api_token"]},
-            ),
-            (
-                "trello",
-                "Sandbox Trello",
-                {
-                    "api_url": trello["api_url"],
-                    "board_ids": [board["id"] for board in trello["boards"]],
-                },
-                {"key": trello["key"], "token": trello["token"]},
-            ),
-        ]
-        for kind, name, config, credentials in integrations:
+        # One integration per provider the sandbox stands in for.
+        demos = [(spec.kind, *spec.demo(sandbox)) for spec in registry.providers() if spec.demo]
+        for kind, name, config, credentials in demos:
             services.create_integration(
                 team=team, kind=kind, name=name, config=config, credentials=credentials
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created the demo team with {len(integrations)} sandbox integrations; "
+                f"Created the demo team with {len(demos)} sandbox integrations; "
                 "their first sync starts with the worker."
             )
         )

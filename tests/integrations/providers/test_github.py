@@ -11,21 +11,15 @@ import pytest
 import requests
 from graphql import build_schema, parse, validate
 
-from integrations.providers.base import (
+from integrations.providers.errors import (
     AuthenticationError,
-    Batch,
-    Cursor,
     MalformedResponseError,
     NotFoundError,
     RateLimitedError,
     TransientError,
 )
-from integrations.providers.github import (
-    COMMITS_QUERY,
-    DEPLOYMENTS_QUERY,
-    PULLS_QUERY,
-    REVIEWS_QUERY,
-    GitHubProvider,
+from integrations.providers.github.client import GitHubProvider
+from integrations.providers.github.parse import (
     graphql_url,
     lacks_repo_scope,
     parse_incident,
@@ -37,7 +31,14 @@ from integrations.providers.github import (
     parse_time,
     parse_workflow_run,
 )
+from integrations.providers.github.queries import (
+    COMMITS_QUERY,
+    DEPLOYMENTS_QUERY,
+    PULLS_QUERY,
+    REVIEWS_QUERY,
+)
 from integrations.providers.http import HttpOptions
+from integrations.providers.records import Batch, Cursor
 from tests.sandbox.paths import DEVLAKE_GITHUB, EXAMPLES, OPENAPI
 
 GITHUB_EXAMPLES = EXAMPLES / "github"

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from integrations.providers.base import (
+from integrations.providers.errors import (
     AuthenticationError,
     ConfigurationError,
     MalformedResponseError,

@@ -12,20 +12,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from integrations.providers.base import (
+from integrations.providers.errors import (
     AuthenticationError,
-    Cursor,
     MalformedResponseError,
     NotFoundError,
     RateLimitedError,
-    Sprint,
     TransientError,
-    WorkItem,
 )
 from integrations.providers.http import HttpOptions
-from integrations.providers.jira import (
+from integrations.providers.jira.client import JiraProvider
+from integrations.providers.jira.parse import (
     IssueContext,
-    JiraProvider,
     board_estimation_field,
     jql_date,
     parse_bulkfetch,
@@ -36,6 +33,7 @@ from integrations.providers.jira import (
     parse_sprint,
     parse_time,
 )
+from integrations.providers.records import Cursor, Sprint, WorkItem
 from tests.conftest import SHARED_DIR
 from tests.sandbox_server import start_sandbox, stop_sandbox
 

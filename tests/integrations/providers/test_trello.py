@@ -9,21 +9,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from integrations.providers.base import (
+from integrations.providers.errors import (
     AuthenticationError,
-    Cursor,
     MalformedResponseError,
     NotFoundError,
     ProviderError,
     RateLimitedError,
     TransientError,
-    WorkItem,
 )
 from integrations.providers.http import HttpOptions, Throttle
-from integrations.providers.trello import (
-    TrelloProvider,
+from integrations.providers.records import Cursor, WorkItem
+from integrations.providers.trello.client import TrelloProvider, classify
+from integrations.providers.trello.parse import (
     category_for,
-    classify,
     parse_card,
     parse_list_move,
     parse_lists,

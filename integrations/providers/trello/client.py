@@ -9,196 +9,39 @@ emitted card carries its complete move history. A run with nothing new costs thr
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from integrations.providers.base import (
+from integrations.providers.base import Provider
+from integrations.providers.errors import (
     AuthenticationError,
-    Batch,
     ConfigurationError,
-    ConnectionCheck,
-    Cursor,
     MalformedResponseError,
     NotFoundError,
-    Provider,
     ProviderError,
     RateLimitedError,
-    WorkItem,
-    WorkItemChange,
 )
 from integrations.providers.http import HttpClient, HttpOptions, Throttle
-
-DOCS = "https://developer.atlassian.com/cloud/trello/rest"
-ACTION_FILTER = "createCard,updateCard:idList"
-ACTION_PAGE_LIMIT = 1000  # Trello's maximum `limit` for actions
-# Trello allows 100 requests / 10 s per token (300 per key); stay under it with some headroom.
-THROTTLE_LIMIT = 90
-THROTTLE_WINDOW = 10.0
-BATCH_SIZE = 500
-OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
-BOARD_IN_PATH = re.compile(r"/boards/([^/?#]+)")
-CATEGORIES = ("todo", "in_progress", "done")
-DONE_WORDS = ("done", "complete", "finished", "closed", "shipped", "released", "resolved")
-IN_PROGRESS_WORDS = ("doing", "progress", "review", "testing", "qa", "wip", "validat", "blocked")
-PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
-
-
-# --- Pure parsing -------------------------------------------------------------------------------
-
-
-def parse_time(value: str) -> datetime:
-    """A Trello timestamp (2026-10-31T12:00:00.000Z) as an aware UTC datetime."""
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def id_time(object_id: str) -> datetime:
-    """Creation time hidden in a Trello id: its first 8 hex digits are Unix seconds."""
-    if not OBJECT_ID.match(object_id):
-        raise ValueError(f"not a Trello id: {object_id!r}")
-    return datetime.fromtimestamp(int(object_id[:8], 16), UTC)
-
-
-def guess_category(list_name: str) -> str:
-    """todo, in_progress or done, guessed from a list's name."""
-    words = list_name.lower()
-    if any(word in words for word in DONE_WORDS):
-        return "done"
-    if any(word in words for word in IN_PROGRESS_WORDS):
-        return "in_progress"
-    return "todo"
-
-
-def category_for(list_name: str, list_mapping: Mapping[str, str] | None = None) -> str:
-    """The configured category of a list (exact name, then case-insensitive), else a guess."""
-    mapping = list_mapping or {}
-    if mapping.get(list_name) in CATEGORIES:
-        return mapping[list_name]
-    folded = list_name.strip().casefold()
-    for name, category in mapping.items():
-        if name.strip().casefold() == folded and category in CATEGORIES:
-            return category
-    return guess_category(list_name)
-
-
-def parse_lists(payload: Iterable[dict]) -> dict[str, str]:
-    """`GET /boards/{id}/lists` as {list id: name}."""
-    return {str(item["id"]): str(item["name"]) for item in payload}
-
-
-def _author(action: dict) -> str:
-    member = action.get("memberCreator") or {}
-    return str(member.get("username") or action.get("idMemberCreator") or "")
-
-
-def parse_list_move(
-    action: dict,
-    list_mapping: Mapping[str, str] | None = None,
-    lists: Mapping[str, str] | None = None,
-) -> WorkItemChange | None:
-    """An `updateCard` list move as a status change; None for any other action.
-
-    Values are the list names at the time of the move; categories follow the list's current name
-    when `lists` knows it, as the configured mapping speaks of today's names.
-    """
-    data = action.get("data") or {}
-    if action.get("type") != "updateCard" or "listAfter" not in data:
-        return None
-    before, after = data.get("listBefore") or {}, data["listAfter"]
-    current = lists or {}
-
-    def category(ref: dict) -> str | None:
-        name = current.get(str(ref.get("id")), ref.get("name"))
-        return category_for(str(name), list_mapping) if name is not None else None
-
-    return WorkItemChange(
-        external_id=str(action["id"]),
-        work_item_external_id=str(data["card"]["id"]),
-        field="status",
-        from_value=before.get("name"),
-        to_value=after.get("name"),
-        changed_at=parse_time(action["date"]),
-        author=_author(action),
-        from_category=category(before) if before else None,
-        to_category=category(after),
-    )
-
-
-def parse_card(
-    card: dict,
-    *,
-    lists: Mapping[str, str],
-    actions: Iterable[dict] = (),
-    list_mapping: Mapping[str, str] | None = None,
-    board_id: str = "",
-) -> WorkItem:
-    """A card (from `GET /boards/{id}/cards`) and its own actions as a WorkItem."""
-    card_id = str(card["id"])
-    created_action = None
-    moves: list[tuple[WorkItemChange, dict]] = []
-    for action in actions:
-        if action.get("type") == "createCard":
-            created_action = action
-        else:
-            change = parse_list_move(action, list_mapping, lists)
-            if change is not None:
-                moves.append((change, action))
-    moves.sort(key=lambda pair: (pair[0].changed_at, pair[0].external_id))
-    changes = tuple(change for change, _ in moves)
-
-    list_id = str(card["idList"])
-    status = lists.get(list_id) or (changes[-1].to_value if changes else None) or list_id
-    category = category_for(status, list_mapping)
-    created_at = parse_time(created_action["date"]) if created_action else id_time(card_id)
-    last_activity = card.get("dateLastActivity")
-    updated_at = parse_time(last_activity) if last_activity else created_at
-
-    resolved_at = None
-    if category == "done":
-        into_current = [
-            change
-            for change, action in moves
-            if str(action["data"]["listAfter"].get("id")) == list_id
-        ]
-        created_in = bool(created_action and str(created_action["data"]["list"]["id"]) == list_id)
-        if into_current:
-            resolved_at = into_current[-1].changed_at
-        elif created_in:
-            resolved_at = created_at
-        else:
-            # The move into this list is not in the board's history (e.g. the card came from
-            # another board): its last activity is the best estimate there is.
-            resolved_at = updated_at
-
-    return WorkItem(
-        external_id=card_id,
-        key=str(card.get("shortLink") or card["idShort"]),
-        title=str(card["name"]),
-        kind="card",
-        status=status,
-        status_category=category,
-        url=str(card.get("url") or card.get("shortUrl") or ""),
-        created_at=created_at,
-        updated_at=updated_at,
-        resolved_at=resolved_at,
-        container=str(card.get("idBoard") or board_id),
-        changes=changes,
-    )
-
-
-def action_card_id(action: dict) -> str | None:
-    """The id of the card an action is about, if any."""
-    card = (action.get("data") or {}).get("card") or {}
-    return str(card["id"]) if card.get("id") else None
-
+from integrations.providers.records import Batch, ConnectionCheck, Cursor
+from integrations.providers.trello.parse import (
+    ACTION_FILTER,
+    ACTION_PAGE_LIMIT,
+    BATCH_SIZE,
+    BOARD_IN_PATH,
+    OBJECT_ID,
+    PARSE_ERRORS,
+    THROTTLE_LIMIT,
+    THROTTLE_WINDOW,
+    action_card_id,
+    parse_card,
+    parse_lists,
+    parse_time,
+)
 
 # --- Error mapping -------------------------------------------------------------------------------
 

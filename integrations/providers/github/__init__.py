@@ -1,0 +1,25 @@
+"""GitHub: pull requests with reviews and commits, deployments, incidents."""
+
+from integrations.providers.github import config, webhooks
+from integrations.providers.spec import DEPLOYMENTS, PULL_REQUESTS, ProviderSpec
+
+
+def demo(sandbox: dict) -> tuple[str, dict, dict]:
+    """The demo integration on the bundled sandbox."""
+    github = sandbox["github"]
+    settings = {"api_url": github["api_url"], "repositories": github["repositories"]}
+    return "Sandbox GitHub", settings, {"token": github["token"]}
+
+
+PROVIDER = ProviderSpec(
+    kind="github",
+    label="GitHub",
+    client="integrations.providers.github.client.GitHubProvider",
+    config_serializer=config.GitHubConfigSerializer,
+    credentials_serializer=config.GitHubCredentialsSerializer,
+    config_example={"api_url": "https://api.github.com", "repositories": ["owner/repository"]},
+    verify_webhook=webhooks.signature_ok,
+    is_webhook_ping=webhooks.is_ping,
+    capabilities=frozenset({PULL_REQUESTS, DEPLOYMENTS}),
+    demo=demo,
+)

@@ -1,0 +1,221 @@
+"""How the GitHub client reads deployments (the deployments API, releases or workflow runs) and
+incidents (issues with an incident label)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from integrations.providers.github.api import STATUS_LOOKBACK, GitHubApi
+from integrations.providers.github.parse import (
+    parse_deployment,
+    parse_incident,
+    parse_release,
+    parse_time,
+    parse_workflow_run,
+)
+from integrations.providers.github.queries import (
+    DEPLOYMENTS_QUERY,
+)
+from integrations.providers.github.watermark import Watermark, batches, updated_at_of
+from integrations.providers.records import (
+    Batch,
+    Cursor,
+    Deployment,
+    Incident,
+)
+
+
+class DeploymentStreams(GitHubApi):
+    """Deployment and incident streams of the configured repositories."""
+
+    def _read_deployments(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
+        if self.deployment_source == "releases":
+            yield from self._read_releases(repo, cursor)
+        elif self.deployment_source == "workflow_runs":
+            yield from self._read_workflow_runs(repo, cursor)
+        else:
+            yield from self._read_deployment_objects(repo, cursor)
+
+    def _read_deployment_objects(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
+        # The newest 100 deployments: a new one, or a new status of a recent one, changes it.
+        # API: https://docs.github.com/en/rest/deployments/deployments#list-deployments
+        probe = self._probe(
+            f"repos/{repo}/deployments", {"per_page": 100}, cursor.etag, "deployments"
+        )
+        if probe.not_modified:
+            yield Batch((), cursor=cursor)
+            return
+        owner, name = repo.split("/", 1)
+        mark = Watermark(cursor)
+
+        def pages() -> Iterator[list[Deployment]]:
+            after = None
+            while True:
+                variables = {
+                    "owner": owner,
+                    "name": name,
+                    "size": self.deployment_page_size,
+                    "after": after,
+                    "environments": self.deployment_environments or None,
+                }
+                data = self._graphql(DEPLOYMENTS_QUERY, variables, repo)
+                connection = data["repository"]["deployments"]
+                records, reached = [], False
+                for node in connection["nodes"]:
+                    created = parse_time(node["createdAt"])
+                    updated = parse_time(node["updatedAt"])
+                    if mark.old and created < mark.old - STATUS_LOOKBACK:
+                        reached = True
+                        break
+                    key = str(node["databaseId"])
+                    if mark.before(updated) or mark.already_read(updated, key):
+                        continue
+                    records.append(parse_deployment(node, repo))
+                    mark.add(updated, key)
+                yield records
+                if reached or not connection["pageInfo"]["hasNextPage"]:
+                    return
+                after = connection["pageInfo"]["endCursor"]
+
+        yield from batches(pages(), lambda: mark.cursor(probe.etag))
+
+    def _read_releases(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
+        mark = Watermark(cursor)
+        first_etag = [cursor.etag]
+
+        def pages() -> Iterator[list[Deployment]]:
+            # API: https://docs.github.com/en/rest/releases/releases#list-releases
+            responses = self._rest_pages(
+                f"repos/{repo}/releases",
+                {"per_page": self.rest_page_size},
+                cursor.etag,
+                "releases",
+            )
+            for index, response in enumerate(responses):
+                if response.not_modified:
+                    return
+                if index == 0:
+                    first_etag[0] = response.etag
+                records, reached = [], False
+                for item in response.data:
+                    release = parse_release(item, repo)
+                    if release is None:
+                        continue
+                    if mark.before(release.created_at):
+                        reached = True
+                        break
+                    if mark.already_read(release.created_at, release.external_id):
+                        continue
+                    records.append(release)
+                    mark.add(release.created_at, release.external_id)
+                yield records
+                if reached:
+                    return
+
+        yield from batches(
+            pages(),
+            lambda: mark.cursor(first_etag[0]),
+        )
+
+    def _read_workflow_runs(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
+        mark = Watermark(cursor)
+        first_etag = [cursor.etag]
+
+        def pages() -> Iterator[list[Deployment]]:
+            # API: https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository
+            responses = self._rest_pages(
+                f"repos/{repo}/actions/runs",
+                {"status": "completed", "per_page": self.rest_page_size},
+                cursor.etag,
+                "runs",
+            )
+            for index, response in enumerate(responses):
+                if response.not_modified:
+                    return
+                if index == 0:
+                    first_etag[0] = response.etag
+                records, reached = [], False
+                for item in response.data["workflow_runs"]:
+                    created, updated = parse_time(item["created_at"]), updated_at_of(item)
+                    if mark.old and created < mark.old - STATUS_LOOKBACK:
+                        reached = True
+                        break
+                    run = parse_workflow_run(item, repo, self.workflow_pattern)
+                    if run is None or mark.before(updated):
+                        continue
+                    if mark.already_read(updated, run.external_id):
+                        continue
+                    records.append(run)
+                    mark.add(updated, run.external_id)
+                yield records
+                if reached:
+                    return
+
+        yield from batches(
+            pages(),
+            lambda: mark.cursor(first_etag[0]),
+        )
+
+    def _read_incidents(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
+        etags: dict[str, str] = dict(cursor.state.get("etags") or {})
+        changed: list[str] = []
+        for label in self.incident_labels:
+            # The most recently updated issue with the label: changes with any of them.
+            # API: https://docs.github.com/en/rest/issues/issues#list-repository-issues
+            probe = self._probe(
+                f"repos/{repo}/issues",
+                {
+                    "state": "all",
+                    "labels": label,
+                    "sort": "updated",
+                    "direction": "desc",
+                    "per_page": 1,
+                },
+                etags.get(label, ""),
+                "issues",
+            )
+            if not probe.not_modified:
+                etags[label] = probe.etag
+                changed.append(label)
+        if not changed:
+            yield Batch((), cursor=cursor)
+            return
+        mark = Watermark(cursor)
+        seen: set[int] = set()
+
+        def pages() -> Iterator[list[Incident]]:
+            for label in changed:
+                params: dict[str, Any] = {
+                    "state": "all",
+                    "labels": label,
+                    "sort": "updated",
+                    "direction": "desc",
+                    "per_page": self.rest_page_size,
+                }
+                if mark.old:
+                    params["since"] = mark.old.strftime("%Y-%m-%dT%H:%M:%SZ")
+                # API: https://docs.github.com/en/rest/issues/issues#list-repository-issues
+                for response in self._rest_pages(f"repos/{repo}/issues", params, "", "issues"):
+                    records = []
+                    for item in response.data:
+                        incident = parse_incident(item, repo)
+                        # Checked here too: `labels` is a filter GitHub applies, not a promise.
+                        if incident is None or label.lower() not in {
+                            name.lower() for name in incident.labels
+                        }:
+                            continue
+                        updated = updated_at_of(item)
+                        if incident.number in seen or mark.before(updated):
+                            continue
+                        if mark.already_read(updated, incident.external_id):
+                            continue
+                        seen.add(incident.number)
+                        records.append(incident)
+                        mark.add(updated, incident.external_id)
+                    yield records
+
+        yield from batches(
+            pages(),
+            lambda: mark.cursor(etags.get(self.incident_labels[0], ""), {"etags": etags}),
+        )

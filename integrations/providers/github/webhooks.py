@@ -1,0 +1,19 @@
+"""GitHub webhook deliveries: the signature check and the ping a new webhook sends."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.http import HttpRequest
+
+
+def signature_ok(secret: str, request: HttpRequest) -> bool:
+    """X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>."""
+    given = request.headers.get("X-Hub-Signature-256", "")
+    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(given, expected)
+
+
+def is_ping(request: HttpRequest) -> bool:
+    return request.headers.get("X-GitHub-Event") == "ping"

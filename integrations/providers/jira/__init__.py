@@ -1,0 +1,29 @@
+"""Jira Cloud: issues with their status, sprint and story-point histories, and sprints."""
+
+from integrations.providers.jira import config, webhooks
+from integrations.providers.spec import SPRINTS, WORK_ITEMS, ProviderSpec
+
+
+def demo(sandbox: dict) -> tuple[str, dict, dict]:
+    """The demo integration on the bundled sandbox: its first board, by board and project key."""
+    jira = sandbox["jira"]
+    board = jira["boards"][0]
+    settings = {
+        "site_url": jira["site_url"],
+        "board_id": board["id"],
+        "project_keys": [board["project_key"]],
+    }
+    return "Sandbox Jira", settings, {"email": jira["email"], "api_token": jira["api_token"]}
+
+
+PROVIDER = ProviderSpec(
+    kind="jira",
+    label="Jira Cloud",
+    client="integrations.providers.jira.client.JiraProvider",
+    config_serializer=config.JiraConfigSerializer,
+    credentials_serializer=config.JiraCredentialsSerializer,
+    config_example={"site_url": "https://your-site.atlassian.net", "board_id": 1},
+    verify_webhook=webhooks.signature_ok,
+    capabilities=frozenset({WORK_ITEMS, SPRINTS}),
+    demo=demo,
+)

@@ -1,0 +1,75 @@
+"""The one registry of providers: every package under integrations/providers/ that declares a
+`PROVIDER` is found here, and models, forms, the admin, webhooks and the API ask it.
+
+Adding a provider is adding a package (see docs/providers.md); nothing else names a kind.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+from django.utils.module_loading import import_string
+
+from integrations.providers.base import Provider
+from integrations.providers.http import HttpOptions
+from integrations.providers.spec import ProviderSpec
+
+_PROVIDERS: dict[str, ProviderSpec] = {}
+_discovered = False
+
+
+def discover() -> None:
+    """Import each provider package once and register the `PROVIDER` it declares."""
+    global _discovered
+    if _discovered:
+        return
+    _discovered = True
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if not module.ispkg:
+            continue
+        package = importlib.import_module(f"{__package__}.{module.name}")
+        spec = getattr(package, "PROVIDER", None)
+        if isinstance(spec, ProviderSpec):
+            register(spec)
+
+
+def register(spec: ProviderSpec) -> None:
+    """Add a provider (tests register toy ones; `unregister` takes them away again)."""
+    if len(spec.kind) > 16 or not spec.kind.isidentifier() or spec.kind != spec.kind.lower():
+        raise ValueError(
+            f"A provider kind is a lower-case name of 16 characters at most: {spec.kind!r}"
+        )
+    _PROVIDERS[spec.kind] = spec
+
+
+def unregister(kind: str) -> None:
+    _PROVIDERS.pop(kind, None)
+
+
+def providers() -> list[ProviderSpec]:
+    """Every registered provider, in the order of their labels."""
+    discover()
+    return sorted(_PROVIDERS.values(), key=lambda spec: spec.label.lower())
+
+
+def get(kind: str) -> ProviderSpec | None:
+    discover()
+    return _PROVIDERS.get(kind)
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """(kind, label) pairs: Integration.kind's choices, read whenever a form or serializer asks."""
+    return [(spec.kind, spec.label) for spec in providers()]
+
+
+def build_provider(
+    kind: str, config: dict, credentials: dict, options: HttpOptions | None = None
+) -> Provider:
+    """The client for an integration of `kind`, configured and authenticated."""
+    spec = get(kind)
+    if spec is None:
+        raise KeyError(f"No provider of kind {kind!r} is registered.")
+    provider_class = import_string(spec.client)
+    return provider_class(config, credentials, options=options)

@@ -1,0 +1,54 @@
+"""What a provider package declares about itself (`PROVIDER = ProviderSpec(...)` in its
+`__init__.py`): its client, its config and credential schemas, its webhook check and what it
+brings to the dashboards. Everything outside the package reads these through the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from rest_framework import serializers
+
+# What an integration can bring to the dashboards.
+PULL_REQUESTS = "pull_requests"
+DEPLOYMENTS = "deployments"
+WORK_ITEMS = "work_items"
+SPRINTS = "sprints"
+
+
+def never(request: HttpRequest) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """One provider: everything forms, the admin, the API, webhooks and the sync need to know."""
+
+    kind: str  # stored on Integration.kind: lower-case, at most 16 characters, never renamed
+    label: str  # what people read, e.g. "Jira Cloud"
+    client: str  # dotted path of its Provider subclass, imported when a sync or check needs it
+    config_serializer: type[serializers.Serializer]
+    credentials_serializer: type[serializers.Serializer]
+    # The settings the page form starts from when this provider is chosen.
+    config_example: dict[str, Any]
+    # verify_webhook(secret, request): is the call signed with the integration's secret?
+    verify_webhook: Callable[[str, HttpRequest], bool]
+    # A call that only checks the endpoint (GitHub's ping): answered 200, nothing queued.
+    is_webhook_ping: Callable[[HttpRequest], bool] = never
+    # Methods its webhook endpoint answers (Trello checks the callback URL with HEAD first).
+    webhook_methods: tuple[str, ...] = ("POST",)
+    capabilities: frozenset[str] = field(default_factory=frozenset)
+    # demo(sandbox_info): (name, config, credentials) of the demo integration on the sandbox.
+    demo: Callable[[dict], tuple[str, dict, dict]] | None = None
+
+    def credential_fields(self) -> dict[str, serializers.Field]:
+        """The credentials serializer's fields by name, in declaration order."""
+        return dict(self.credentials_serializer().fields)
+
+    def required_credentials(self) -> list[str]:
+        return [name for name, f in self.credential_fields().items() if f.required]
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities

@@ -1,0 +1,29 @@
+"""Trello: a board's cards as work items, with list moves as status changes."""
+
+from integrations.providers.spec import WORK_ITEMS, ProviderSpec
+from integrations.providers.trello import config, webhooks
+
+
+def demo(sandbox: dict) -> tuple[str, dict, dict]:
+    """The demo integration on the bundled sandbox: all its boards."""
+    trello = sandbox["trello"]
+    settings = {"api_url": trello["api_url"], "board_ids": [b["id"] for b in trello["boards"]]}
+    return "Sandbox Trello", settings, {"key": trello["key"], "token": trello["token"]}
+
+
+PROVIDER = ProviderSpec(
+    kind="trello",
+    label="Trello",
+    client="integrations.providers.trello.client.TrelloProvider",
+    config_serializer=config.TrelloConfigSerializer,
+    credentials_serializer=config.TrelloCredentialsSerializer,
+    config_example={
+        "board_ids": ["24-hex-character board id"],
+        "list_mapping": {"Doing": "in_progress"},
+    },
+    verify_webhook=webhooks.signature_ok,
+    # Trello checks the callback URL with HEAD when the webhook is created.
+    webhook_methods=("HEAD", "POST"),
+    capabilities=frozenset({WORK_ITEMS}),
+    demo=demo,
+)
