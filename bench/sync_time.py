@@ -11,7 +11,7 @@ import time
 
 from bench import harness
 from bench.report import table
-from integrations import sync
+from integrations import queueing
 from integrations.models import Integration, SyncRun
 from metrics.models import PullRequest, WorkItem
 
@@ -26,7 +26,7 @@ def one_run(box, workers: int) -> dict:
         harness.sandbox_stats(box.base, clear=True)
         started = time.monotonic()
         for integration in Integration.objects.filter(pk__in=ids):
-            sync.queue_sync(integration, SyncRun.Trigger.INITIAL)
+            queueing.queue_sync(integration, SyncRun.Trigger.INITIAL)
         harness.wait_for(
             lambda: harness.runs_finished(ids, "initial", len(ids)), 3600, "initial syncs"
         )

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from agiletrack.observability.logs import bind_context
 from integrations import config as integration_config
-from integrations import crypto, sync
+from integrations import crypto, queueing
 from integrations.models import Integration, SyncRun, Team
 from integrations.providers.errors import ProviderError
 from integrations.providers.records import ConnectionCheck
@@ -62,7 +62,7 @@ def create_integration(
         integration.save()
         if integration.is_active:
             # The first sync starts once the integration is committed (never before).
-            sync.queue_sync(integration, SyncRun.Trigger.INITIAL)
+            queueing.queue_sync(integration, SyncRun.Trigger.INITIAL)
     return integration
 
 
@@ -94,7 +94,7 @@ def update_integration(
     if integration.is_active and _category_mappings(integration.config) != mapping_before:
         # Stored categories came from the old mapping: re-read everything so every item, every
         # status change and every derived time follows the new one.
-        sync.queue_sync(integration, SyncRun.Trigger.RECONCILE)
+        queueing.queue_sync(integration, SyncRun.Trigger.RECONCILE)
     return integration
 
 
@@ -129,7 +129,7 @@ def request_sync(integration: Integration, trigger: str = SyncRun.Trigger.MANUAL
         raise serializers.ValidationError(
             {"is_active": ["This integration is inactive; activate it to sync."]}
         )
-    return sync.queue_sync(integration, trigger)
+    return queueing.queue_sync(integration, trigger)
 
 
 def test_connection(integration: Integration) -> ConnectionCheck:

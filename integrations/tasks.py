@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from agiletrack.observability import metrics as observability
 from agiletrack.observability.logs import bind_context
-from integrations import sync
+from integrations import queueing, recovery, sync
 from integrations.models import Integration, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,6 @@ PERIODIC_RETRY_DELAY = 300
 # timeout (2 h) so a running sync is never delivered twice.
 SYNC_SOFT_TIME_LIMIT = 55 * 60
 SYNC_TIME_LIMIT = 60 * 60
-PRIORITY_TRIGGERS = {SyncRun.Trigger.INITIAL, SyncRun.Trigger.MANUAL, SyncRun.Trigger.WEBHOOK}
 
 
 def _countdown(default: float, retry_after: float | None) -> float:
@@ -83,7 +82,7 @@ def _count_finished_run(run: SyncRun, began: datetime) -> None:
 
 @shared_task(
     bind=True,
-    name="integrations.tasks.initial_sync_metrics_task",
+    name=queueing.INITIAL_SYNC_TASK,
     max_retries=3,
     default_retry_delay=INITIAL_RETRY_DELAY,
     acks_late=True,
@@ -97,7 +96,7 @@ def initial_sync_metrics_task(self, integration_id: int, run_id: int | None = No
 
 @shared_task(
     bind=True,
-    name="integrations.tasks.sync_integration_task",
+    name=queueing.SYNC_TASK,
     max_retries=2,
     default_retry_delay=PERIODIC_RETRY_DELAY,
     acks_late=True,
@@ -108,7 +107,7 @@ def sync_integration_task(
     self, integration_id: int, trigger: str = SyncRun.Trigger.MANUAL, run_id: int | None = None
 ) -> dict:
     """One sync of one integration (hourly fan-out, sync now, webhooks, reconcile)."""
-    delay = INITIAL_RETRY_DELAY if trigger in PRIORITY_TRIGGERS else PERIODIC_RETRY_DELAY
+    delay = INITIAL_RETRY_DELAY if trigger in queueing.PRIORITY_TRIGGERS else PERIODIC_RETRY_DELAY
     return _run(self, integration_id, trigger, run_id, delay)
 
 
@@ -132,7 +131,7 @@ def fan_out(trigger: str) -> dict:
     queued = skipped = 0
     min_interval = settings.AGILETRACK_FAN_OUT_MIN_INTERVAL_SECONDS
     for integration in Integration.objects.filter(is_active=True).order_by("pk").iterator():
-        if sync.queue_sync_unless_busy(integration, trigger, min_interval) is None:
+        if queueing.queue_sync_unless_busy(integration, trigger, min_interval) is None:
             SyncRun.objects.create(
                 integration=integration,
                 trigger=trigger,
@@ -151,23 +150,4 @@ def fan_out(trigger: str) -> dict:
 @shared_task(name="integrations.tasks.sweep_sync_state_task")
 def sweep_sync_state_task() -> dict:
     """Free dead leases, close interrupted runs, re-queue never-synced integrations."""
-    return sync.sweep()
-
-
-def enqueue_sync(run: SyncRun) -> None:
-    """Send the task of a queued run to its queue (called after the run is committed)."""
-    integration_id = run.integration_id
-    if run.trigger == SyncRun.Trigger.INITIAL:
-        result = initial_sync_metrics_task.apply_async(
-            (integration_id,), {"run_id": run.pk}, queue=settings.AGILETRACK_PRIORITY_QUEUE
-        )
-    else:
-        queue = (
-            settings.AGILETRACK_PRIORITY_QUEUE
-            if run.trigger in PRIORITY_TRIGGERS
-            else settings.CELERY_TASK_DEFAULT_QUEUE
-        )
-        result = sync_integration_task.apply_async(
-            (integration_id,), {"trigger": run.trigger, "run_id": run.pk}, queue=queue
-        )
-    SyncRun.objects.filter(pk=run.pk).update(task_id=result.id)
+    return recovery.sweep()

@@ -11,7 +11,7 @@ import logging
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from integrations import services, sync
+from integrations import queueing, services
 from integrations.crypto import CredentialsError
 from integrations.models import Integration, SyncRun
 from integrations.providers import registry
@@ -52,7 +52,7 @@ def receive(request: HttpRequest, kind: str, integration_id: int) -> HttpRespons
     pending = SyncRun.objects.filter(
         integration=integration, trigger=SyncRun.Trigger.WEBHOOK, status=SyncRun.Status.QUEUED
     ).first()
-    run = pending or sync.queue_sync(integration, SyncRun.Trigger.WEBHOOK)
+    run = pending or queueing.queue_sync(integration, SyncRun.Trigger.WEBHOOK)
     logger.info(
         "webhook accepted integration=%s kind=%s run=%s debounced=%s",
         integration.pk,

@@ -55,7 +55,7 @@ READ_OPERATIONS = 16
 def stored(monkeypatch) -> dict:
     """A member of a team with some synced-looking activity: their API token and known ids."""
     # The integrations' first syncs are recorded as queued runs but never sent to a broker.
-    monkeypatch.setattr("integrations.tasks.enqueue_sync", lambda run: None)
+    monkeypatch.setattr("integrations.queueing.enqueue_sync", lambda run: None)
     user = UserFactory()
     team = TeamFactory(members=[user])
     github = make_integration(team)

@@ -11,7 +11,7 @@ import requests
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from integrations import services, sync
+from integrations import leases, recovery, services
 from integrations.models import Integration, SyncRun
 from metrics.models import WorkItem
 from tests.conftest import REPO_ROOT
@@ -222,8 +222,8 @@ def test_killing_the_worker_mid_sync_loses_and_doubles_nothing(fresh_sandbox, wo
     wait_for(lambda: " ready." in worker.log("worker2"), timeout=60, message="worker2 up")
     # Once the dead worker's lease has run out, the sweep (beat runs it every 10 minutes)
     # closes the run and queues it again; with Redis the message may come back first.
-    wait_for(lambda: not sync.is_syncing(integration), timeout=30, message="lease expiry")
-    sync.sweep()
+    wait_for(lambda: not leases.is_syncing(integration), timeout=30, message="lease expiry")
+    recovery.sweep()
 
     def resumed_and_done():
         runs = finished_runs(integration.pk)

@@ -20,7 +20,7 @@ import requests
 from django.db import connection
 from django_celery_results.models import TaskResult
 
-from integrations import sync
+from integrations import queueing
 from integrations.models import Integration, SyncRun
 from metrics import calculations as calc
 from metrics import derived, selectors
@@ -301,7 +301,7 @@ def check_c5(procs, integrations: list[Integration], follow_up: bool = True) -> 
     if not follow_up:
         return
     for integration in integrations:
-        run = sync.queue_sync(integration, SyncRun.Trigger.MANUAL)
+        run = queueing.queue_sync(integration, SyncRun.Trigger.MANUAL)
         # queue_sync sends on commit; autocommit here commits at once.
         deadline = datetime.now(UTC) + timedelta(seconds=60)
         while True:

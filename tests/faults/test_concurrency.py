@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django_celery_results.models import TaskResult
 
-from integrations import sync
+from integrations import queueing
 from integrations.models import Integration, SyncRun
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import wait_for
@@ -66,8 +66,8 @@ def test_f17_two_queued_runs_on_a_two_process_worker_one_runs_one_is_skipped(fre
     procs.env["AGILETRACK_SYNC_LEASE_SECONDS"] = "30"
     procs.start_ready_worker(concurrency=2)
     # queue_sync (not queue_sync_unless_busy): the duplicate reaches the worker.
-    first = sync.queue_sync(integration, SyncRun.Trigger.MANUAL)
-    second = sync.queue_sync(integration, SyncRun.Trigger.MANUAL)
+    first = queueing.queue_sync(integration, SyncRun.Trigger.MANUAL)
+    second = queueing.queue_sync(integration, SyncRun.Trigger.MANUAL)
     found = wait_settled(integration, procs, timeout=60)
     assert sorted(run.status for run in found) == ["skipped", "succeeded"]
     assert {run.pk for run in found} == {first.pk, second.pk}

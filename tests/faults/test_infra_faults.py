@@ -13,7 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
 from agiletrack.celery import app
-from integrations import sync
+from integrations import leases, recovery
 from integrations.models import Integration, SyncRun
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import wait_for
@@ -143,7 +143,7 @@ def test_f5_redis_restarts_mid_sync_the_run_resumes_and_nothing_is_lost(
     )
     # What beat's sweep (every 10 minutes) does once the cancelled run's lease has run out,
     # unless the redelivered message resumed it first; it sends through this test's Redis.
-    code = "import time; from integrations import sync; time.sleep(4); print(sync.sweep())"
+    code = "import time; from integrations import recovery; time.sleep(4); print(recovery.sweep())"
     manage_shell(procs, code)
     wait_for(
         lambda: SyncRun.objects.filter(integration=integration, status="succeeded").exists(),
@@ -197,10 +197,10 @@ def test_f7_the_database_drops_the_workers_connections_mid_sync(fresh_sandbox, w
         idle_since = None
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline and runs(integration)[-1].status != "succeeded":
-            if runs(integration)[-1].status == "running" and not sync.is_syncing(integration):
+            if runs(integration)[-1].status == "running" and not leases.is_syncing(integration):
                 idle_since = idle_since or time.monotonic()
                 if time.monotonic() - idle_since > 8:
-                    sync.sweep()
+                    recovery.sweep()
                     idle_since = None
             else:
                 idle_since = None
@@ -241,7 +241,7 @@ def test_f6_broker_down_at_enqueue_the_create_succeeds_and_the_sweep_syncs(
     integration = Integration.objects.get(name="lost")
     assert [r.status for r in runs(integration)] == ["queued"]
     time.sleep(3)
-    result = sync.sweep()
+    result = recovery.sweep()
     assert result["runs_lost"] == 1
     found = wait_succeeded(integration, worker)
     assert [(r.status, r.error_type) for r in found] == [("failed", "lost"), ("succeeded", "")]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from integrations import sync
+from integrations import leases, queueing, recovery
 from integrations.models import SyncRun
 from integrations.tasks import sync_integration_task
 from tests.conftest import REPO_ROOT
@@ -35,8 +35,8 @@ def sweep_after_lease(integration, procs, wait_first: float) -> None:
         if runs(integration)[-1].status == "succeeded":
             return
         time.sleep(0.5)
-    wait_for(lambda: not sync.is_syncing(integration), timeout=20, message="lease expiry")
-    sync.sweep()
+    wait_for(lambda: not leases.is_syncing(integration), timeout=20, message="lease expiry")
+    recovery.sweep()
 
 
 @pytest.mark.fault("F1")
@@ -115,7 +115,7 @@ def test_f4_a_second_delivery_of_a_running_sync_is_held_off_by_the_lease(fresh_s
     procs.env["AGILETRACK_SYNC_LEASE_SECONDS"] = "20"
     procs.start_ready_worker(concurrency=2)
     integration = trello_integration(box, initial=False)
-    run = sync.queue_sync(integration, SyncRun.Trigger.MANUAL)
+    run = queueing.queue_sync(integration, SyncRun.Trigger.MANUAL)
     first_batch_stored(integration, procs)
     sync_integration_task.apply_async(
         (integration.pk,), {"trigger": "manual", "run_id": run.pk}, queue=procs.priority_queue
@@ -172,7 +172,7 @@ def test_f18_a_run_that_kills_its_worker_every_time_is_given_up(fresh_sandbox, p
 @pytest.mark.fault("F16")
 def test_f16_a_worker_clock_five_minutes_ahead_does_not_take_a_live_lease(fresh_sandbox, procs):
     """Clock skew. No libfaketime on this machine, so the skewed worker is a process whose
-    django.utils.timezone.now runs 5 minutes ahead (what sync.claim_lease reads). A sync holds
+    django.utils.timezone.now runs 5 minutes ahead (what leases.claim_lease reads). A sync holds
     the lease in one process; the skewed process asks for the same integration: it must be
     skipped, not run a second sync at the same time."""
     box = fresh_sandbox("--seed", "56", "--latency-ms", "400", "--boards", "3")
@@ -200,7 +200,7 @@ def test_f16_a_worker_clock_five_minutes_ahead_does_not_take_a_live_lease(fresh_
         )
 
     first = shell(normal)
-    wait_for(lambda: sync.is_syncing(integration), timeout=30, interval=0.1, message="lease")
+    wait_for(lambda: leases.is_syncing(integration), timeout=30, interval=0.1, message="lease")
     second = shell(skewed)
     outputs = [first.communicate(timeout=50)[0], second.communicate(timeout=50)[0]]
     statuses = sorted(

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from integrations import services, sync
+from integrations import leases, outcomes, recovery, services, sync
 from integrations.models import Integration, SyncCursor, SyncRun
 from metrics import derived
 from metrics.cache import data_version
@@ -67,7 +67,7 @@ def test_a_sync_stores_every_card_once_and_a_second_run_adds_nothing(sandbox):
 
 def test_a_second_run_while_one_holds_the_lease_is_skipped(sandbox):
     integration = trello_integration(sandbox)
-    assert sync.claim_lease(integration.pk, "someone-else")
+    assert leases.claim_lease(integration.pk, "someone-else")
 
     run = sync.sync_integration(integration.pk, "manual").run
 
@@ -138,7 +138,7 @@ def test_sweep_closes_runs_of_dead_workers_and_queues_them_again(sandbox):
     initial = SyncRun.objects.get(integration=integration)
     SyncRun.objects.filter(pk=initial.pk).update(status="running")
 
-    result = sync.sweep()
+    result = recovery.sweep()
 
     assert result["runs_interrupted"] == result["interrupted_resumed"] == 1
     assert result["initial_requeued"] == 0  # already queued again above
@@ -153,16 +153,16 @@ def test_sweep_counts_the_workers_a_run_stopped_and_gives_it_up_at_the_limit(san
     run = SyncRun.objects.get(integration=integration)
     SyncRun.objects.filter(pk=run.pk).update(status="running")
 
-    sync.sweep()  # first dead worker: queued again, remembering one stop
+    recovery.sweep()  # first dead worker: queued again, remembering one stop
     resumed = SyncRun.objects.get(integration=integration, status="queued")
     assert resumed.attempt == 1
     SyncRun.objects.filter(pk=resumed.pk).update(status="running")
-    sync.sweep()  # second
+    recovery.sweep()  # second
     again = SyncRun.objects.get(integration=integration, status="queued")
     assert again.attempt == 2
     SyncRun.objects.filter(pk=again.pk).update(status="running")
 
-    result = sync.sweep()  # third: given up, not queued forever
+    result = recovery.sweep()  # third: given up, not queued forever
 
     assert result["interrupted_given_up"] == 1 and result["interrupted_resumed"] == 0
     assert not SyncRun.objects.filter(integration=integration, status="queued").exists()
@@ -183,7 +183,7 @@ def test_a_run_that_outlived_its_lease_keeps_the_sweeps_record(sandbox):
     SyncRun.objects.filter(pk=run.pk).update(status="failed", error_type="interrupted")
     Integration.objects.filter(pk=integration.pk).update(lease_owner="someone-else")
 
-    sync._finish(integration, run, IngestResult(), None, "", "", owner="the-late-worker")
+    outcomes.finish_run(integration, run, IngestResult(), None, "", "", owner="the-late-worker")
 
     run.refresh_from_db()
     assert (run.status, run.error_type) == ("failed", "interrupted")
@@ -199,11 +199,11 @@ def test_leases_follow_the_databases_clock_not_the_workers(sandbox, settings):
     from django.utils import timezone
 
     integration = trello_integration(sandbox)
-    assert sync.claim_lease(integration.pk, "first")
+    assert leases.claim_lease(integration.pk, "first")
     ahead = timezone.now() + timedelta(seconds=settings.AGILETRACK_SYNC_LEASE_SECONDS + 60)
     with mock.patch("django.utils.timezone.now", return_value=ahead):
-        assert not sync.claim_lease(integration.pk, "second")
-        assert sync.is_syncing(integration)
+        assert not leases.claim_lease(integration.pk, "second")
+        assert leases.is_syncing(integration)
 
 
 def test_sweep_requeues_integrations_whose_first_sync_never_ran(sandbox, settings):
@@ -211,7 +211,7 @@ def test_sweep_requeues_integrations_whose_first_sync_never_ran(sandbox, setting
     integration = trello_integration(sandbox)
     SyncRun.objects.filter(integration=integration).delete()  # the task was lost with it
 
-    result = sync.sweep()
+    result = recovery.sweep()
 
     assert result["initial_requeued"] == 1
     run = SyncRun.objects.get(integration=integration)

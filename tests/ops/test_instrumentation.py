@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from agiletrack.celery import app as celery_app
 from agiletrack.observability.logs import bind_context
 from agiletrack.observability.multiproc import prune_dead_process_files
-from integrations import services, sync
+from integrations import leases, recovery, services
 from integrations.models import SyncRun
 from integrations.providers.errors import TransientError
 from integrations.providers.http import HttpClient, HttpOptions
@@ -124,7 +124,7 @@ def test_a_request_that_gets_no_answer_is_counted_as_a_connection_error(settings
 def test_a_sync_skipped_because_another_holds_the_lease_counts_as_skipped():
     # The test's transaction never commits, so the initial sync is never sent to the broker.
     integration = make_integration(TeamFactory(), "trello")
-    assert sync.claim_lease(integration.pk, "another-worker")
+    assert leases.claim_lease(integration.pk, "another-worker")
     before = value(
         "agiletrack_sync_runs_total", provider="trello", outcome="skipped", error_type="none"
     )
@@ -210,7 +210,7 @@ def test_runs_the_sweep_closes_are_counted_as_failed_interrupted_or_lost(setting
         for error in ("interrupted", "lost")
     }
 
-    result = sync.sweep()
+    result = recovery.sweep()
 
     assert (result["runs_interrupted"], result["runs_lost"]) == (1, 1)
     assert SyncRun.objects.get(pk=lost.pk).error_type == "lost"

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django_celery_beat.models import PeriodicTask
 
-from integrations import services, sync
+from integrations import queueing, services
 from integrations.models import SyncRun
 from tests.e2e.conftest import wait_for
 from tests.factories import TeamFactory
@@ -95,7 +95,7 @@ def test_a_worker_sync_shows_in_metrics_and_json_logs(sandbox, observed_processe
     )
     assert first.status == "succeeded", first.error_message
     with transaction.atomic():
-        again = sync.queue_sync(integration, SyncRun.Trigger.MANUAL)
+        again = queueing.queue_sync(integration, SyncRun.Trigger.MANUAL)
     second = wait_for_run(again.pk, observed_processes)
     assert second.status == "succeeded", second.error_message
     assert second.records_created == 0 and second.api_requests_not_modified > 0
