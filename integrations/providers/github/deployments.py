@@ -159,25 +159,7 @@ class DeploymentStreams(GitHubApi):
 
     def _read_incidents(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
         etags: dict[str, str] = dict(cursor.state.get("etags") or {})
-        changed: list[str] = []
-        for label in self.incident_labels:
-            # The most recently updated issue with the label: changes with any of them.
-            # API: https://docs.github.com/en/rest/issues/issues#list-repository-issues
-            probe = self._probe(
-                f"repos/{repo}/issues",
-                {
-                    "state": "all",
-                    "labels": label,
-                    "sort": "updated",
-                    "direction": "desc",
-                    "per_page": 1,
-                },
-                etags.get(label, ""),
-                "issues",
-            )
-            if not probe.not_modified:
-                etags[label] = probe.etag
-                changed.append(label)
+        changed = self._changed_labels(repo, etags)
         if not changed:
             yield Batch((), cursor=cursor)
             return
@@ -219,3 +201,27 @@ class DeploymentStreams(GitHubApi):
             pages(),
             lambda: mark.cursor(etags.get(self.incident_labels[0], ""), {"etags": etags}),
         )
+
+    def _changed_labels(self, repo: str, etags: dict[str, str]) -> list[str]:
+        """The incident labels whose newest issue changed (a free 304 each when none did);
+        their new ETags go into `etags`."""
+        changed: list[str] = []
+        for label in self.incident_labels:
+            # The most recently updated issue with the label: changes with any of them.
+            # API: https://docs.github.com/en/rest/issues/issues#list-repository-issues
+            probe = self._probe(
+                f"repos/{repo}/issues",
+                {
+                    "state": "all",
+                    "labels": label,
+                    "sort": "updated",
+                    "direction": "desc",
+                    "per_page": 1,
+                },
+                etags.get(label, ""),
+                "issues",
+            )
+            if not probe.not_modified:
+                etags[label] = probe.etag
+                changed.append(label)
+        return changed

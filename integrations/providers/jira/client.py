@@ -24,8 +24,8 @@ from integrations.providers.errors import (
     ProviderError,
 )
 from integrations.providers.http import HttpClient, HttpOptions
+from integrations.providers.jira.issue_read import IssueRead
 from integrations.providers.jira.parse import (
-    BULKFETCH_ISSUES,
     BULKFETCH_PAGE,
     ISSUE_FIELDS,
     OVERLAP,
@@ -35,13 +35,10 @@ from integrations.providers.jira.parse import (
     SPRINT_PAGE,
     UNKNOWN_ZONE_OVERLAP,
     IssueContext,
-    _required_time,
     board_estimation_field,
-    changelog_is_truncated,
     jql_date,
     parse_bulkfetch,
     parse_fields,
-    parse_issue,
     parse_sprint,
     parse_statuses,
 )
@@ -50,7 +47,6 @@ from integrations.providers.records import (
     Batch,
     ConnectionCheck,
     Cursor,
-    WorkItem,
 )
 
 # --- The client ---------------------------------------------------------------------------
@@ -228,62 +224,28 @@ class JiraProvider(Provider):
             delivered = dict(cursor.state.get("recent") or {})
         jql += " ORDER BY updated ASC, key ASC"
         context = self._context()
-        newest = None if full else cursor.watermark
-        latest: dict[str, datetime] = {}
-        rewind: datetime | None = None
-        # Pages wait here until the histories search truncated are fetched: parsed WorkItems,
-        # or raw issues that still need their bulkfetched histories.
-        held: list[list[WorkItem | dict]] = []
-        pending: list[str] = []  # truncated issues not bulkfetched yet, in page order
-        fetched: dict[str, list[dict]] = {}
+        read = IssueRead(delivered, newest=None if full else cursor.watermark)
         token: str | None = None
         while True:
             page = self._search_page(jql, token, context)
-            fresh: list[dict] = []
-            for raw in page["issues"]:
-                issue_id = str(raw["id"])
-                updated = _required_time(raw["fields"]["updated"])
-                if issue_id in latest:
-                    # Seen twice: it moved to the end while we paged, which may have pushed an
-                    # unseen issue back onto a page already read. Re-read from here next time.
-                    rewind = min(rewind or latest[issue_id], latest[issue_id])
-                latest[issue_id] = updated
-                newest = updated if newest is None else max(newest, updated)
-                if delivered.get(issue_id) != updated.isoformat():
-                    fresh.append(raw)  # else: the overlap again, unchanged since the last sync
+            fresh = read.fresh_issues(page["issues"])
             if fresh and not context.categories:
                 # Status categories are needed only once there is history to classify.
                 context = replace(context, categories=self._status_categories())
-            kept: list[WorkItem | dict] = []
-            for raw in fresh:
-                if changelog_is_truncated(raw):
-                    if str(raw["id"]) not in pending and str(raw["id"]) not in fetched:
-                        pending.append(str(raw["id"]))  # once, even if paging shows it twice
-                    kept.append(raw)
-                else:
-                    kept.append(parse_issue(raw, context))
-            held.append(kept)
+            read.hold(fresh, context)
             token = page.get("nextPageToken") or None
             last = bool(page.get("isLast")) or token is None
-            # Bulkfetch takes 1000 issues a request: wait for a full request unless at the end.
-            while pending and (last or len(pending) >= BULKFETCH_ISSUES):
-                chunk, pending = pending[:BULKFETCH_ISSUES], pending[BULKFETCH_ISSUES:]
-                fetched.update({issue_id: [] for issue_id in chunk})
-                fetched.update(self._bulkfetch(chunk, context))
-            while held and all(
-                isinstance(item, WorkItem) or str(item["id"]) in fetched for item in held[0]
-            ):
-                records = tuple(
-                    item
-                    if isinstance(item, WorkItem)
-                    else parse_issue(item, context, fetched[str(item["id"])])
-                    for item in held.pop(0)
-                )
-                if last and not held:
+            for chunk in read.due_histories(last):
+                read.fetched.update({issue_id: [] for issue_id in chunk})
+                read.fetched.update(self._bulkfetch(chunk, context))
+            for records in read.ready_pages(context):
+                if last and not read.held:
                     site = self._site_settings(zone if overlap == OVERLAP else None, scope)
                     yield Batch(
                         records,
-                        cursor=self._issues_cursor(scope, newest, rewind, latest, overlap, site),
+                        cursor=self._issues_cursor(
+                            scope, read.newest, read.rewind, read.latest, overlap, site
+                        ),
                     )
                     return
                 yield Batch(records)

@@ -77,7 +77,7 @@ def parse_time(value: Any) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _required_time(value: Any) -> datetime:
+def required_time(value: Any) -> datetime:
     parsed = parse_time(value)
     if parsed is None:
         raise ValueError("a required timestamp is missing")
@@ -171,7 +171,7 @@ def parse_changelog(
     changes: dict[str, tuple[datetime, int, WorkItemChange]] = {}
     for history in histories:
         history_id = str(history["id"])
-        changed_at = _required_time(history["created"])
+        changed_at = required_time(history["created"])
         author = (history.get("author") or {}).get("displayName") or ""
         for item in history.get("items") or ():
             tracked = _tracked_field(item, context)
@@ -243,8 +243,8 @@ def parse_issue(
         status=status_name,
         status_category=category,
         url=f"{context.site_url.rstrip('/')}/browse/{key}",
-        created_at=_required_time(fields["created"]),
-        updated_at=_required_time(fields["updated"]),
+        created_at=required_time(fields["created"]),
+        updated_at=required_time(fields["updated"]),
         resolved_at=parse_time(fields.get("resolutiondate")),
         story_points=_points(fields.get(points_field)) if points_field else None,
         assignee=assignee.get("displayName") or "",
