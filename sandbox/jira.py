@@ -55,7 +55,8 @@ def _route(template: str, name: str, methods=("GET",)):
 
 
 def rules() -> list[Rule]:
-    return list(_ROUTES)
+    # Unbound copies: a rule binds to one map, and a process may build several apps.
+    return [rule.empty() for rule in _ROUTES]
 
 
 def _error(status: int, *messages: str, errors: dict | None = None):

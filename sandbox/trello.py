@@ -35,7 +35,8 @@ def _route(template: str, name: str):
 
 
 def rules() -> list[Rule]:
-    return list(_ROUTES)
+    # Unbound copies: a rule binds to one map, and a process may build several apps.
+    return [rule.empty() for rule in _ROUTES]
 
 
 def credentials_from(request) -> tuple[str | None, str | None]:
