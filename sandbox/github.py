@@ -8,118 +8,21 @@ real API does, so both URL forms are routed.
 from __future__ import annotations
 
 import base64
-import re
 from functools import lru_cache
-from urllib.parse import urlencode
-
-from werkzeug.routing import Rule
 
 from .generate import ORG, Commit, PullRequest, Repository, User
+from .github_rest import (
+    check_version,
+    error,
+    find_repo,
+    invalid,
+    paginate,
+    rate_headers,
+    reply,
+    repo_route,
+    since_arg,
+)
 from .timefmt import github_time, parse_iso
-
-LABELS: dict[str, str] = {}
-HANDLERS: dict = {}
-SUPPORTED_VERSIONS = ("2022-11-28", "2026-03-10")
-
-
-def _route(template: str, name: str, methods=("GET",)):
-    """Register a repository-scoped endpoint under both its /repos and /repositories forms."""
-
-    def wrap(fn):
-        HANDLERS[f"github.{name}"] = fn
-        LABELS[f"github.{name}"] = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", template)
-        for suffix in ("", "_byid"):
-            HANDLERS[f"github.{name}{suffix}"] = fn
-            LABELS[f"github.{name}{suffix}"] = LABELS[f"github.{name}"]
-        _ROUTES.append((template, name, methods))
-        return fn
-
-    return wrap
-
-
-_ROUTES: list = []
-
-
-def rules() -> list[Rule]:
-    out = []
-    for template, name, methods in _ROUTES:
-        out.append(Rule(template, endpoint=f"github.{name}", methods=list(methods)))
-        if template.startswith("/repos/<owner>/<repo>"):
-            by_id = template.replace("/repos/<owner>/<repo>", "/repositories/<int:repo_id>")
-            out.append(Rule(by_id, endpoint=f"github.{name}_byid", methods=list(methods)))
-    return out
-
-
-def _error(status: int, message: str):
-    from .app import GITHUB_DOCS, ApiError
-
-    return ApiError(
-        status, {"message": message, "documentation_url": GITHUB_DOCS, "status": str(status)}
-    )
-
-
-def _invalid(field_name: str):
-    from .app import GITHUB_DOCS, ApiError
-
-    body = {
-        "message": "Validation Failed",
-        "errors": [{"resource": "PullRequest", "code": "invalid", "field": field_name}],
-        "documentation_url": GITHUB_DOCS,
-    }
-    return ApiError(422, body)
-
-
-def _check_version(ctx) -> None:
-    version = ctx.request.headers.get("X-GitHub-Api-Version")
-    if version is not None and version not in SUPPORTED_VERSIONS:
-        raise _error(400, f"Unsupported 'X-GitHub-Api-Version' header: '{version}'")
-
-
-def _repo(ctx, owner=None, repo=None, repo_id=None) -> Repository:
-    _check_version(ctx)
-    if ctx.app.recorded is not None:
-        raise _error(404, "Not Found")
-    if repo_id is not None:
-        for candidate in ctx.org.repos.values():
-            if candidate.id == repo_id:
-                return candidate
-        raise _error(404, "Not Found")
-    found = ctx.org.repos.get(repo)
-    if found is None or owner != ORG:
-        raise _error(404, "Not Found")
-    return found
-
-
-def _int_arg(ctx, name: str, default: int) -> int:
-    try:
-        return int(ctx.args.get(name, default))
-    except ValueError:
-        return default
-
-
-def paginate(ctx, items: list, link_path: str, default: int = 30):
-    """Slice one page and build GitHub's `Link` header (first/prev/next/last)."""
-    per_page = min(100, max(1, _int_arg(ctx, "per_page", default)))
-    page = max(1, _int_arg(ctx, "page", 1))
-    total = len(items)
-    last = max(1, -(-total // per_page))
-    params = [(k, v) for k, v in ctx.args.items(multi=True) if k not in ("page", "per_page")]
-    params.append(("per_page", str(per_page)))
-
-    def url(n: int) -> str:
-        return f"<{ctx.base}{link_path}?{urlencode([*params, ('page', str(n))])}>"
-
-    links = []
-    if page > 1:
-        links.append(f'{url(min(page - 1, last))}; rel="prev"')
-    if page < last:
-        links.append(f'{url(page + 1)}; rel="next"')
-        links.append(f'{url(last)}; rel="last"')
-    if page > 1:
-        links.append(f'{url(1)}; rel="first"')
-    headers = {"Link": ", ".join(links)} if links else {}
-    return items[(page - 1) * per_page : page * per_page], headers
-
 
 # ---------------------------------------------------------------------- object builders
 
@@ -798,25 +701,9 @@ _MINIMAL_KEYS = {
 # ---------------------------------------------------------------------- handlers
 
 
-def _reply(body, headers=None):
-    from .app import Reply
-
-    return Reply(body, 200, headers or {})
-
-
-def _since(ctx, name: str) -> int | None:
-    value = ctx.args.get(name)
-    if not value:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError as exc:
-        raise _error(422, f"Invalid value for parameter '{name}': {value}") from exc
-
-
-@_route("/user", "user")
+@repo_route("/user", "user")
 def get_user(ctx):
-    _check_version(ctx)
+    check_version(ctx)
     u = ctx.org.viewer
     body = dict(user(u, ctx.base))
     body.update(
@@ -837,15 +724,15 @@ def get_user(ctx):
             "updated_at": github_time(ctx.org.now - 86400),
         }
     )
-    return _reply(body)
+    return reply(body)
 
 
-@_route("/rate_limit", "rate_limit")
+@repo_route("/rate_limit", "rate_limit")
 def rate_limit(ctx):
-    _check_version(ctx)
+    check_version(ctx)
     resources = {}
     for name in ("core", "graphql"):
-        h = ctx.app.github_rate_headers(name)
+        h = rate_headers(ctx.app, name)
         resources[name] = {
             "limit": int(h["x-ratelimit-limit"]),
             "used": int(h["x-ratelimit-used"]),
@@ -865,21 +752,21 @@ def rate_limit(ctx):
         ("code_scanning_autofix", 10),
     ):
         resources[name] = {"limit": limit, "used": 0, "remaining": limit, "reset": reset}
-    return _reply({"resources": resources, "rate": resources["core"]})
+    return reply({"resources": resources, "rate": resources["core"]})
 
 
-@_route("/repos/<owner>/<repo>", "repository")
+@repo_route("/repos/<owner>/<repo>", "repository")
 def get_repository(ctx, owner=None, repo=None, repo_id=None):
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     body = dict(repository(r, ctx.base, ctx.org.now))
     body.update({"has_discussions": False, "network_count": 0, "subscribers_count": 3})
-    return _reply(body)
+    return reply(body)
 
 
 def _sort_pulls(ctx, pulls: list[PullRequest]) -> list[PullRequest]:
     state = ctx.args.get("state", "open")
     if state not in ("open", "closed", "all"):
-        raise _invalid("state")
+        raise invalid("state")
     if state != "all":
         pulls = [p for p in pulls if p.state == state]
     sort = ctx.args.get("sort", "created")
@@ -891,63 +778,63 @@ def _sort_pulls(ctx, pulls: list[PullRequest]) -> list[PullRequest]:
         "long-running": lambda p: (-(p.created_at if p.state == "open" else 0), p.number),
     }
     if sort not in keys:
-        raise _invalid("sort")
+        raise invalid("sort")
     if direction not in ("asc", "desc"):
-        raise _invalid("direction")
+        raise invalid("direction")
     return sorted(pulls, key=keys[sort], reverse=direction == "desc")
 
 
-@_route("/repos/<owner>/<repo>/pulls", "pulls")
+@repo_route("/repos/<owner>/<repo>/pulls", "pulls")
 def list_pulls(ctx, owner=None, repo=None, repo_id=None):
     if ctx.app.recorded is not None:
         return ctx.app.recorded.pulls(ctx, owner, repo, repo_id)
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     page, headers = paginate(
         ctx, _sort_pulls(ctx, list(r.pulls.values())), f"/repositories/{r.id}/pulls"
     )
-    return _reply([pull_simple(p, r, ctx.org, ctx.base) for p in page], headers)
+    return reply([pull_simple(p, r, ctx.org, ctx.base) for p in page], headers)
 
 
 def _pull(ctx, r: Repository, number: int) -> PullRequest:
     pr = r.pulls.get(number)
     if pr is None:
-        raise _error(404, "Not Found")
+        raise error(404, "Not Found")
     return pr
 
 
-@_route("/repos/<owner>/<repo>/pulls/<int:number>", "pull")
+@repo_route("/repos/<owner>/<repo>/pulls/<int:number>", "pull")
 def get_pull(ctx, number, owner=None, repo=None, repo_id=None):
     if ctx.app.recorded is not None:
         return ctx.app.recorded.pull(ctx, owner, repo, number)
-    r = _repo(ctx, owner, repo, repo_id)
-    return _reply(pull_full(_pull(ctx, r, number), r, ctx.org, ctx.base))
+    r = find_repo(ctx, owner, repo, repo_id)
+    return reply(pull_full(_pull(ctx, r, number), r, ctx.org, ctx.base))
 
 
-@_route("/repos/<owner>/<repo>/pulls/<int:number>/reviews", "reviews")
+@repo_route("/repos/<owner>/<repo>/pulls/<int:number>/reviews", "reviews")
 def list_reviews(ctx, number, owner=None, repo=None, repo_id=None):
     if ctx.app.recorded is not None:
         return ctx.app.recorded.reviews(ctx, owner, repo, number)
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     pr = _pull(ctx, r, number)
     page, headers = paginate(ctx, pr.reviews, f"/repositories/{r.id}/pulls/{number}/reviews")
-    return _reply([review_obj(v, pr, r, ctx.base) for v in page], headers)
+    return reply([review_obj(v, pr, r, ctx.base) for v in page], headers)
 
 
-@_route("/repos/<owner>/<repo>/pulls/<int:number>/commits", "pull_commits")
+@repo_route("/repos/<owner>/<repo>/pulls/<int:number>/commits", "pull_commits")
 def list_pull_commits(ctx, number, owner=None, repo=None, repo_id=None):
     if ctx.app.recorded is not None:
         return ctx.app.recorded.pull_commits(ctx, owner, repo, number)
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     pr = _pull(ctx, r, number)
     commits = pr.commits[:250]  # GitHub caps this endpoint at 250 commits
     page, headers = paginate(ctx, commits, f"/repositories/{r.id}/pulls/{number}/commits")
-    return _reply([commit_obj(c, r, ctx.base) for c in page], headers)
+    return reply([commit_obj(c, r, ctx.base) for c in page], headers)
 
 
-@_route("/repos/<owner>/<repo>/commits", "commits")
+@repo_route("/repos/<owner>/<repo>/commits", "commits")
 def list_commits(ctx, owner=None, repo=None, repo_id=None):
-    r = _repo(ctx, owner, repo, repo_id)
-    since, until = _since(ctx, "since"), _since(ctx, "until")
+    r = find_repo(ctx, owner, repo, repo_id)
+    since, until = since_arg(ctx, "since"), since_arg(ctx, "until")
     commits = r.commits
     ref = ctx.args.get("sha")
     if ref and ref != "main":
@@ -956,7 +843,7 @@ def list_commits(ctx, owner=None, repo=None, repo_id=None):
                 commits = pr.commits
                 break
         else:
-            raise _error(404, "No commit found for SHA: " + ref)
+            raise error(404, "No commit found for SHA: " + ref)
     selected = [
         c
         for c in reversed(commits)
@@ -964,15 +851,15 @@ def list_commits(ctx, owner=None, repo=None, repo_id=None):
     ]
     page, headers = paginate(ctx, selected, f"/repositories/{r.id}/commits")
     web = User("web-flow", 19864447, "GitHub")
-    return _reply(
+    return reply(
         [commit_obj(c, r, ctx.base, web if ref in (None, "", "main") else None) for c in page],
         headers,
     )
 
 
-@_route("/repos/<owner>/<repo>/deployments", "deployments")
+@repo_route("/repos/<owner>/<repo>/deployments", "deployments")
 def list_deployments(ctx, owner=None, repo=None, repo_id=None):
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     deployments = list(reversed(r.deployments))
     for key, attr in (("sha", "sha"),):
         if ctx.args.get(key):
@@ -982,33 +869,33 @@ def list_deployments(ctx, owner=None, repo=None, repo_id=None):
     if ctx.args.get("task") not in (None, "deploy") or ctx.args.get("ref") not in (None, "main"):
         deployments = []
     page, headers = paginate(ctx, deployments, f"/repositories/{r.id}/deployments")
-    return _reply([deployment_obj(d, r, ctx.base) for d in page], headers)
+    return reply([deployment_obj(d, r, ctx.base) for d in page], headers)
 
 
-@_route("/repos/<owner>/<repo>/deployments/<int:deployment_id>/statuses", "deployment_statuses")
+@repo_route("/repos/<owner>/<repo>/deployments/<int:deployment_id>/statuses", "deployment_statuses")
 def list_deployment_statuses(ctx, deployment_id, owner=None, repo=None, repo_id=None):
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     for d in r.deployments:
         if d.id == deployment_id:
             statuses = list(reversed(d.statuses))
             path = f"/repositories/{r.id}/deployments/{deployment_id}/statuses"
             page, headers = paginate(ctx, statuses, path)
-            return _reply([status_obj(s, d, r, ctx.base) for s in page], headers)
-    raise _error(404, "Not Found")
+            return reply([status_obj(s, d, r, ctx.base) for s in page], headers)
+    raise error(404, "Not Found")
 
 
-@_route("/repos/<owner>/<repo>/releases", "releases")
+@repo_route("/repos/<owner>/<repo>/releases", "releases")
 def list_releases(ctx, owner=None, repo=None, repo_id=None):
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     page, headers = paginate(ctx, list(reversed(r.releases)), f"/repositories/{r.id}/releases")
-    return _reply([release_obj(x, r, ctx.base) for x in page], headers)
+    return reply([release_obj(x, r, ctx.base) for x in page], headers)
 
 
-@_route("/repos/<owner>/<repo>/actions/runs", "runs")
+@repo_route("/repos/<owner>/<repo>/actions/runs", "runs")
 def list_runs(ctx, owner=None, repo=None, repo_id=None):
     if ctx.app.recorded is not None:
         return ctx.app.recorded.runs(ctx, owner, repo)
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     runs = list(reversed(r.runs))
     args = ctx.args
     if args.get("event"):
@@ -1033,14 +920,14 @@ def list_runs(ctx, owner=None, repo=None, repo_id=None):
         "total_count": len(runs),
         "workflow_runs": [run_obj(x, r, ctx.org, ctx.base) for x in page],
     }
-    return _reply(body, headers)
+    return reply(body, headers)
 
 
-@_route("/repos/<owner>/<repo>/issues", "issues")
+@repo_route("/repos/<owner>/<repo>/issues", "issues")
 def list_issues(ctx, owner=None, repo=None, repo_id=None):
     if ctx.app.recorded is not None:
         return ctx.app.recorded.issues(ctx, owner, repo)
-    r = _repo(ctx, owner, repo, repo_id)
+    r = find_repo(ctx, owner, repo, repo_id)
     items = list(r.issues.values()) + list(r.pulls.values())
     state = ctx.args.get("state", "open")
     if state != "all":
@@ -1050,7 +937,7 @@ def list_issues(ctx, owner=None, repo=None, repo_id=None):
         items = [
             i for i in items if not isinstance(i, PullRequest) and set(labels) <= set(i.labels)
         ]
-    since = _since(ctx, "since")
+    since = since_arg(ctx, "since")
     if since is not None:
         items = [i for i in items if i.updated_at >= since]
     sort = ctx.args.get("sort", "created")
@@ -1061,4 +948,4 @@ def list_issues(ctx, owner=None, repo=None, repo_id=None):
     )
     items.sort(key=key, reverse=ctx.args.get("direction", "desc") == "desc")
     page, headers = paginate(ctx, items, f"/repositories/{r.id}/issues")
-    return _reply([issue_obj(i, r, ctx.org, ctx.base) for i in page], headers)
+    return reply([issue_obj(i, r, ctx.org, ctx.base) for i in page], headers)

@@ -14,10 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from functools import lru_cache
-
-from werkzeug.routing import Rule
 
 from .generate import (
     ISSUE_TYPES,
@@ -30,52 +27,16 @@ from .generate import (
     JiraUser,
     Sprint,
 )
+from .jira_rest import JIRA, error, int_arg, reply
 from .jql import JqlError
 from .jql import compile_jql as jql_compile
 from .timefmt import agile_time, jira_time
 
 CHANGELOG_IN_SEARCH = 20
-HANDLERS: dict = {}
-LABELS: dict[str, str] = {}
-_ROUTES: list = []
 REMOVED_SEARCH = (
     "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
-
-
-def _route(template: str, name: str, methods=("GET",)):
-    def wrap(fn):
-        HANDLERS[f"jira.{name}"] = fn
-        LABELS[f"jira.{name}"] = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", template)
-        _ROUTES.append(Rule(template, endpoint=f"jira.{name}", methods=list(methods)))
-        return fn
-
-    return wrap
-
-
-def rules() -> list[Rule]:
-    return list(_ROUTES)
-
-
-def _error(status: int, *messages: str, errors: dict | None = None):
-    from .app import ApiError
-
-    return ApiError(status, {"errorMessages": list(messages), "errors": errors or {}})
-
-
-def _reply(body, status: int = 200):
-    from .app import Reply
-
-    return Reply(body, status)
-
-
-def _int(ctx, name: str, default: int, body: dict | None = None) -> int:
-    raw = (body or {}).get(name, ctx.args.get(name, default))
-    try:
-        return int(raw)
-    except (TypeError, ValueError) as exc:
-        raise _error(400, f"The value '{raw}' is invalid for {name}.") from exc
 
 
 # ---------------------------------------------------------------------- objects
@@ -413,7 +374,7 @@ def compile_jql(jql: str, org):
     try:
         return jql_compile(jql, org)
     except JqlError as exc:
-        raise _error(400, str(exc)) from exc
+        raise error(400, str(exc)) from exc
 
 
 def run_jql(org, jql: str, cache: dict) -> list[JiraIssue]:
@@ -439,16 +400,16 @@ def _untoken(jql: str, token: str) -> int:
     try:
         digest, offset = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except ValueError as exc:
-        raise _error(400, "The provided next page token is invalid or expired.") from exc
+        raise error(400, "The provided next page token is invalid or expired.") from exc
     if digest != hashlib.sha1(jql.encode()).hexdigest()[:8]:
-        raise _error(400, "The provided next page token is invalid or expired.")
+        raise error(400, "The provided next page token is invalid or expired.")
     return int(offset)
 
 
 # ---------------------------------------------------------------------- platform endpoints
 
 
-@_route("/rest/api/3/myself", "myself")
+@JIRA.route("/rest/api/3/myself", "myself")
 def myself(ctx):
     body = user_obj(ctx.org.jira_me, ctx.base)
     body.update(
@@ -461,12 +422,12 @@ def myself(ctx):
             "expand": "groups,applicationRoles",
         }
     )
-    return _reply(body)
+    return reply(body)
 
 
-@_route("/rest/api/3/serverInfo", "server_info")
+@JIRA.route("/rest/api/3/serverInfo", "server_info")
 def server_info(ctx):
-    return _reply(
+    return reply(
         {
             "baseUrl": ctx.base,
             "version": "1001.0.0-SNAPSHOT",
@@ -481,7 +442,7 @@ def server_info(ctx):
     )
 
 
-@_route("/rest/api/3/field", "fields")
+@JIRA.route("/rest/api/3/field", "fields")
 def list_fields(ctx):
     def system(fid, name, ftype, items=None):
         schema = {"type": ftype, "system": fid} | ({"items": items} if items else {})
@@ -533,12 +494,12 @@ def list_fields(ctx):
         custom(10020, "Sprint", "array", "com.pyxis.greenhopper.jira:gh-sprint", "json"),
         custom(10019, "Rank", "any", "com.pyxis.greenhopper.jira:gh-lexo-rank"),
     ]
-    return _reply(body)
+    return reply(body)
 
 
-@_route("/rest/api/3/status", "statuses")
+@JIRA.route("/rest/api/3/status", "statuses")
 def list_statuses(ctx):
-    return _reply([status_obj(sid, ctx.base) for sid in JIRA_STATUSES])
+    return reply([status_obj(sid, ctx.base) for sid in JIRA_STATUSES])
 
 
 def _search(ctx, params: dict):
@@ -547,11 +508,11 @@ def _search(ctx, params: dict):
         1,
         min(
             5000 if params.get("fields") in (["id"], ["key"]) else 100,
-            _int(ctx, "maxResults", 50, params),
+            int_arg(ctx, "maxResults", 50, params),
         ),
     )
     token = params.get("nextPageToken")
-    issues = run_jql(ctx.org, jql, ctx.app.__dict__.setdefault("_jql_cache", {}))
+    issues = run_jql(ctx.org, jql, ctx.app.state.setdefault("jql", {}))
     offset = _untoken(jql, token) if token else 0
     page = issues[offset : offset + max_results]
     fields_req = select_fields(params.get("fields"))
@@ -562,10 +523,10 @@ def _search(ctx, params: dict):
         body["isLast"] = False
     else:
         body["isLast"] = True
-    return _reply(body)
+    return reply(body)
 
 
-@_route("/rest/api/3/search/jql", "search_jql", methods=("GET", "POST"))
+@JIRA.route("/rest/api/3/search/jql", "search_jql", methods=("GET", "POST"))
 def search_jql(ctx):
     if ctx.request.method == "POST":
         params = ctx.json()
@@ -583,17 +544,15 @@ def search_jql(ctx):
     return _search(ctx, params)
 
 
-@_route("/rest/api/3/search/approximate-count", "approximate_count", methods=("POST",))
+@JIRA.route("/rest/api/3/search/approximate-count", "approximate_count", methods=("POST",))
 def approximate_count(ctx):
     jql = ctx.json().get("jql") or ""
-    return _reply(
-        {"count": len(run_jql(ctx.org, jql, ctx.app.__dict__.setdefault("_jql_cache", {})))}
-    )
+    return reply({"count": len(run_jql(ctx.org, jql, ctx.app.state.setdefault("jql", {})))})
 
 
-@_route("/rest/api/3/search", "search_removed", methods=("GET", "POST"))
+@JIRA.route("/rest/api/3/search", "search_removed", methods=("GET", "POST"))
 def search_removed(ctx):
-    raise _error(410, REMOVED_SEARCH)
+    raise error(410, REMOVED_SEARCH)
 
 
 def _issue(ctx, key: str) -> JiraIssue:
@@ -601,24 +560,24 @@ def _issue(ctx, key: str) -> JiraIssue:
     if issue is None and key.isdigit():
         issue = next((i for i in ctx.org.jira_issues.values() if i.id == int(key)), None)
     if issue is None:
-        raise _error(404, "Issue does not exist or you do not have permission to see it.")
+        raise error(404, "Issue does not exist or you do not have permission to see it.")
     return issue
 
 
-@_route("/rest/api/3/issue/<key>", "issue")
+@JIRA.route("/rest/api/3/issue/<key>", "issue")
 def get_issue(ctx, key):
     issue = _issue(ctx, key)
     requested = ctx.args.getlist("fields") or ["*all"]
-    return _reply(
+    return reply(
         issue_obj(issue, ctx.org, ctx.base, select_fields(requested), ctx.args.get("expand", ""))
     )
 
 
-@_route("/rest/api/3/issue/<key>/changelog", "issue_changelog")
+@JIRA.route("/rest/api/3/issue/<key>/changelog", "issue_changelog")
 def issue_changelog(ctx, key):
     issue = _issue(ctx, key)
-    start = max(0, _int(ctx, "startAt", 0))
-    size = max(1, min(100, _int(ctx, "maxResults", 100)))
+    start = max(0, int_arg(ctx, "startAt", 0))
+    size = max(1, min(100, int_arg(ctx, "maxResults", 100)))
     values = issue.histories[start : start + size]
     url = f"{ctx.base}/rest/api/3/issue/{issue.key}/changelog"
     body = {
@@ -631,19 +590,19 @@ def issue_changelog(ctx, key):
     }
     if not body["isLast"]:
         body["nextPage"] = f"{url}?startAt={start + size}&maxResults={size}"
-    return _reply(body)
+    return reply(body)
 
 
-@_route("/rest/api/3/changelog/bulkfetch", "changelog_bulkfetch", methods=("POST",))
+@JIRA.route("/rest/api/3/changelog/bulkfetch", "changelog_bulkfetch", methods=("POST",))
 def changelog_bulkfetch(ctx):
     params = ctx.json()
     keys = params.get("issueIdsOrKeys") or []
     if not keys or len(keys) > 1000:
-        raise _error(400, "issueIdsOrKeys must contain between 1 and 1000 issues.")
+        raise error(400, "issueIdsOrKeys must contain between 1 and 1000 issues.")
     field_ids = params.get("fieldIds") or []
     if len(field_ids) > 10:
-        raise _error(400, "fieldIds must contain at most 10 fields.")
-    size = max(1, min(10000, _int(ctx, "maxResults", 1000, params)))
+        raise error(400, "fieldIds must contain at most 10 fields.")
+    size = max(1, min(10000, int_arg(ctx, "maxResults", 1000, params)))
     rows = []
     for key in keys:
         issue = _issue(ctx, str(key))
@@ -665,7 +624,7 @@ def changelog_bulkfetch(ctx):
     body: dict = {"issueChangeLogs": logs}
     if offset + size < len(rows):
         body["nextPageToken"] = _token(token_key, offset + size)
-    return _reply(body)
+    return reply(body)
 
 
 # ---------------------------------------------------------------------- Agile 1.0
@@ -674,7 +633,7 @@ def changelog_bulkfetch(ctx):
 def _board(ctx, board_id: int) -> Board:
     board = ctx.org.boards.get(board_id)
     if board is None:
-        raise _error(404, "Board does not exist or you do not have permission to see it.")
+        raise error(404, "Board does not exist or you do not have permission to see it.")
     return board
 
 
@@ -699,8 +658,8 @@ def board_obj(board: Board, org, base: str) -> dict:
 
 
 def _agile_page(ctx, items: list, default: int = 50):
-    start = max(0, _int(ctx, "startAt", 0))
-    size = max(1, min(default if default > 50 else 50, _int(ctx, "maxResults", default)))
+    start = max(0, int_arg(ctx, "startAt", 0))
+    size = max(1, min(default if default > 50 else 50, int_arg(ctx, "maxResults", default)))
     page = items[start : start + size]
     return page, {
         "maxResults": size,
@@ -710,7 +669,7 @@ def _agile_page(ctx, items: list, default: int = 50):
     }
 
 
-@_route("/rest/agile/1.0/board", "boards")
+@JIRA.route("/rest/agile/1.0/board", "boards")
 def list_boards(ctx):
     boards = list(ctx.org.boards.values())
     project = ctx.args.get("projectKeyOrId")
@@ -722,15 +681,15 @@ def list_boards(ctx):
     if ctx.args.get("name"):
         boards = [b for b in boards if ctx.args["name"].lower() in b.name.lower()]
     page, envelope = _agile_page(ctx, boards)
-    return _reply(envelope | {"values": [board_obj(b, ctx.org, ctx.base) for b in page]})
+    return reply(envelope | {"values": [board_obj(b, ctx.org, ctx.base) for b in page]})
 
 
-@_route("/rest/agile/1.0/board/<int:board_id>", "board")
+@JIRA.route("/rest/agile/1.0/board/<int:board_id>", "board")
 def get_board(ctx, board_id):
-    return _reply(board_obj(_board(ctx, board_id), ctx.org, ctx.base))
+    return reply(board_obj(_board(ctx, board_id), ctx.org, ctx.base))
 
 
-@_route("/rest/agile/1.0/board/<int:board_id>/configuration", "board_configuration")
+@JIRA.route("/rest/agile/1.0/board/<int:board_id>/configuration", "board_configuration")
 def board_configuration(ctx, board_id):
     board = _board(ctx, board_id)
     base = ctx.base
@@ -741,7 +700,7 @@ def board_configuration(ctx, board_id):
             "statuses": [{"id": i, "self": f"{base}/rest/api/3/status/{i}"} for i in ids],
         }
 
-    return _reply(
+    return reply(
         {
             "id": board.id,
             "name": board.name,
@@ -771,7 +730,7 @@ def board_configuration(ctx, board_id):
     )
 
 
-@_route("/rest/agile/1.0/board/<int:board_id>/sprint", "board_sprints")
+@JIRA.route("/rest/agile/1.0/board/<int:board_id>/sprint", "board_sprints")
 def board_sprints(ctx, board_id):
     board = _board(ctx, board_id)
     sprints = board.sprints
@@ -780,15 +739,15 @@ def board_sprints(ctx, board_id):
         wanted = {s.strip() for s in states.split(",")}
         sprints = [s for s in sprints if s.state in wanted]
     page, envelope = _agile_page(ctx, sprints)
-    return _reply(envelope | {"values": [sprint_obj(s, ctx.base) for s in page]})
+    return reply(envelope | {"values": [sprint_obj(s, ctx.base) for s in page]})
 
 
-@_route("/rest/agile/1.0/sprint/<int:sprint_id>", "sprint")
+@JIRA.route("/rest/agile/1.0/sprint/<int:sprint_id>", "sprint")
 def get_sprint(ctx, sprint_id):
     sprint = ctx.org.sprints.get(sprint_id)
     if sprint is None:
-        raise _error(404, "Sprint does not exist or you do not have permission to see it.")
-    return _reply(sprint_obj(sprint, ctx.base))
+        raise error(404, "Sprint does not exist or you do not have permission to see it.")
+    return reply(sprint_obj(sprint, ctx.base))
 
 
 def _agile_issues(ctx, issues: list[JiraIssue]):
@@ -804,25 +763,27 @@ def _agile_issues(ctx, issues: list[JiraIssue]):
     expand = ctx.args.get("expand", "")
     body = {"expand": "schema,names"} | envelope
     body["issues"] = [issue_obj(i, ctx.org, ctx.base, fields_req, expand, agile=True) for i in page]
-    return _reply(body)
+    return reply(body)
 
 
-@_route("/rest/agile/1.0/sprint/<int:sprint_id>/issue", "sprint_issues")
+@JIRA.route("/rest/agile/1.0/sprint/<int:sprint_id>/issue", "sprint_issues")
 def sprint_issues(ctx, sprint_id):
     if sprint_id not in ctx.org.sprints:
-        raise _error(404, "Sprint does not exist or you do not have permission to see it.")
+        raise error(404, "Sprint does not exist or you do not have permission to see it.")
     return _agile_issues(
         ctx, [i for i in ctx.org.jira_issues.values() if sprint_id in i.sprint_ids]
     )
 
 
-@_route("/rest/agile/1.0/board/<int:board_id>/sprint/<int:sprint_id>/issue", "board_sprint_issues")
+@JIRA.route(
+    "/rest/agile/1.0/board/<int:board_id>/sprint/<int:sprint_id>/issue", "board_sprint_issues"
+)
 def board_sprint_issues(ctx, board_id, sprint_id):
     _board(ctx, board_id)
     return sprint_issues(ctx, sprint_id)
 
 
-@_route("/rest/agile/1.0/board/<int:board_id>/issue", "board_issues")
+@JIRA.route("/rest/agile/1.0/board/<int:board_id>/issue", "board_issues")
 def board_issues(ctx, board_id):
     board = _board(ctx, board_id)
     return _agile_issues(

@@ -12,30 +12,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import time
 from functools import lru_cache
 
-from werkzeug.routing import Rule
-
 from .generate import TrelloAction, TrelloBoard, TrelloCard, TrelloList, TrelloMember
+from .routing import ROUTES, Api, ApiError, Reply
 from .timefmt import object_id_time, parse_iso, trello_time
-
-HANDLERS: dict = {}
-LABELS: dict[str, str] = {}
-_ROUTES: list = []
-
-
-def _route(template: str, name: str):
-    def wrap(fn):
-        HANDLERS[f"trello.{name}"] = fn
-        LABELS[f"trello.{name}"] = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", template)
-        _ROUTES.append(Rule(template, endpoint=f"trello.{name}", methods=["GET"]))
-        return fn
-
-    return wrap
-
-
-def rules() -> list[Rule]:
-    return list(_ROUTES)
 
 
 def credentials_from(request) -> tuple[str | None, str | None]:
@@ -48,15 +30,51 @@ def credentials_from(request) -> tuple[str | None, str | None]:
     return key, token
 
 
-def _reply(body, status: int = 200):
-    from .app import Reply
+class TrelloApi(Api):
+    """Everything under /1/; errors are plain text, limits count per token and per key."""
 
+    def error_body(self, status: int, message: str):
+        return message
+
+    def authenticate(self, ctx):
+        creds = ctx.org.credentials["trello"]
+        key, token = credentials_from(ctx.request)
+        if key != creds["key"]:
+            return Reply("invalid key", 401)
+        if token != creds["token"]:
+            return Reply("invalid token", 401)
+        ctx.user = token
+        return None
+
+    def limit(self, ctx, endpoint):
+        s = ctx.app.settings
+        now = time.time()
+        key, token = credentials_from(ctx.request)
+        tok = ctx.app.window(("trello-token", token), s.trello_token_limit, s.trello_window_seconds)
+        keyw = ctx.app.window(("trello-key", key), s.trello_key_limit, s.trello_window_seconds)
+        if tok.remaining(now) <= 0:
+            return Reply(dict(_TOKEN_LIMIT), 429)
+        if keyw.remaining(now) <= 0:
+            return Reply({"error": "API_KEY_LIMIT_EXCEEDED", "message": "Rate limit exceeded"}, 429)
+        tok.spend(now)
+        keyw.spend(now)
+        return None
+
+    def limited(self, fault, org, headers):
+        if fault.kind == "secondary":
+            return super().limited(fault, org, headers)
+        return Reply(dict(_TOKEN_LIMIT), fault.status, headers)
+
+
+_TOKEN_LIMIT = {"error": "API_TOKEN_LIMIT_EXCEEDED", "message": "Rate limit exceeded"}
+TRELLO = ROUTES.add_api(TrelloApi("trello", "/1/"))
+
+
+def _reply(body, status: int = 200):
     return Reply(body, status)
 
 
 def _error(status: int, message: str):
-    from .app import ApiError
-
     return ApiError(status, message)
 
 
@@ -282,7 +300,7 @@ def action_obj(action: TrelloAction, board: TrelloBoard, cards: dict[str, Trello
     }
 
 
-@_route("/1/members/me", "me")
+@TRELLO.route("/1/members/me", "me")
 def me(ctx):
     m = ctx.org.trello_me
     body = dict(member_obj(m))
@@ -300,7 +318,7 @@ def me(ctx):
     return _reply(body)
 
 
-@_route("/1/members/me/boards", "my_boards")
+@TRELLO.route("/1/members/me/boards", "my_boards")
 def my_boards(ctx):
     return _reply([_board_body(b) for b in ctx.org.trello_boards.values()])
 
@@ -323,12 +341,12 @@ def _board_body(board: TrelloBoard) -> dict:
     }
 
 
-@_route("/1/boards/<board_id>", "board")
+@TRELLO.route("/1/boards/<board_id>", "board")
 def get_board(ctx, board_id):
     return _reply(_board_body(_board(ctx, board_id)))
 
 
-@_route("/1/boards/<board_id>/lists", "lists")
+@TRELLO.route("/1/boards/<board_id>/lists", "lists")
 def board_lists(ctx, board_id):
     board = _board(ctx, board_id)
     if ctx.args.get("filter", "open") == "closed":
@@ -336,13 +354,13 @@ def board_lists(ctx, board_id):
     return _reply([list_obj(lst, board) for lst in board.lists])
 
 
-@_route("/1/boards/<board_id>/cards", "cards")
+@TRELLO.route("/1/boards/<board_id>/cards", "cards")
 def board_cards(ctx, board_id):
     board = _board(ctx, board_id)
     return _reply([card_obj(c, board) for c in board.cards])
 
 
-@_route("/1/boards/<board_id>/cards/<card_filter>", "cards_filtered")
+@TRELLO.route("/1/boards/<board_id>/cards/<card_filter>", "cards_filtered")
 def board_cards_filtered(ctx, board_id, card_filter):
     if card_filter not in ("all", "closed", "none", "open", "visible"):
         raise _error(400, "invalid value for filter")
@@ -361,7 +379,7 @@ def _bound(value: str) -> str:
         raise _error(400, f"invalid date: {value}") from exc
 
 
-@_route("/1/boards/<board_id>/actions", "actions")
+@TRELLO.route("/1/boards/<board_id>/actions", "actions")
 def board_actions(ctx, board_id):
     board = _board(ctx, board_id)
     try:

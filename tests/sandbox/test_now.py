@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sandbox.__main__ import build_parser, make_app
-from sandbox.app import info
+from sandbox.control import info
 from sandbox.generate import Scale, generate
 from sandbox.timefmt import DEFAULT_NOW, now_from_file, parse_iso, resolve_now
 
