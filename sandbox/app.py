@@ -20,13 +20,31 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from . import control, github, graphql_api, jira, trello
+from . import (
+    control,
+    github_delivery,
+    github_issues,
+    github_pulls,
+    github_repos,
+    graphql_api,
+    jira,
+    trello,
+)
 from .faults import CORRUPTING, Fault, FaultSet
 from .generate import Organisation
 from .routing import JSON, ROUTES, Api, ApiError, Ctx, Reply, Window
 
 # Importing the API modules registers their routes in ROUTES.
-API_MODULES = (control, github, graphql_api, jira, trello)
+API_MODULES = (
+    control,
+    github_repos,
+    github_pulls,
+    github_delivery,
+    github_issues,
+    graphql_api,
+    jira,
+    trello,
+)
 
 
 @dataclass
