@@ -27,7 +27,8 @@ from . import (
     github_pulls,
     github_repos,
     graphql_api,
-    jira,
+    jira_agile,
+    jira_platform,
     trello,
 )
 from .faults import CORRUPTING, Fault, FaultSet
@@ -42,7 +43,8 @@ API_MODULES = (
     github_delivery,
     github_issues,
     graphql_api,
-    jira,
+    jira_agile,
+    jira_platform,
     trello,
 )
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import time
 
+from .jql import JqlError
+from .jql import compile_jql as jql_compile
 from .routing import ROUTES, Api, ApiError, Reply
 
 
@@ -73,3 +75,11 @@ def int_arg(ctx, name: str, default: int, body: dict | None = None) -> int:
         return int(raw)
     except (TypeError, ValueError) as exc:
         raise error(400, f"The value '{raw}' is invalid for {name}.") from exc
+
+
+def compile_jql(jql: str, org):
+    """(tests, sort keys) of a JQL query (see jql.py); a query Jira refuses is a 400."""
+    try:
+        return jql_compile(jql, org)
+    except JqlError as exc:
+        raise error(400, str(exc)) from exc
