@@ -32,7 +32,7 @@ from . import (
     trello,
 )
 from .faults import CORRUPTING, Fault, FaultSet
-from .generate import Organisation
+from .model import Organisation
 from .routing import JSON, ROUTES, Api, ApiError, Ctx, Reply, Window
 
 # Importing the API modules registers their routes in ROUTES.

@@ -8,8 +8,8 @@ import time
 
 from . import mutate
 from .faults import Fault
-from .generate import Organisation
 from .github_rest import github_window
+from .model import Organisation
 from .routing import ROUTES, Api, ApiError, Reply
 
 CONTROL = ROUTES.add_api(Api("sandbox", "/_sandbox", metered=False))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 
-from .generate import Repository
 from .github_repos import minimal_repository, user
 from .github_rest import error, find_repo, paginate, reply, repo_route
+from .model import Repository
 from .timefmt import github_time, parse_iso
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 
-from .generate import PullRequest, Repository
 from .github_repos import label_obj, milestone, user
 from .github_rest import find_repo, paginate, reply, repo_route, since_arg
+from .model import PullRequest, Repository
 from .timefmt import github_time
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 
-from .generate import ORG, Commit, PullRequest, Repository, User
 from .github_repos import label_obj, milestone, org_owner, repository, team_obj, user
 from .github_rest import error, find_repo, invalid, paginate, reply, repo_route, since_arg
+from .model import ORG, Commit, PullRequest, Repository, User
 from .timefmt import github_time
 
 

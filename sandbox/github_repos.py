@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 
-from .generate import ORG, Repository, User
 from .github_rest import check_version, find_repo, rate_headers, reply, repo_route
+from .model import ORG, Repository, User
 from .timefmt import github_time
 
 

@@ -8,7 +8,7 @@ import hashlib
 import time
 from urllib.parse import urlencode
 
-from .generate import ORG, Repository
+from .model import ORG, Repository
 from .routing import ROUTES, SECONDARY_LIMIT_MESSAGE, Api, ApiError, Reply, label_of
 from .timefmt import parse_iso
 

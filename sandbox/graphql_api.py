@@ -32,8 +32,8 @@ from graphql import (
 )
 from graphql.type import get_named_type
 
-from .generate import ORG, PullRequest
 from .github_rest import GITHUB, github_window
+from .model import ORG, PullRequest
 from .routing import Reply
 from .timefmt import github_time
 

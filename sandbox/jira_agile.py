@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .generate import STORY_POINTS_FIELD, Board, JiraIssue
 from .jira_objects import board_obj, issue_obj, select_fields, sprint_obj
 from .jira_rest import JIRA, compile_jql, error, int_arg, reply
+from .model import STORY_POINTS_FIELD, Board, JiraIssue
 
 
 def _board(ctx, board_id: int) -> Board:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .generate import (
+from .model import (
     ISSUE_TYPES,
     JIRA_STATUSES,
     SPRINT_FIELD,

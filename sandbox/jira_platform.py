@@ -16,9 +16,9 @@ import base64
 import hashlib
 import json
 
-from .generate import JIRA_STATUSES, JiraIssue
 from .jira_objects import history_obj, issue_obj, select_fields, status_obj, user_obj
 from .jira_rest import JIRA, compile_jql, error, int_arg, reply
+from .model import JIRA_STATUSES, JiraIssue
 from .timefmt import jira_time
 
 REMOVED_SEARCH = (

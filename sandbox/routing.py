@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Request
 
     from .faults import Fault
-    from .generate import Organisation
+    from .model import Organisation
 
 JSON = "application/json; charset=utf-8"
 SECONDARY_LIMIT_MESSAGE = (

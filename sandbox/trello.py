@@ -15,7 +15,7 @@ import re
 import time
 from functools import lru_cache
 
-from .generate import TrelloAction, TrelloBoard, TrelloCard, TrelloList, TrelloMember
+from .model import TrelloAction, TrelloBoard, TrelloCard, TrelloList, TrelloMember
 from .routing import ROUTES, Api, ApiError, Reply
 from .timefmt import object_id_time, parse_iso, trello_time
 
