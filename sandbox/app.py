@@ -1,5 +1,6 @@
-"""The generic WSGI server: routing through the route table, each API's auth and rate limits,
-faults, stats and response encoding.
+"""The generic WSGI server: route, authenticate, rate-limit, fault, count and encode answers.
+
+Each step asks the request's Api (routing.py) for its provider's rules.
 
 GitHub lives at root paths (/repos/..., /graphql, /rate_limit, /user), Jira under /rest/ and
 Trello under /1/, so one process on one port serves every integration of the demo.

@@ -1,5 +1,6 @@
-"""The /_sandbox control API: what to point integrations at, request stats, faults, limits and
-run-time data changes. It needs no credentials and is not counted as API usage.
+"""The /_sandbox control API: connection info, request stats, faults, limits and data changes.
+
+It needs no credentials and is not counted as API usage.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Generates the GitHub side of the organisation: pull requests with their commits and reviews,
-deployments, releases, issues and workflow runs, one seeded generator per repository.
+"""Generates the organisation's GitHub repositories, one seeded generator per repository.
+
+Pull requests with their commits and reviews, deployments, releases, issues and workflow runs.
 """
 
 # Seeded generators here make stable fake data, not secrets.

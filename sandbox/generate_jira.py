@@ -1,5 +1,7 @@
-"""Generates the Jira side of the organisation: a board per project with two-week sprints, and
-issues that walk the workflow (with their change histories) and roll over unfinished sprints.
+"""Generates the organisation's Jira projects, one seeded generator per project.
+
+A board per project with two-week sprints, and issues that walk the workflow (with their change
+histories) and roll over unfinished sprints.
 """
 
 # Seeded generators and hashes here make stable fake data and ids, not secrets.

@@ -1,5 +1,7 @@
-"""Generates the Trello side of the organisation: boards with five lists, cards and the board
-actions (create, then moves between lists) that a card's history is read from.
+"""Generates the organisation's Trello boards, one seeded generator per board.
+
+Five lists per board, cards, and the board actions (create, then moves between lists) that a
+card's history is read from.
 """
 
 # Seeded generators and hashes here make stable fake data and ids, not secrets.

@@ -1,5 +1,4 @@
-"""GitHub users, repositories, labels, milestones and teams, and the /user, /rate_limit and
-/repos/{owner}/{repo} endpoints.
+"""GitHub users, repositories, labels, milestones and teams, and /user, /rate_limit, /repos/x/y.
 
 Objects carry every key GitHub's OpenAPI description marks required (null where allowed) and
 the keys of GitHub's own examples.

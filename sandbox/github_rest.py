@@ -1,5 +1,7 @@
-"""GitHub REST conventions its endpoint modules share: token auth, rate-limit windows and headers,
-ETags, error bodies, API versions, repository lookup and Link pagination.
+"""GitHub's Api (auth, rate limits, ETags, errors) and the helpers its endpoint modules share.
+
+Token auth, rate-limit windows and headers, ETags, error bodies, API versions, repository lookup
+and Link pagination.
 """
 
 from __future__ import annotations

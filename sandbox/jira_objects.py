@@ -1,5 +1,7 @@
-"""Jira objects shaped like Jira Cloud's: users, statuses, sprints, projects, issue types,
-change histories, issues (with `fields` selection and `expand=changelog`) and boards.
+"""Jira objects shaped like Jira Cloud's, built for the page being served.
+
+Users, statuses, sprints, projects, issue types, change histories, issues (with `fields`
+selection and `expand=changelog`) and boards.
 """
 
 from __future__ import annotations
@@ -297,9 +299,6 @@ def _epic_of(issue: JiraIssue, org, base: str) -> dict | None:
         "color": {"key": "color_4"},
         "done": epic.status == "10002",
     }
-
-
-NAVIGABLE_EXCLUDED = {"comment", "worklog", "watcher", "sub-tasks", "attachment"}
 
 
 def select_fields(requested: list[str] | None) -> tuple[set[str] | None, set[str]]:

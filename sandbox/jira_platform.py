@@ -1,5 +1,4 @@
-"""Jira Cloud platform REST v3 endpoints: myself, server info, fields, statuses, JQL search,
-issues and their changelogs.
+"""Jira Cloud platform REST v3 endpoints: myself, fields, statuses, search, issues, changelogs.
 
 Search is `/rest/api/3/search/jql` with `nextPageToken` paging (no total, no startAt); the removed
 `/rest/api/3/search` answers 410 with Atlassian's body. `expand=changelog` is truncated to the

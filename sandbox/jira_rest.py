@@ -1,6 +1,4 @@
-"""Jira Cloud conventions its endpoint modules share: basic auth with an API token, the burst rate
-limit, error bodies and integer parameters.
-"""
+"""Jira's Api (basic auth, burst rate limit, error bodies) and the helpers its endpoints share."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The generated organisation's records (GitHub, Jira and Trello dataclasses), the scale knobs
-and the fixed names and vocabularies the generators draw from.
+"""The generated organisation's records, scale knobs and the names the generators draw from.
 
 Records are small slotted dataclasses; the API modules build the full JSON objects only for the
 page being served.

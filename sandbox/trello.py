@@ -1,4 +1,4 @@
-"""Trello REST 1 endpoints: member, boards, lists, cards and board actions.
+"""Trello REST 1: key and token auth, rate limits, members, boards, lists, cards and actions.
 
 Actions come newest first; `before`/`since` take an action id or a date; `limit` is 0..1000.
 Key and token are read from the query string or an `Authorization: OAuth ...` header.
@@ -152,30 +152,42 @@ def label_objs(card: TrelloCard, board: TrelloBoard) -> list[dict]:
     ]
 
 
+def _card_badges() -> dict:
+    return {
+        "attachmentsByType": {"trello": {"board": 0, "card": 0}},
+        "externalSource": None,
+        "location": False,
+        "votes": 0,
+        "viewingMemberVoted": False,
+        "subscribed": False,
+        "fogbugz": "",
+        "checkItems": 0,
+        "checkItemsChecked": 0,
+        "checkItemsEarliestDue": None,
+        "comments": 0,
+        "attachments": 0,
+        "description": False,
+        "due": None,
+        "dueComplete": False,
+        "lastUpdatedByAi": False,
+        "start": None,
+    }
+
+
+def _card_limits() -> dict:
+    return {
+        "attachments": {"perCard": {"status": "ok", "disableAt": 1000, "warnAt": 900}},
+        "checklists": {"perCard": {"status": "ok", "disableAt": 500, "warnAt": 450}},
+        "stickers": {"perCard": {"status": "ok", "disableAt": 70, "warnAt": 63}},
+    }
+
+
 def card_obj(card: TrelloCard, board: TrelloBoard) -> dict:
     labels = label_objs(card, board)
     return {
         "id": card.id,
         "address": None,
-        "badges": {
-            "attachmentsByType": {"trello": {"board": 0, "card": 0}},
-            "externalSource": None,
-            "location": False,
-            "votes": 0,
-            "viewingMemberVoted": False,
-            "subscribed": False,
-            "fogbugz": "",
-            "checkItems": 0,
-            "checkItemsChecked": 0,
-            "checkItemsEarliestDue": None,
-            "comments": 0,
-            "attachments": 0,
-            "description": False,
-            "due": None,
-            "dueComplete": False,
-            "lastUpdatedByAi": False,
-            "start": None,
-        },
+        "badges": _card_badges(),
         "checkItemStates": [],
         "closed": False,
         "coordinates": None,
@@ -196,11 +208,7 @@ def card_obj(card: TrelloCard, board: TrelloBoard) -> dict:
         "idShort": card.id_short,
         "idAttachmentCover": None,
         "labels": labels,
-        "limits": {
-            "attachments": {"perCard": {"status": "ok", "disableAt": 1000, "warnAt": 900}},
-            "checklists": {"perCard": {"status": "ok", "disableAt": 500, "warnAt": 450}},
-            "stickers": {"perCard": {"status": "ok", "disableAt": 70, "warnAt": 63}},
-        },
+        "limits": _card_limits(),
         "locationName": None,
         "manualCoverAttachment": False,
         "name": card.name,
@@ -224,6 +232,61 @@ def card_obj(card: TrelloCard, board: TrelloBoard) -> dict:
     }
 
 
+def _created(action, card, card_ref, board_ref, entity_member) -> tuple[dict, dict]:
+    """The data and display of a createCard action."""
+    data = {
+        "card": card_ref,
+        "list": {"id": action.list_after.id, "name": action.list_after.name},
+        "board": board_ref,
+    }
+    display = {
+        "translationKey": "action_create_card",
+        "entities": {
+            "card": {
+                "type": "card",
+                "id": card.id,
+                "shortLink": card.short_link,
+                "text": card.name,
+            },
+            "list": {
+                "type": "list",
+                "id": action.list_after.id,
+                "text": action.list_after.name,
+            },
+            "memberCreator": entity_member,
+        },
+    }
+    return data, display
+
+
+def _moved(action, card, card_ref, board_ref, entity_member) -> tuple[dict, dict]:
+    """The data and display of an updateCard action moving the card between lists."""
+    before, after = action.list_before, action.list_after
+    data = {
+        "old": {"idList": before.id},
+        "card": card_ref | {"idList": after.id},
+        "board": board_ref,
+        "listBefore": {"id": before.id, "name": before.name},
+        "listAfter": {"id": after.id, "name": after.name},
+    }
+    display = {
+        "translationKey": "action_move_card_from_list_to_list",
+        "entities": {
+            "card": {
+                "type": "card",
+                "idList": after.id,
+                "id": card.id,
+                "shortLink": card.short_link,
+                "text": card.name,
+            },
+            "listBefore": {"type": "list", "id": before.id, "text": before.name},
+            "listAfter": {"type": "list", "id": after.id, "text": after.name},
+            "memberCreator": entity_member,
+        },
+    }
+    return data, display
+
+
 def action_obj(action: TrelloAction, board: TrelloBoard, cards: dict[str, TrelloCard]) -> dict:
     card = cards[action.card_id]
     member = member_obj(action.member)
@@ -241,52 +304,9 @@ def action_obj(action: TrelloAction, board: TrelloBoard, cards: dict[str, Trello
         "text": member["fullName"],
     }
     if action.type == "createCard":
-        data = {
-            "card": card_ref,
-            "list": {"id": action.list_after.id, "name": action.list_after.name},
-            "board": board_ref,
-        }
-        display = {
-            "translationKey": "action_create_card",
-            "entities": {
-                "card": {
-                    "type": "card",
-                    "id": card.id,
-                    "shortLink": card.short_link,
-                    "text": card.name,
-                },
-                "list": {
-                    "type": "list",
-                    "id": action.list_after.id,
-                    "text": action.list_after.name,
-                },
-                "memberCreator": entity_member,
-            },
-        }
+        data, display = _created(action, card, card_ref, board_ref, entity_member)
     else:
-        before, after = action.list_before, action.list_after
-        data = {
-            "old": {"idList": before.id},
-            "card": card_ref | {"idList": after.id},
-            "board": board_ref,
-            "listBefore": {"id": before.id, "name": before.name},
-            "listAfter": {"id": after.id, "name": after.name},
-        }
-        display = {
-            "translationKey": "action_move_card_from_list_to_list",
-            "entities": {
-                "card": {
-                    "type": "card",
-                    "idList": after.id,
-                    "id": card.id,
-                    "shortLink": card.short_link,
-                    "text": card.name,
-                },
-                "listBefore": {"type": "list", "id": before.id, "text": before.name},
-                "listAfter": {"type": "list", "id": after.id, "text": after.name},
-                "memberCreator": entity_member,
-            },
-        }
+        data, display = _moved(action, card, card_ref, board_ref, entity_member)
     return {
         "id": action.id,
         "idMemberCreator": action.member.id,
