@@ -12,7 +12,8 @@ from werkzeug.serving import make_server
 
 from .app import SandboxApp, Settings
 from .faults import Fault, FaultSet
-from .generate import Scale, generate
+from .generate import generate
+from .model import Scale
 from .timefmt import DEFAULT_NOW, now_from_file, parse_iso, resolve_now
 
 

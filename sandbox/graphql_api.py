@@ -31,21 +31,16 @@ from graphql import (
     value_from_ast,
 )
 from graphql.type import get_named_type
-from werkzeug.routing import Rule
 
-from .generate import ORG, PullRequest
+from .github_rest import GITHUB, github_window
+from .model import ORG, PullRequest
+from .routing import Reply
 from .timefmt import github_time
 
-HANDLERS: dict = {}
-LABELS: dict[str, str] = {"graphql.query": "/graphql"}
 SCHEMA_PATH = Path(
     os.environ.get("SANDBOX_GITHUB_SCHEMA")
     or Path(__file__).resolve().parent / "github_schema.graphql"
 )
-
-
-def rules() -> list[Rule]:
-    return [Rule("/graphql", endpoint="graphql.query", methods=["POST"])]
 
 
 class GraphQLEndpoint:
@@ -440,9 +435,8 @@ def _wire(schema) -> None:
 # ---------------------------------------------------------------------- endpoint
 
 
+@GITHUB.route("/graphql", "graphql", methods=("POST",))
 def handle(ctx):
-    from .app import Reply
-
     app = ctx.app
     body = ctx.json()
     query = body.get("query")
@@ -451,7 +445,7 @@ def handle(ctx):
             {"errors": [{"message": "A query attribute must be specified and must be a string."}]},
             400,
         )
-    schema = app.graphql.schema
+    schema = app.state.setdefault("graphql", GraphQLEndpoint()).schema
     try:
         document = parse(query)
     except GraphQLError as exc:
@@ -468,7 +462,7 @@ def handle(ctx):
             200,
             headers,
         )
-    window = app.github_window("graphql")
+    window = github_window(app, "graphql")
     now = time.time()
     if window.remaining(now) < cost:
         message = f"API rate limit exceeded for user ID {ctx.org.viewer.id}."
@@ -494,6 +488,3 @@ def handle(ctx):
         out["errors"] = [e.formatted for e in result.errors]
     out["data"] = result.data
     return Reply(out, 200, headers)
-
-
-HANDLERS["graphql.query"] = handle

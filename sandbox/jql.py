@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .generate import JIRA_STATUSES, JiraIssue
+from .model import JIRA_STATUSES, JiraIssue
 from .timefmt import parse_iso
 
 Test = Callable[[JiraIssue], bool]

@@ -7,7 +7,7 @@ transition, move_card.
 
 from __future__ import annotations
 
-from .generate import (
+from .model import (
     JIRA_STATUSES,
     WORKFLOW,
     ChangeItem,

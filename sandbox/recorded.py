@@ -16,6 +16,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .github_rest import error, invalid, paginate
+from .routing import Reply
+
 SCOPE = {"ConnectionId": 1, "Name": "panjf2000/ants"}
 
 
@@ -57,28 +60,21 @@ class RecordedData:
         data.run_rows = [d for d, _ in _rows(raw / "_raw_github_api_runs.csv")]
         return data
 
-    # Each method answers one REST endpoint; `ctx` is the request context from app.py.
+    # Each method answers one REST endpoint; `ctx` is the request context (routing.Ctx).
 
     def _check(self, owner, repo):
-        from .github import _error
-
         if f"{owner}/{repo}" != self.full_name:
-            raise _error(404, "Not Found")
+            raise error(404, "Not Found")
 
     def _page(self, ctx, items, path):
-        from .app import Reply
-        from .github import paginate
-
         page, headers = paginate(ctx, items, path)
         return Reply(page, 200, headers)
 
     def pulls(self, ctx, owner, repo, repo_id=None):
-        from .github import _invalid
-
         self._check(owner, repo)
         state = ctx.args.get("state", "open")
         if state not in ("open", "closed", "all"):
-            raise _invalid("state")
+            raise invalid("state")
         items = [p for p in self.pull_rows if state == "all" or p["state"] == state]
         sort = ctx.args.get("sort", "created")
         key = "updated_at" if sort == "updated" else "created_at"
@@ -87,14 +83,11 @@ class RecordedData:
         return self._page(ctx, items, f"/repos/{self.full_name}/pulls")
 
     def pull(self, ctx, owner, repo, number):
-        from .app import Reply
-        from .github import _error
-
         self._check(owner, repo)
         for p in self.pull_rows:
             if p["number"] == number:
                 return Reply(p)
-        raise _error(404, "Not Found")
+        raise error(404, "Not Found")
 
     def reviews(self, ctx, owner, repo, number):
         self._check(owner, repo)
@@ -119,9 +112,6 @@ class RecordedData:
         return self._page(ctx, items, f"/repos/{self.full_name}/issues")
 
     def runs(self, ctx, owner, repo):
-        from .app import Reply
-        from .github import paginate
-
         self._check(owner, repo)
         runs = sorted(self.run_rows, key=lambda r: (r["created_at"], r["id"]), reverse=True)
         page, headers = paginate(ctx, runs, f"/repos/{self.full_name}/actions/runs")

@@ -73,11 +73,6 @@ def trello_time(ts: int | None) -> str | None:
     return agile_time(ts)
 
 
-def http_date(ts: int) -> str:
-    """RFC 7231 date, as in Last-Modified."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-
-
 def sha(*parts: object) -> str:
     """A stable 40-hex git-like SHA for the given parts."""
     return hashlib.sha1(":".join(str(p) for p in parts).encode()).hexdigest()

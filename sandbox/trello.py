@@ -1,4 +1,4 @@
-"""Trello REST 1 endpoints: member, boards, lists, cards and board actions.
+"""Trello REST 1: key and token auth, rate limits, members, boards, lists, cards and actions.
 
 Actions come newest first; `before`/`since` take an action id or a date; `limit` is 0..1000.
 Key and token are read from the query string or an `Authorization: OAuth ...` header.
@@ -12,31 +12,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import time
 from functools import lru_cache
 
-from werkzeug.routing import Rule
-
-from .generate import TrelloAction, TrelloBoard, TrelloCard, TrelloList, TrelloMember
+from .model import TrelloAction, TrelloBoard, TrelloCard, TrelloList, TrelloMember
+from .routing import ROUTES, Api, ApiError, Reply
 from .timefmt import object_id_time, parse_iso, trello_time
-
-HANDLERS: dict = {}
-LABELS: dict[str, str] = {}
-_ROUTES: list = []
-
-
-def _route(template: str, name: str):
-    def wrap(fn):
-        HANDLERS[f"trello.{name}"] = fn
-        LABELS[f"trello.{name}"] = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", template)
-        _ROUTES.append(Rule(template, endpoint=f"trello.{name}", methods=["GET"]))
-        return fn
-
-    return wrap
-
-
-def rules() -> list[Rule]:
-    # Unbound copies: a rule binds to one map, and a process may build several apps.
-    return [rule.empty() for rule in _ROUTES]
 
 
 def credentials_from(request) -> tuple[str | None, str | None]:
@@ -49,15 +30,51 @@ def credentials_from(request) -> tuple[str | None, str | None]:
     return key, token
 
 
-def _reply(body, status: int = 200):
-    from .app import Reply
+class TrelloApi(Api):
+    """Everything under /1/; errors are plain text, limits count per token and per key."""
 
+    def error_body(self, status: int, message: str):
+        return message
+
+    def authenticate(self, ctx):
+        creds = ctx.org.credentials["trello"]
+        key, token = credentials_from(ctx.request)
+        if key != creds["key"]:
+            return Reply("invalid key", 401)
+        if token != creds["token"]:
+            return Reply("invalid token", 401)
+        ctx.user = token
+        return None
+
+    def limit(self, ctx, endpoint):
+        s = ctx.app.settings
+        now = time.time()
+        key, token = credentials_from(ctx.request)
+        tok = ctx.app.window(("trello-token", token), s.trello_token_limit, s.trello_window_seconds)
+        keyw = ctx.app.window(("trello-key", key), s.trello_key_limit, s.trello_window_seconds)
+        if tok.remaining(now) <= 0:
+            return Reply(dict(_TOKEN_LIMIT), 429)
+        if keyw.remaining(now) <= 0:
+            return Reply({"error": "API_KEY_LIMIT_EXCEEDED", "message": "Rate limit exceeded"}, 429)
+        tok.spend(now)
+        keyw.spend(now)
+        return None
+
+    def limited(self, fault, org, headers):
+        if fault.kind == "secondary":
+            return super().limited(fault, org, headers)
+        return Reply(dict(_TOKEN_LIMIT), fault.status, headers)
+
+
+_TOKEN_LIMIT = {"error": "API_TOKEN_LIMIT_EXCEEDED", "message": "Rate limit exceeded"}
+TRELLO = ROUTES.add_api(TrelloApi("trello", "/1/"))
+
+
+def _reply(body, status: int = 200):
     return Reply(body, status)
 
 
 def _error(status: int, message: str):
-    from .app import ApiError
-
     return ApiError(status, message)
 
 
@@ -135,30 +152,42 @@ def label_objs(card: TrelloCard, board: TrelloBoard) -> list[dict]:
     ]
 
 
+def _card_badges() -> dict:
+    return {
+        "attachmentsByType": {"trello": {"board": 0, "card": 0}},
+        "externalSource": None,
+        "location": False,
+        "votes": 0,
+        "viewingMemberVoted": False,
+        "subscribed": False,
+        "fogbugz": "",
+        "checkItems": 0,
+        "checkItemsChecked": 0,
+        "checkItemsEarliestDue": None,
+        "comments": 0,
+        "attachments": 0,
+        "description": False,
+        "due": None,
+        "dueComplete": False,
+        "lastUpdatedByAi": False,
+        "start": None,
+    }
+
+
+def _card_limits() -> dict:
+    return {
+        "attachments": {"perCard": {"status": "ok", "disableAt": 1000, "warnAt": 900}},
+        "checklists": {"perCard": {"status": "ok", "disableAt": 500, "warnAt": 450}},
+        "stickers": {"perCard": {"status": "ok", "disableAt": 70, "warnAt": 63}},
+    }
+
+
 def card_obj(card: TrelloCard, board: TrelloBoard) -> dict:
     labels = label_objs(card, board)
     return {
         "id": card.id,
         "address": None,
-        "badges": {
-            "attachmentsByType": {"trello": {"board": 0, "card": 0}},
-            "externalSource": None,
-            "location": False,
-            "votes": 0,
-            "viewingMemberVoted": False,
-            "subscribed": False,
-            "fogbugz": "",
-            "checkItems": 0,
-            "checkItemsChecked": 0,
-            "checkItemsEarliestDue": None,
-            "comments": 0,
-            "attachments": 0,
-            "description": False,
-            "due": None,
-            "dueComplete": False,
-            "lastUpdatedByAi": False,
-            "start": None,
-        },
+        "badges": _card_badges(),
         "checkItemStates": [],
         "closed": False,
         "coordinates": None,
@@ -179,11 +208,7 @@ def card_obj(card: TrelloCard, board: TrelloBoard) -> dict:
         "idShort": card.id_short,
         "idAttachmentCover": None,
         "labels": labels,
-        "limits": {
-            "attachments": {"perCard": {"status": "ok", "disableAt": 1000, "warnAt": 900}},
-            "checklists": {"perCard": {"status": "ok", "disableAt": 500, "warnAt": 450}},
-            "stickers": {"perCard": {"status": "ok", "disableAt": 70, "warnAt": 63}},
-        },
+        "limits": _card_limits(),
         "locationName": None,
         "manualCoverAttachment": False,
         "name": card.name,
@@ -207,6 +232,61 @@ def card_obj(card: TrelloCard, board: TrelloBoard) -> dict:
     }
 
 
+def _created(action, card, card_ref, board_ref, entity_member) -> tuple[dict, dict]:
+    """The data and display of a createCard action."""
+    data = {
+        "card": card_ref,
+        "list": {"id": action.list_after.id, "name": action.list_after.name},
+        "board": board_ref,
+    }
+    display = {
+        "translationKey": "action_create_card",
+        "entities": {
+            "card": {
+                "type": "card",
+                "id": card.id,
+                "shortLink": card.short_link,
+                "text": card.name,
+            },
+            "list": {
+                "type": "list",
+                "id": action.list_after.id,
+                "text": action.list_after.name,
+            },
+            "memberCreator": entity_member,
+        },
+    }
+    return data, display
+
+
+def _moved(action, card, card_ref, board_ref, entity_member) -> tuple[dict, dict]:
+    """The data and display of an updateCard action moving the card between lists."""
+    before, after = action.list_before, action.list_after
+    data = {
+        "old": {"idList": before.id},
+        "card": card_ref | {"idList": after.id},
+        "board": board_ref,
+        "listBefore": {"id": before.id, "name": before.name},
+        "listAfter": {"id": after.id, "name": after.name},
+    }
+    display = {
+        "translationKey": "action_move_card_from_list_to_list",
+        "entities": {
+            "card": {
+                "type": "card",
+                "idList": after.id,
+                "id": card.id,
+                "shortLink": card.short_link,
+                "text": card.name,
+            },
+            "listBefore": {"type": "list", "id": before.id, "text": before.name},
+            "listAfter": {"type": "list", "id": after.id, "text": after.name},
+            "memberCreator": entity_member,
+        },
+    }
+    return data, display
+
+
 def action_obj(action: TrelloAction, board: TrelloBoard, cards: dict[str, TrelloCard]) -> dict:
     card = cards[action.card_id]
     member = member_obj(action.member)
@@ -224,52 +304,9 @@ def action_obj(action: TrelloAction, board: TrelloBoard, cards: dict[str, Trello
         "text": member["fullName"],
     }
     if action.type == "createCard":
-        data = {
-            "card": card_ref,
-            "list": {"id": action.list_after.id, "name": action.list_after.name},
-            "board": board_ref,
-        }
-        display = {
-            "translationKey": "action_create_card",
-            "entities": {
-                "card": {
-                    "type": "card",
-                    "id": card.id,
-                    "shortLink": card.short_link,
-                    "text": card.name,
-                },
-                "list": {
-                    "type": "list",
-                    "id": action.list_after.id,
-                    "text": action.list_after.name,
-                },
-                "memberCreator": entity_member,
-            },
-        }
+        data, display = _created(action, card, card_ref, board_ref, entity_member)
     else:
-        before, after = action.list_before, action.list_after
-        data = {
-            "old": {"idList": before.id},
-            "card": card_ref | {"idList": after.id},
-            "board": board_ref,
-            "listBefore": {"id": before.id, "name": before.name},
-            "listAfter": {"id": after.id, "name": after.name},
-        }
-        display = {
-            "translationKey": "action_move_card_from_list_to_list",
-            "entities": {
-                "card": {
-                    "type": "card",
-                    "idList": after.id,
-                    "id": card.id,
-                    "shortLink": card.short_link,
-                    "text": card.name,
-                },
-                "listBefore": {"type": "list", "id": before.id, "text": before.name},
-                "listAfter": {"type": "list", "id": after.id, "text": after.name},
-                "memberCreator": entity_member,
-            },
-        }
+        data, display = _moved(action, card, card_ref, board_ref, entity_member)
     return {
         "id": action.id,
         "idMemberCreator": action.member.id,
@@ -283,7 +320,7 @@ def action_obj(action: TrelloAction, board: TrelloBoard, cards: dict[str, Trello
     }
 
 
-@_route("/1/members/me", "me")
+@TRELLO.route("/1/members/me", "me")
 def me(ctx):
     m = ctx.org.trello_me
     body = dict(member_obj(m))
@@ -301,7 +338,7 @@ def me(ctx):
     return _reply(body)
 
 
-@_route("/1/members/me/boards", "my_boards")
+@TRELLO.route("/1/members/me/boards", "my_boards")
 def my_boards(ctx):
     return _reply([_board_body(b) for b in ctx.org.trello_boards.values()])
 
@@ -324,12 +361,12 @@ def _board_body(board: TrelloBoard) -> dict:
     }
 
 
-@_route("/1/boards/<board_id>", "board")
+@TRELLO.route("/1/boards/<board_id>", "board")
 def get_board(ctx, board_id):
     return _reply(_board_body(_board(ctx, board_id)))
 
 
-@_route("/1/boards/<board_id>/lists", "lists")
+@TRELLO.route("/1/boards/<board_id>/lists", "lists")
 def board_lists(ctx, board_id):
     board = _board(ctx, board_id)
     if ctx.args.get("filter", "open") == "closed":
@@ -337,13 +374,13 @@ def board_lists(ctx, board_id):
     return _reply([list_obj(lst, board) for lst in board.lists])
 
 
-@_route("/1/boards/<board_id>/cards", "cards")
+@TRELLO.route("/1/boards/<board_id>/cards", "cards")
 def board_cards(ctx, board_id):
     board = _board(ctx, board_id)
     return _reply([card_obj(c, board) for c in board.cards])
 
 
-@_route("/1/boards/<board_id>/cards/<card_filter>", "cards_filtered")
+@TRELLO.route("/1/boards/<board_id>/cards/<card_filter>", "cards_filtered")
 def board_cards_filtered(ctx, board_id, card_filter):
     if card_filter not in ("all", "closed", "none", "open", "visible"):
         raise _error(400, "invalid value for filter")
@@ -362,7 +399,7 @@ def _bound(value: str) -> str:
         raise _error(400, f"invalid date: {value}") from exc
 
 
-@_route("/1/boards/<board_id>/actions", "actions")
+@TRELLO.route("/1/boards/<board_id>/actions", "actions")
 def board_actions(ctx, board_id):
     board = _board(ctx, board_id)
     try:

@@ -19,7 +19,8 @@ from metrics import derived, selectors
 from metrics.calculations._common import local_midnight, period_key
 from metrics.calculations.sprints import in_sprint
 from metrics.models import Incident, PullRequest, Sprint, WorkItem
-from sandbox.generate import JIRA_STATUSES, Scale, generate
+from sandbox.generate import generate
+from sandbox.model import JIRA_STATUSES, Scale
 from sandbox.timefmt import DEFAULT_NOW, parse_iso
 from tests.factories import TeamFactory
 from tests.facts import every_item_with_its_history, sprint_scope_of, work_item_facts

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.generate import JIRA_STATUSES, Scale, generate
+from sandbox.generate import generate
 from sandbox.jql import JqlError, compile_jql, jql_time
+from sandbox.model import JIRA_STATUSES, Scale
 from sandbox.timefmt import parse_iso
 
 NOW = parse_iso("2026-11-01T00:00:00Z")

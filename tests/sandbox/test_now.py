@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from sandbox.__main__ import build_parser, make_app
-from sandbox.app import info
-from sandbox.generate import Scale, generate
+from sandbox.control import info
+from sandbox.generate import generate
+from sandbox.model import Scale
 from sandbox.timefmt import DEFAULT_NOW, now_from_file, parse_iso, resolve_now
 
 

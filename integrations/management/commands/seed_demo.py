@@ -14,7 +14,7 @@ def sandbox_info(port: int, seed: int) -> dict:
     """What the demo sandbox (`python -m sandbox --port PORT --seed SEED --now-file
     VAR/sandbox-now`, see the Procfile) serves: names and credentials."""
     from sandbox.__main__ import build_parser, make_app
-    from sandbox.app import info
+    from sandbox.control import info
 
     now_file = str(settings.VAR_DIR / "sandbox-now")
     args = build_parser().parse_args(
