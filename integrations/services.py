@@ -12,6 +12,7 @@ from agiletrack.observability.logs import bind_context
 from integrations import config as integration_config
 from integrations import crypto, queueing
 from integrations.models import Integration, SyncRun, Team
+from integrations.providers import registry
 from integrations.providers.errors import ProviderError
 from integrations.providers.records import ConnectionCheck
 from integrations.providers.registry import build_provider
@@ -75,7 +76,7 @@ def update_integration(
     is_active: bool | None = None,
 ) -> Integration:
     """Change an integration; credentials, when given, replace the stored ones whole."""
-    mapping_before = _category_mappings(integration.config)
+    mapping_before = _reread_settings(integration)
     if name is not None:
         integration.name = name
     if config is not None:
@@ -91,18 +92,18 @@ def update_integration(
         integration.is_active = is_active
     _full_clean(integration)
     integration.save()
-    if integration.is_active and _category_mappings(integration.config) != mapping_before:
+    if integration.is_active and _reread_settings(integration) != mapping_before:
         # Stored categories came from the old mapping: re-read everything so every item, every
         # status change and every derived time follows the new one.
         queueing.queue_sync(integration, SyncRun.Trigger.RECONCILE)
     return integration
 
 
-CATEGORY_MAPPING_KEYS = ("status_mapping", "list_mapping")
-
-
-def _category_mappings(config: dict) -> dict:
-    return {key: config.get(key) or {} for key in CATEGORY_MAPPING_KEYS}
+def _reread_settings(integration: Integration) -> dict:
+    """The settings whose change means re-reading everything (see ProviderSpec)."""
+    spec = registry.get(integration.kind)
+    keys = spec.reread_on_change if spec else ()
+    return {key: integration.config.get(key) or {} for key in keys}
 
 
 def get_credentials(integration: Integration) -> dict[str, str]:

@@ -40,6 +40,9 @@ class ProviderSpec:
     # Methods its webhook endpoint answers (Trello checks the callback URL with HEAD first).
     webhook_methods: tuple[str, ...] = ("POST",)
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    # Config keys whose change re-reads everything (a full reconcile): e.g. a status mapping,
+    # which the stored categories and times were derived with.
+    reread_on_change: tuple[str, ...] = ()
     # demo(sandbox_info): (name, config, credentials) of the demo integration on the sandbox.
     demo: Callable[[dict], tuple[str, dict, dict]] | None = None
 

@@ -25,5 +25,6 @@ PROVIDER = ProviderSpec(
     config_example={"site_url": "https://your-site.atlassian.net", "board_id": 1},
     verify_webhook=webhooks.signature_ok,
     capabilities=frozenset({WORK_ITEMS, SPRINTS}),
+    reread_on_change=("status_mapping",),
     demo=demo,
 )

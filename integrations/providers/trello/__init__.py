@@ -25,5 +25,6 @@ PROVIDER = ProviderSpec(
     # Trello checks the callback URL with HEAD when the webhook is created.
     webhook_methods=("HEAD", "POST"),
     capabilities=frozenset({WORK_ITEMS}),
+    reread_on_change=("list_mapping",),
     demo=demo,
 )
