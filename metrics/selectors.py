@@ -41,7 +41,7 @@ from metrics.aggregates import (
 )
 from metrics.cache import cached_family
 from metrics.calculations._common import local_midnight, period_key
-from metrics.calculations.dora import SUCCESS
+from metrics.calculations.facts import SUCCESS
 from metrics.derived import PRODUCTION
 from metrics.models import (
     Deployment,
