@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 if TYPE_CHECKING:
-    from metrics.selectors import MetricScope
+    from metrics.scope import MetricScope
 
 logger = logging.getLogger(__name__)
 
