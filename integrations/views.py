@@ -21,7 +21,7 @@ from rest_framework import serializers
 from integrations import services
 from integrations.models import Integration, SyncRun
 from integrations.selectors import with_sync_stats
-from metrics.views import TeamPage, team_page
+from integrations.team_page import TeamPage, team_page
 
 RECENT_RUNS = 5
 

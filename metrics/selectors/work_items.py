@@ -138,7 +138,7 @@ def list_finished_work_items(scope: MetricScope, limit: int) -> QuerySet:
     )
 
 
-def list_aging_work_items(scope: MetricScope, limit: int) -> QuerySet[WorkItem]:
+def list_aging_work_items(scope: MetricScope, limit: int) -> QuerySet:
     """The `limit` items in progress longest (`since`: started, else created), oldest first."""
     return (
         work_items(scope)
