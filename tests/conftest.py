@@ -46,6 +46,7 @@ def shared_path(*parts: str) -> Path:
         pytest.skip(message)
     return path
 
+
 # Variables that choose the services; tests that start processes set them explicitly.
 SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_DEFAULT_QUEUE")
 
