@@ -22,7 +22,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # One prefix, two apps: the dashboard pages and the team's integrations pages.
     path("teams/<slug:slug>/", include("metrics.urls")),
+    path("teams/<slug:slug>/", include("integrations.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),

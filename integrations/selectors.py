@@ -1,5 +1,7 @@
 """Reads for teams and integrations, scoped to what a user may see."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
@@ -38,3 +40,16 @@ def sync_runs_for_user(user: User | AnonymousUser) -> QuerySet[SyncRun]:
     return SyncRun.objects.filter(integration__in=integrations_for_user(user)).select_related(
         "integration"
     )
+
+
+def list_team_integrations(team: Team) -> list[Integration]:
+    """The team's integrations by name (then id), as the team pages list them."""
+    return list(team.integrations.order_by("name", "pk"))
+
+
+def sync_in_progress(integrations: Iterable[Integration]) -> bool:
+    """Whether any of the integrations has a sync run queued or running."""
+    return SyncRun.objects.filter(
+        integration__in=integrations,
+        status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING],
+    ).exists()

@@ -22,7 +22,7 @@ from integrations.forms import IntegrationForm, field_kinds, provider_guide
 from integrations.models import Integration, SyncRun
 from integrations.providers import registry
 from integrations.selectors import with_sync_stats
-from metrics.views import TeamPage, team_page
+from integrations.team_page import TeamPage, team_page
 
 RECENT_RUNS = 5
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 
-if TYPE_CHECKING:
-    from metrics.selectors import MetricScope
+from metrics.scope import MetricScope
 
 logger = logging.getLogger(__name__)
 

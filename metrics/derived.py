@@ -24,10 +24,10 @@ from integrations.models import Integration
 from metrics import calculations as calc
 from metrics.bulk import update_rows
 from metrics.models import Deployment, FlowDay, PullRequest, Sprint, WorkItem, WorkItemChange
+from metrics.production import is_production
+from metrics.sprint_items import sprint_item_facts
 
 T = TypeVar("T")
-
-PRODUCTION = {"production", "prod", ""}
 
 
 def deployment_facts(integration: Integration) -> list[calc.DeploymentFacts]:
@@ -43,7 +43,7 @@ def deployment_facts(integration: Integration) -> list[calc.DeploymentFacts]:
     previous_success: dict[str, object] = {}
     rows = Deployment.objects.filter(integration=integration).order_by("created_at", "pk")
     for row in rows:
-        production = row.source != "deployments" or row.environment.lower() in PRODUCTION
+        production = is_production(row.source, row.environment)
         shipped: tuple[str, ...] = ()
         baseline = previous_success.get(row.repository)
         if row.status == "success" and production:
@@ -323,8 +323,6 @@ def unsettled_sprints(integration: Integration, now: datetime) -> QuerySet[Sprin
 def refresh_sprints(integration: Integration, now: datetime | None = None) -> int:
     """Recompute and store the scope of every started sprint (as of now for the running ones);
     return how many sprints changed."""
-    from metrics.selectors import sprint_item_facts
-
     now = now or timezone.now()
     changed = []
     for row in Sprint.objects.filter(integration=integration, start_at__lte=now):

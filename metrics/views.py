@@ -1,13 +1,13 @@
 """Dashboard pages of a team: overview, pull requests, work items and sprints.
 
 Every page reads its window and integration filters from the URL (`?since=&until=&integration=`),
-so a link or a reload shows the same numbers. Numbers come from metrics.selectors; templates only
-format them. A user sees only their teams' pages (404 otherwise).
+so a link or a reload shows the same numbers. The team, window and filters come from
+integrations.team_page, the numbers and lists from metrics.selectors; templates only format
+them. A user sees only their teams' pages (404 otherwise).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -15,97 +15,16 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from integrations.models import Integration, SyncRun, Team
 from integrations.selectors import teams_for_user
+from integrations.team_page import team_page
 from metrics import selectors
-from metrics.models import PullRequest, Review, WorkItem
-
-# --- Team, window and filters ------------------------------------------------------------------
-
-
-class WindowForm(forms.Form):
-    """The date range and integrations a page shows; all optional (last 30 days, everything)."""
-
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    integration = forms.TypedMultipleChoiceField(
-        required=False,
-        coerce=int,
-        label="Integrations",
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, integrations: list[Integration], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["integration"].choices = [  # type: ignore[attr-defined]
-            (i.pk, f"{i.name} ({i.get_kind_display()})") for i in integrations
-        ]
-
-
-@dataclass
-class TeamPage:
-    """What every team page needs: the team, the user's teams, the window and the filters."""
-
-    team: Team
-    teams: QuerySet[Team]
-    integrations: list[Integration]
-    scope: selectors.MetricScope
-    form: WindowForm
-    query: str  # the filters as a query string, carried by the navigation links
-
-    def context(self, page: str, **extra: Any) -> dict[str, Any]:
-        ids = set(self.scope.integration_ids)
-        active = [i for i in self.integrations if i.pk in ids]
-        return {
-            "team": self.team,
-            "teams": self.teams,
-            "integrations": self.integrations,
-            "scope": self.scope,
-            "form": self.form,
-            "query": self.query,
-            "page": page,
-            "syncing": SyncRun.objects.filter(
-                integration__in=active,
-                status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING],
-            ).exists(),
-            "never_synced": bool(active) and all(i.last_success_at is None for i in active),
-            "kinds": {i.kind for i in active},
-            **extra,
-        }
-
-
-def team_page(request: HttpRequest, slug: str) -> TeamPage:
-    """The team (404 unless the user may see it) and the window asked for in the URL. A bad
-    filter is reported on the form and the default window is shown instead."""
-    teams = teams_for_user(request.user)
-    team = get_object_or_404(teams, slug=slug)
-    integrations = list(team.integrations.order_by("name", "pk"))
-    form = WindowForm(request.GET or None, integrations=integrations)
-    since = until = chosen = None
-    if form.is_bound and form.is_valid():
-        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-        chosen = form.cleaned_data["integration"] or None
-    try:
-        scope = selectors.metric_scope(team, since=since, until=until, integrations=chosen)
-    except selectors.ScopeError as exc:
-        form.add_error(None, str(exc))
-        scope = selectors.metric_scope(team)
-    params: list[tuple[str, Any]] = []
-    if form.is_bound and not form.errors:
-        params += [(key, request.GET[key]) for key in ("since", "until") if request.GET.get(key)]
-        params += [("integration", pk) for pk in chosen or ()]
-    return TeamPage(team, teams, integrations, scope, form, urlencode(params))
+from metrics.scope import MetricScope
+from metrics.selectors import PR_SORTS
 
 
 @login_required
@@ -130,7 +49,7 @@ def chart(kind: str, labels: list, datasets: list[dict], **options: Any) -> dict
     }
 
 
-def interval_for(scope: selectors.MetricScope) -> str:
+def interval_for(scope: MetricScope) -> str:
     if scope.days <= 14:
         return "day"
     if scope.days <= 200:
@@ -263,17 +182,6 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
 
 # --- Pull requests -----------------------------------------------------------------------------
 
-PR_SORTS = {
-    "number": "number",
-    "created": "created_at",
-    "merged": "merged_at",
-    "size": "size",
-    "coding": "coding_time_minutes",
-    "pickup": "pickup_time_minutes",
-    "review": "review_time_minutes",
-    "deploy": "deploy_time_minutes",
-    "cycle": "cycle_time_minutes",
-}
 PR_STATES = [("", "Any state"), ("open", "Open"), ("merged", "Merged"), ("closed", "Closed")]
 
 
@@ -295,61 +203,24 @@ class PullRequestFilterForm(forms.Form):
         ]
 
 
-def _order(sort: str) -> list:
-    descending = sort.startswith("-")
-    column = F(PR_SORTS[sort.lstrip("-")])
-    first = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
-    return [first, "-pk"]
-
-
-def pull_requests_in_window(scope: selectors.MetricScope) -> QuerySet[PullRequest]:
-    """PRs created or merged in the window, or still open at its end."""
-    end = scope.moment
-    open_at_end = (
-        Q(created_at__lt=end)
-        & (Q(merged_at__isnull=True) | Q(merged_at__gte=end))
-        & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-    )
-    return PullRequest.objects.filter(integration_id__in=scope.integration_ids).filter(
-        Q(created_at__gte=scope.start, created_at__lt=scope.end)
-        | Q(merged_at__gte=scope.start, merged_at__lt=scope.end)
-        | open_at_end
-    )
-
-
 @login_required
 @require_GET
 def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
-    rows = pull_requests_in_window(scope).annotate(
-        size=Coalesce(F("additions"), 0) + Coalesce(F("deletions"), 0)
-    )
-    repositories = sorted(set(rows.values_list("repository", flat=True).distinct()))
+    repositories = selectors.list_pull_request_repositories(scope)
     filters = PullRequestFilterForm(request.GET or None, repositories=repositories)
+    chosen: dict[str, str] = {}
     sort = "-merged"
     if filters.is_bound and filters.is_valid():
         data = filters.cleaned_data
-        if data["state"]:
-            rows = rows.filter(state=data["state"])
-        if data["repository"]:
-            rows = rows.filter(repository=data["repository"])
-        if data["author"]:
-            rows = rows.filter(author__icontains=data["author"])
+        chosen = {name: data[name] for name in ("state", "repository", "author")}
         sort = data["sort"] or sort
-    human_reviews = Prefetch(
-        "reviews", queryset=Review.objects.filter(reviewer_is_bot=False).order_by("submitted_at")
-    )
-    listing = Paginator(rows.order_by(*_order(sort)).prefetch_related(human_reviews), 50)
-    page_obj = listing.get_page(request.GET.get("page"))
+    listing = selectors.list_pull_requests(scope, sort=sort, **chosen)
+    page_obj = Paginator(listing.rows, 50).get_page(request.GET.get("page"))
     for pr in page_obj:
         reviewers = {r.reviewer for r in pr.reviews.all() if r.reviewer != pr.author}
         pr.reviewer_names = sorted(reviewers)  # type: ignore[attr-defined]
-    merged = rows.filter(merged_at__gte=scope.start, merged_at__lt=scope.end, author_is_bot=False)
-    slowest = merged.filter(cycle_time_minutes__isnull=False).order_by("-cycle_time_minutes")[:5]
-    oldest_open = rows.filter(state="open", is_draft=False, author_is_bot=False).order_by(
-        "created_at"
-    )[:5]
     sort_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("sort", "page")])
     return render(
         request,
@@ -361,8 +232,10 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
             sort=sort,
             sort_query=sort_query,
             page_query=urlencode([(k, v) for k, v in request.GET.items() if k != "page"]),
-            slowest=slowest,
-            oldest_open=[(pr, minutes_between(pr.created_at, scope.moment)) for pr in oldest_open],
+            slowest=listing.slowest,
+            oldest_open=[
+                (pr, minutes_between(pr.created_at, scope.moment)) for pr in listing.oldest_open
+            ],
             metrics=selectors.family_metrics(scope, "pull_requests"),
             sortable=PR_SORTS,
         ),
@@ -372,34 +245,14 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Work items --------------------------------------------------------------------------------
 
 SCATTER_LIMIT = 2000
+AGING_LIMIT = 20
 
 
-@login_required
-@require_GET
-def work_items(request: HttpRequest, slug: str) -> HttpResponse:
-    page = team_page(request, slug)
-    scope = page.scope
-    metrics = selectors.family_metrics(scope, "work_items")
-    items = WorkItem.objects.filter(integration_id__in=scope.integration_ids)
-    finished = (
-        items.filter(
-            done_at__gte=scope.start, done_at__lt=scope.end, cycle_time_minutes__isnull=False
-        )
-        .order_by("-done_at")
-        .values_list("key", "done_at", "cycle_time_minutes")[:SCATTER_LIMIT]
-    )
+def _work_item_charts(metrics: dict, finished, done: list[dict], interval: str) -> dict:
+    """The work item page's charts: cycle time scatter, cumulative flow, throughput."""
     cycle = metrics["cycle_time"]
     flow = metrics["cumulative_flow"]
-    interval = interval_for(scope)
-    done = selectors.timeseries(scope, "work_items_done", interval)
-    now = timezone.now()
-    aging = (
-        items.filter(status_category="in_progress")
-        .annotate(since=Coalesce("started_at", "created_at"))
-        .select_related("integration")
-        .order_by("since")[:20]
-    )
-    charts = {
+    return {
         "scatter": chart(
             "scatter",
             [],
@@ -444,13 +297,27 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
             title=f"Work items finished per {interval}",
         ),
     }
+
+
+@login_required
+@require_GET
+def work_items(request: HttpRequest, slug: str) -> HttpResponse:
+    page = team_page(request, slug)
+    scope = page.scope
+    metrics = selectors.family_metrics(scope, "work_items")
+    finished = selectors.list_finished_work_items(scope, SCATTER_LIMIT)
+    flow = metrics["cumulative_flow"]
+    interval = interval_for(scope)
+    done = selectors.timeseries(scope, "work_items_done", interval)
+    now = timezone.now()
+    aging = selectors.list_aging_work_items(scope, AGING_LIMIT)
     return render(
         request,
         "dashboard/work_items.html",
         page.context(
             "work_items",
             metrics=metrics,
-            charts=charts,
+            charts=_work_item_charts(metrics, finished, done, interval),
             aging=[(item, minutes_between(item.since, now)) for item in aging],
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,

@@ -7,7 +7,8 @@ from django import forms
 from django_filters.fields import IsoDateTimeField, ModelMultipleChoiceField
 from drf_spectacular.utils import extend_schema_field
 
-from integrations.models import Integration, Team
+from integrations.models import Integration
+from integrations.selectors import integrations_for_user
 from metrics.models import Deployment, PullRequest, Sprint, WorkItem
 
 # Ids are 64-bit (BigAutoField). A bigger number names no row, and SQLite cannot even be asked
@@ -65,8 +66,6 @@ class ActivityFilter(filters.FilterSet):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         if request is not None:
-            from integrations.selectors import integrations_for_user
-
             self.filters["integration"].queryset = integrations_for_user(request.user)
 
 
@@ -135,6 +134,5 @@ __all__ = [
     "DeploymentFilter",
     "PullRequestFilter",
     "SprintFilter",
-    "Team",
     "WorkItemFilter",
 ]

@@ -36,6 +36,7 @@ from metrics.api.serializers import (
     WorkItemSerializer,
 )
 from metrics.models import Deployment, PullRequest, Sprint, WorkItem
+from metrics.scope import MetricScope, ScopeError, metric_scope
 
 
 class ListCSVRenderer(CSVRenderer):
@@ -163,7 +164,7 @@ SCOPE_PARAMETERS = [
 ]
 
 
-def scope_for(request: Request) -> selectors.MetricScope:
+def scope_for(request: Request) -> MetricScope:
     """The metric scope the query asks for; 404 for teams or integrations the user cannot see,
     400 for a bad window."""
     query = ScopeQuerySerializer(
@@ -196,8 +197,8 @@ def scope_for(request: Request) -> selectors.MetricScope:
     since: date | None = data.get("since")
     until: date | None = data.get("until")
     try:
-        return selectors.metric_scope(team, since=since, until=until, integrations=chosen)
-    except selectors.ScopeError as exc:
+        return metric_scope(team, since=since, until=until, integrations=chosen)
+    except ScopeError as exc:
         raise serializers.ValidationError({"since": [str(exc)]}) from None
 
 
@@ -272,12 +273,7 @@ class TimeseriesView(APIView):
             {
                 "metric": metric,
                 "interval": interval,
-                "window": {
-                    "since": scope.since,
-                    "until": scope.until,
-                    "time_zone": scope.time_zone,
-                    "integrations": list(scope.integration_ids),
-                },
+                "window": scope.as_window(),
                 "points": points,
             }
         ).data

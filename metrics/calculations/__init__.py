@@ -21,9 +21,7 @@ from metrics.calculations._common import (
 )
 from metrics.calculations.dora import (
     ChangeFailureRate,
-    DeploymentFacts,
     DeploymentFrequency,
-    IncidentFacts,
     LeadTimeForChanges,
     TimeToRestore,
     attribute_incidents,
@@ -37,12 +35,16 @@ from metrics.calculations.dora import (
     time_to_restore,
     time_to_restore_band,
 )
-from metrics.calculations.pull_requests import (
+from metrics.calculations.facts import (
     CommitFacts,
-    MergedWithoutReview,
+    DeploymentFacts,
+    IncidentFacts,
     PullRequestFacts,
     PullRequestTimings,
     ReviewFacts,
+)
+from metrics.calculations.pull_requests import (
+    MergedWithoutReview,
     ReviewLoad,
     first_commit,
     first_review,

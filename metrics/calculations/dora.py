@@ -7,7 +7,6 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from metrics.calculations._common import (
@@ -21,52 +20,16 @@ from metrics.calculations._common import (
     summarize,
     utc,
 )
-
-if TYPE_CHECKING:
-    from metrics.calculations.pull_requests import PullRequestTimings
-
-SUCCESS = "success"
-FAILED_STATUSES = frozenset({"failure", "error"})
+from metrics.calculations.facts import (
+    DeploymentFacts,
+    IncidentFacts,
+    PullRequestTimings,
+)
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 MINUTES_PER_MONTH = 30 * MINUTES_PER_DAY
-
-
-@dataclass(frozen=True)
-class DeploymentFacts:
-    id: str
-    status: str  # success | failure | error | in_progress | queued | inactive
-    created_at: datetime
-    finished_at: datetime | None = None
-    is_production: bool = True
-    sha: str = ""
-    # Commits this deployment shipped that the previous successful one had not; empty for a
-    # scope's first deployment, whose baseline is unknown (DevLake links no PR to it either).
-    shipped_shas: tuple[str, ...] = ()
-    repository: str = ""
-
-    @property
-    def at(self) -> datetime:
-        """When the deployment counts as happened: finished, else created."""
-        return self.finished_at or self.created_at
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status.lower() == SUCCESS
-
-    @property
-    def failed(self) -> bool:
-        return self.status.lower() in FAILED_STATUSES
-
-
-@dataclass(frozen=True)
-class IncidentFacts:
-    id: str
-    created_at: datetime
-    resolved_at: datetime | None = None
-    repository: str = ""
 
 
 def deployments_by_commit(deployments: Iterable[DeploymentFacts]) -> dict[str, DeploymentFacts]:

@@ -17,61 +17,13 @@ from metrics.calculations._common import (
     summarize,
     utc,
 )
-from metrics.calculations.dora import DeploymentFacts, deployments_by_commit
-
-
-@dataclass(frozen=True)
-class ReviewFacts:
-    """A review or a conversation comment on a pull request."""
-
-    reviewer: str
-    submitted_at: datetime
-    state: str = "COMMENTED"  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
-    is_bot: bool = False
-    id: str = ""
-
-
-@dataclass(frozen=True)
-class CommitFacts:
-    sha: str
-    authored_at: datetime
-
-
-@dataclass(frozen=True)
-class PullRequestFacts:
-    id: str
-    author: str
-    created_at: datetime
-    merged_at: datetime | None = None
-    closed_at: datetime | None = None
-    # The earliest authored commit wins; first_commit_at is used when `commits` is empty.
-    first_commit_at: datetime | None = None
-    commits: tuple[CommitFacts, ...] = ()
-    reviews: tuple[ReviewFacts, ...] = ()
-    merge_commit_sha: str = ""
-    author_is_bot: bool = False
-    is_draft: bool = False
-    additions: int | None = None
-    deletions: int | None = None
-    repository: str = ""
-
-
-@dataclass(frozen=True)
-class PullRequestTimings:
-    """One row of DevLake's project_pr_metrics; every span in whole minutes or None."""
-
-    pull_request_id: str
-    first_commit_sha: str | None
-    first_commit_at: datetime | None
-    first_review_id: str | None
-    first_review_at: datetime | None
-    deployment_id: str | None
-    deployed_at: datetime | None
-    coding_minutes: int | None
-    pickup_minutes: int | None
-    review_minutes: int | None
-    deploy_minutes: int | None
-    cycle_minutes: int | None
+from metrics.calculations.dora import deployments_by_commit
+from metrics.calculations.facts import (
+    DeploymentFacts,
+    PullRequestFacts,
+    PullRequestTimings,
+    ReviewFacts,
+)
 
 
 def first_commit(pr: PullRequestFacts) -> tuple[str | None, datetime | None]:

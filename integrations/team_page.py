@@ -1,0 +1,91 @@
+"""The shell every team page shares: the team, the user's teams, the window and its filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from integrations.models import Integration, Team
+from integrations.selectors import list_team_integrations, sync_in_progress, teams_for_user
+from metrics.scope import MetricScope, ScopeError, metric_scope
+
+
+class WindowForm(forms.Form):
+    """The date range and integrations a page shows; all optional (last 30 days, everything)."""
+
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    integration = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        label="Integrations",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, integrations: list[Integration], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["integration"].choices = [  # type: ignore[attr-defined]
+            (i.pk, f"{i.name} ({i.get_kind_display()})") for i in integrations
+        ]
+
+
+@dataclass
+class TeamPage:
+    """What every team page needs: the team, the user's teams, the window and the filters."""
+
+    team: Team
+    teams: QuerySet[Team]
+    integrations: list[Integration]
+    scope: MetricScope
+    form: WindowForm
+    query: str  # the filters as a query string, carried by the navigation links
+
+    def context(self, page: str, **extra: Any) -> dict[str, Any]:
+        ids = set(self.scope.integration_ids)
+        active = [i for i in self.integrations if i.pk in ids]
+        return {
+            "team": self.team,
+            "teams": self.teams,
+            "integrations": self.integrations,
+            "scope": self.scope,
+            "form": self.form,
+            "query": self.query,
+            "page": page,
+            "syncing": sync_in_progress(active),
+            "never_synced": bool(active) and all(i.last_success_at is None for i in active),
+            "kinds": {i.kind for i in active},
+            **extra,
+        }
+
+
+def team_page(request: HttpRequest, slug: str) -> TeamPage:
+    """The team (404 unless the user may see it) and the window asked for in the URL. A bad
+    filter is reported on the form and the default window is shown instead."""
+    teams = teams_for_user(request.user)
+    team = get_object_or_404(teams, slug=slug)
+    integrations = list_team_integrations(team)
+    form = WindowForm(request.GET or None, integrations=integrations)
+    since = until = chosen = None
+    if form.is_bound and form.is_valid():
+        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+        chosen = form.cleaned_data["integration"] or None
+    try:
+        scope = metric_scope(team, since=since, until=until, integrations=chosen)
+    except ScopeError as exc:
+        form.add_error(None, str(exc))
+        scope = metric_scope(team)
+    params: list[tuple[str, Any]] = []
+    if form.is_bound and not form.errors:
+        params += [(key, request.GET[key]) for key in ("since", "until") if request.GET.get(key)]
+        params += [("integration", pk) for pk in chosen or ()]
+    return TeamPage(team, teams, integrations, scope, form, urlencode(params))

@@ -1,0 +1,83 @@
+"""What every metric family reads through: a scope's rows, its periods, and counts per period."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+
+from metrics import calculations as calc
+from metrics.calculations._common import period_key
+from metrics.models import Deployment, PullRequest, WorkItem
+from metrics.production import production_only
+from metrics.scope import MetricScope, ScopeError, window_filter
+
+INTERVALS = ("day", "week", "month")
+
+
+def in_scope(scope: MetricScope, queryset: QuerySet) -> QuerySet:
+    """The rows of `queryset` that belong to the scope's integrations."""
+    return queryset.filter(integration_id__in=scope.integration_ids)
+
+
+def human_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
+    """The pull requests metrics count: bot-authored ones are left out everywhere."""
+    return in_scope(scope, PullRequest.objects.filter(author_is_bot=False))
+
+
+def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
+    """Production deployments (the rule of metrics.production), with `at` = finished, else
+    created."""
+    return production_only(in_scope(scope, Deployment.objects.all())).annotate(
+        at=Coalesce("finished_at", "created_at")
+    )
+
+
+def work_items(scope: MetricScope) -> QuerySet[WorkItem]:
+    """The scope's work items (Jira issues and Trello cards)."""
+    return in_scope(scope, WorkItem.objects.all())
+
+
+def trunc_period(column: str, interval: str, tz: ZoneInfo):
+    """`column` truncated to its local day, week (Monday) or month, as a date."""
+    if interval == "day":
+        return TruncDate(column, tzinfo=tz)
+    if interval == "week":
+        return TruncDate(TruncWeek(column, tzinfo=tz))
+    if interval == "month":
+        return TruncDate(TruncMonth(column, tzinfo=tz))
+    raise ScopeError(f"interval must be one of {', '.join(INTERVALS)}")
+
+
+def periods(scope: MetricScope, interval: str) -> list[date]:
+    """Every local day, week or month the window touches, in order."""
+    if interval not in INTERVALS:
+        raise ScopeError(f"interval must be one of {', '.join(INTERVALS)}")
+    days = calc.local_days(scope.start, scope.end, scope.tz)
+    return sorted({period_key(day, interval) for day in days})  # type: ignore[arg-type]
+
+
+def as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def counts_per_period(
+    queryset: QuerySet, column: str, scope: MetricScope, interval: str = "week"
+) -> dict[date, int]:
+    """Rows with `column` in the window per local day/week/month, empty periods included."""
+    found = {
+        as_date(row["period"]): row["n"]
+        for row in queryset.filter(window_filter(column, scope))
+        .annotate(period=trunc_period(column, interval, scope.tz))
+        .order_by()
+        .values("period")
+        .annotate(n=Count("*"))
+    }
+    return {period: found.get(period, 0) for period in periods(scope, interval)}
+
+
+def summary_dict(value: calc.Summary) -> dict:
+    return asdict(value)

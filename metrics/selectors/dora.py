@@ -1,0 +1,119 @@
+"""DORA reads: deployment frequency, lead time for changes, change failure rate and time to
+restore of a scope, and the deployment and incident facts they are computed from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Max, Q, QuerySet
+
+from metrics import calculations as calc
+from metrics.aggregates import summary
+from metrics.calculations.facts import SUCCESS
+from metrics.models import Incident
+from metrics.scope import MetricScope, window_filter
+from metrics.selectors.common import (
+    human_pull_requests,
+    in_scope,
+    production_deployments,
+    summary_dict,
+)
+
+
+def list_deployment_facts(
+    scope: MetricScope, incidents: Iterable[calc.IncidentFacts] = ()
+) -> list[calc.DeploymentFacts]:
+    """The production deployments the window and these incidents need: those at or after the
+    earliest of the window's start and the incidents' openings, and the last successful one
+    before that (an incident opened later may be attributed to it). Older ones can change no
+    number, and a year of them would only be read to be skipped."""
+    rows = production_deployments(scope)
+    since = min([scope.start, *(incident.created_at for incident in incidents)])
+    last_before = rows.filter(Q(status__iexact=SUCCESS) & Q(at__lt=since)).aggregate(
+        latest=Max("at")
+    )["latest"]
+    rows = rows.filter(Q(at__gte=last_before or since))
+    return [
+        calc.DeploymentFacts(
+            id=str(pk),
+            status=status,
+            created_at=created,
+            finished_at=finished,
+            repository=repository,
+        )
+        for pk, status, created, finished, repository in rows.values_list(
+            "pk", "status", "created_at", "finished_at", "repository"
+        )
+    ]
+
+
+def list_incident_facts(queryset: QuerySet[Incident]) -> list[calc.IncidentFacts]:
+    """The incidents of `queryset` as calculation facts."""
+    return [
+        calc.IncidentFacts(id=str(pk), created_at=created, resolved_at=resolved, repository=repo)
+        for pk, created, resolved, repo in queryset.values_list(
+            "pk", "created_at", "resolved_at", "repository"
+        )
+    ]
+
+
+def incident_window() -> timedelta | None:
+    """How long after a deployment an incident may still be blamed on it (None: no limit)."""
+    hours = settings.AGILETRACK_INCIDENT_ATTRIBUTION_HOURS
+    return timedelta(hours=hours) if hours else None
+
+
+def dora_metrics(scope: MetricScope) -> dict:
+    """Deployment frequency, lead time for changes, change failure rate and time to restore."""
+    incidents = in_scope(scope, Incident.objects.all())
+    opened = list_incident_facts(incidents.filter(created_at__gte=scope.start))
+    resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
+    deployments = list_deployment_facts(scope, resolved)
+    frequency = calc.deployment_frequency(deployments, scope.start, scope.end, scope.tz)
+    lead = summary(
+        human_pull_requests(scope).filter(window_filter("deployed_at", scope)),
+        "cycle_time_minutes",
+    )
+    window = incident_window()
+    failure = calc.change_failure_rate(
+        deployments,
+        opened,
+        scope.start,
+        scope.end,
+        incident_window=window,
+    )
+    restore = calc.time_to_restore(
+        resolved,
+        deployments,
+        scope.start,
+        scope.end,
+        incident_window=window,
+    )
+    return {
+        "deployment_frequency": {
+            "deployments": frequency.deployments,
+            "deployment_days": frequency.deployment_days,
+            "per_day": frequency.per_day,
+            "per_week": frequency.per_week,
+            "median_deployment_days_per_week": frequency.median_deployment_days_per_week,
+            "median_deployment_days_per_month": frequency.median_deployment_days_per_month,
+            "band": str(frequency.band),
+        },
+        "lead_time_for_changes": {
+            "summary": summary_dict(lead),
+            "band": str(calc.lead_time_band(lead.median)) if lead.median is not None else None,
+        },
+        "change_failure_rate": {
+            "deployments": failure.deployments,
+            "failed": failure.failed,
+            "rate": failure.rate,
+            "band": str(failure.band) if failure.band else None,
+        },
+        "time_to_restore": {
+            "summary": summary_dict(restore.summary),
+            "failed_deployment_recovery": summary_dict(restore.failed_deployment_recovery),
+            "band": str(restore.band) if restore.band else None,
+        },
+    }

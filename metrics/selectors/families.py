@@ -1,0 +1,35 @@
+"""Every metric family of a scope, each cached per scope and data version (metrics.cache)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from metrics.cache import cached_family
+from metrics.scope import MetricScope
+from metrics.selectors.dora import dora_metrics
+from metrics.selectors.pull_requests import pull_request_metrics
+from metrics.selectors.sprints import sprint_metrics
+from metrics.selectors.work_items import work_item_metrics
+
+FAMILIES = ("dora", "pull_requests", "work_items", "sprints")
+
+FAMILY_FUNCTIONS: dict[str, Callable[[MetricScope], dict]] = {
+    "dora": dora_metrics,
+    "pull_requests": pull_request_metrics,
+    "work_items": work_item_metrics,
+    "sprints": sprint_metrics,
+}
+
+
+def family_metrics(scope: MetricScope, family: str) -> dict:
+    """One family for the scope, from the cache when the data has not changed since."""
+    return cached_family(family, scope, FAMILY_FUNCTIONS[family])
+
+
+def team_metrics(scope: MetricScope, families: Iterable[str] = FAMILIES) -> dict[str, Any]:
+    """Every asked family for the scope, each cached (see metrics.cache)."""
+    return {
+        "window": scope.as_window(),
+        **{family: family_metrics(scope, family) for family in families},
+    }

@@ -1,0 +1,165 @@
+"""Pull request reads: the family's numbers (stage times, size, throughput, review load, merged
+without review, open PR age) and the pull request page's lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from metrics.aggregates import minutes_until_summary, summaries, summary
+from metrics.models import PullRequest, Review
+from metrics.scope import MetricScope, window_filter
+from metrics.selectors.common import human_pull_requests, in_scope, summary_dict
+
+STAGES = ("coding", "pickup", "review", "deploy", "cycle")
+
+# The pull request page's sort keys and the column each one orders by.
+PR_SORTS = {
+    "number": "number",
+    "created": "created_at",
+    "merged": "merged_at",
+    "size": "size",
+    "coding": "coding_time_minutes",
+    "pickup": "pickup_time_minutes",
+    "review": "review_time_minutes",
+    "deploy": "deploy_time_minutes",
+    "cycle": "cycle_time_minutes",
+}
+
+
+def _size():
+    return F("additions") + F("deletions")
+
+
+def _review_load(scope: MetricScope) -> QuerySet:
+    """Reviews submitted in the window per human reviewer of other humans' pull requests."""
+    return (
+        # A review belongs to its pull request's integration (metrics.ingest).
+        in_scope(
+            scope,
+            Review.objects.filter(window_filter("submitted_at", scope), reviewer_is_bot=False),
+        )
+        .filter(pull_request__author_is_bot=False)
+        .exclude(reviewer=F("pull_request__author"))
+        .order_by()
+        .values("reviewer")
+        .annotate(reviews=Count("pk"), pull_requests=Count("pull_request", distinct=True))
+        .order_by("-reviews", "reviewer")
+    )
+
+
+def pull_request_metrics(scope: MetricScope) -> dict:
+    """Stage times, size, throughput, review load, merged without review and open PR age."""
+    prs = human_pull_requests(scope)
+    merged = prs.filter(window_filter("merged_at", scope))
+    stages = {
+        stage: summary_dict(found)
+        for stage, found in summaries(
+            merged, {stage: f"{stage}_time_minutes" for stage in STAGES}
+        ).items()
+    }
+    counts = merged.aggregate(
+        merged=Count("pk"), unreviewed=Count("pk", filter=Q(reviewed_before_merge=False))
+    )
+    merged_count, unreviewed = counts["merged"], counts["unreviewed"]
+    reviews = _review_load(scope)
+    moment = scope.moment
+    open_now = (
+        prs.filter(is_draft=False)
+        .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
+    )
+    open_age = minutes_until_summary(open_now, "created_at", moment, round_up=True)
+    return {
+        "stages": stages,
+        "size": summary_dict(summary(merged, _size())),
+        "throughput": {
+            "merged": merged_count,
+            "per_week": merged_count / scope.days * 7,
+        },
+        "review_load": [
+            {
+                "reviewer": row["reviewer"],
+                "reviews": row["reviews"],
+                "pull_requests": row["pull_requests"],
+            }
+            for row in reviews
+        ],
+        "merged_without_review": {
+            "merged": merged_count,
+            "without_review": unreviewed,
+            "rate": unreviewed / merged_count if merged_count else None,
+        },
+        "open": {"count": open_age.count, "age": summary_dict(open_age)},
+    }
+
+
+# --- The pull request page --------------------------------------------------------------------
+
+
+def pull_requests_in_window(scope: MetricScope) -> QuerySet[PullRequest]:
+    """PRs created or merged in the window, or still open at its end."""
+    end = scope.moment
+    open_at_end = (
+        Q(created_at__lt=end)
+        & (Q(merged_at__isnull=True) | Q(merged_at__gte=end))
+        & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+    )
+    return PullRequest.objects.filter(integration_id__in=scope.integration_ids).filter(
+        window_filter("created_at", scope) | window_filter("merged_at", scope) | open_at_end
+    )
+
+
+def _listed(scope: MetricScope) -> QuerySet[PullRequest]:
+    """The page's pull requests, with their size (a missing count taken as 0) to sort by."""
+    return pull_requests_in_window(scope).annotate(
+        size=Coalesce(F("additions"), 0) + Coalesce(F("deletions"), 0)
+    )
+
+
+def list_pull_request_repositories(scope: MetricScope) -> list[str]:
+    """The repositories of the pull requests the page lists, for its filter."""
+    return sorted(set(_listed(scope).values_list("repository", flat=True).distinct()))
+
+
+def _order(sort: str) -> list:
+    descending = sort.startswith("-")
+    column = F(PR_SORTS[sort.lstrip("-")])
+    first = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+    return [first, "-pk"]
+
+
+@dataclass(frozen=True)
+class PullRequestListing:
+    """The pull request page's rows (lazy querysets, read when shown)."""
+
+    rows: QuerySet[PullRequest]  # sorted, with human reviews prefetched
+    slowest: QuerySet[PullRequest]  # human PRs merged in the window, longest cycle first
+    oldest_open: QuerySet[PullRequest]  # human, non-draft open PRs, oldest first
+
+
+def list_pull_requests(
+    scope: MetricScope, *, state: str = "", repository: str = "", author: str = "", sort: str
+) -> PullRequestListing:
+    """The page's pull requests, filtered and sorted, with the slowest merged and the oldest
+    open among them."""
+    rows = _listed(scope)
+    if state:
+        rows = rows.filter(state=state)
+    if repository:
+        rows = rows.filter(repository=repository)
+    if author:
+        rows = rows.filter(author__icontains=author)
+    human_reviews = Prefetch(
+        "reviews", queryset=Review.objects.filter(reviewer_is_bot=False).order_by("submitted_at")
+    )
+    merged = rows.filter(window_filter("merged_at", scope), author_is_bot=False)
+    return PullRequestListing(
+        rows=rows.order_by(*_order(sort)).prefetch_related(human_reviews),
+        slowest=merged.filter(cycle_time_minutes__isnull=False).order_by("-cycle_time_minutes")[:5],
+        oldest_open=rows.filter(state="open", is_draft=False, author_is_bot=False).order_by(
+            "created_at"
+        )[:5],
+    )

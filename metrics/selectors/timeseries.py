@@ -1,0 +1,140 @@
+"""Time series: one metric per local day, week or month of a scope's window, cached like the
+families."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+
+from metrics import calculations as calc
+from metrics.aggregates import grouped_summaries, grouped_summaries_of
+from metrics.cache import cached_family
+from metrics.calculations._common import local_midnight
+from metrics.models import Incident, PullRequest, WorkItem
+from metrics.scope import MetricScope, ScopeError, window_filter
+from metrics.selectors.common import (
+    INTERVALS,
+    as_date,
+    counts_per_period,
+    human_pull_requests,
+    in_scope,
+    periods,
+    production_deployments,
+    trunc_period,
+    work_items,
+)
+from metrics.selectors.dora import incident_window, list_deployment_facts, list_incident_facts
+from metrics.selectors.pull_requests import STAGES
+
+Series = Callable[[MetricScope, str], list[dict]]
+
+
+def _count_series(queryset: QuerySet, column: str) -> Series:
+    def series(scope: MetricScope, interval: str) -> list[dict]:
+        counts = counts_per_period(in_scope(scope, queryset), column, scope, interval)
+        return [{"period": period, "value": n} for period, n in counts.items()]
+
+    return series
+
+
+def _median_series(rows: Callable[[MetricScope], QuerySet], column: str, value: str) -> Series:
+    def series(scope: MetricScope, interval: str) -> list[dict]:
+        found = grouped_summaries(
+            rows(scope).filter(window_filter(column, scope)),
+            trunc_period(column, interval, scope.tz),
+            value,
+        )
+        found = {as_date(key): item for key, item in found.items()}
+        return [
+            {
+                "period": period,
+                "value": found[period].median if period in found else None,
+                "count": found[period].count if period in found else 0,
+            }
+            for period in periods(scope, interval)
+        ]
+
+    return series
+
+
+def _pr_stage_series(scope: MetricScope, interval: str) -> list[dict]:
+    """Median of each PR stage per period of merge (the stacked cycle-time breakdown)."""
+    merged = human_pull_requests(scope).filter(window_filter("merged_at", scope))
+    found = {
+        as_date(key): stages
+        for key, stages in grouped_summaries_of(
+            merged,
+            trunc_period("merged_at", interval, scope.tz),
+            {stage: f"{stage}_time_minutes" for stage in STAGES},
+        ).items()
+    }
+    return [
+        {
+            "period": period,
+            **{stage: found[period][stage].median if period in found else None for stage in STAGES},
+        }
+        for period in periods(scope, interval)
+    ]
+
+
+def _deployment_series(scope: MetricScope, interval: str) -> list[dict]:
+    succeeded = production_deployments(scope).filter(status="success")
+    counts = counts_per_period(succeeded, "at", scope, interval)
+    return [{"period": period, "value": n} for period, n in counts.items()]
+
+
+def _failure_rate_series(scope: MetricScope, interval: str) -> list[dict]:
+    incidents = list_incident_facts(
+        in_scope(scope, Incident.objects.filter(created_at__gte=scope.start))
+    )
+    deployments = list_deployment_facts(scope)
+    points = []
+    for period in periods(scope, interval):
+        start = max(local_midnight(period, scope.tz), scope.start)
+        end = min(local_midnight(_next_period(period, interval), scope.tz), scope.end)
+        rate = calc.change_failure_rate(
+            deployments, incidents, start, end, incident_window=incident_window()
+        )
+        points.append({"period": period, "value": rate.rate, "count": rate.deployments})
+    return points
+
+
+def _next_period(period: date, interval: str) -> date:
+    if interval == "day":
+        return period + timedelta(days=1)
+    if interval == "week":
+        return period + timedelta(days=7)
+    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+TIMESERIES: dict[str, Series] = {
+    "deployments": _deployment_series,
+    "change_failure_rate": _failure_rate_series,
+    "lead_time_for_changes": _median_series(
+        human_pull_requests, "deployed_at", "cycle_time_minutes"
+    ),
+    "pull_requests_merged": _count_series(
+        PullRequest.objects.filter(author_is_bot=False), "merged_at"
+    ),
+    "pull_request_cycle_time": _median_series(
+        human_pull_requests, "merged_at", "cycle_time_minutes"
+    ),
+    "pull_request_stages": _pr_stage_series,
+    "work_items_done": _count_series(WorkItem.objects.all(), "done_at"),
+    "work_item_cycle_time": _median_series(work_items, "done_at", "cycle_time_minutes"),
+    "work_items_created": _count_series(WorkItem.objects.all(), "created_at"),
+}
+
+
+def timeseries(scope: MetricScope, metric: str, interval: str = "week") -> list[dict]:
+    """One metric per local day, week (Monday) or month of the window, empty periods included;
+    cached like the families."""
+    if metric not in TIMESERIES:
+        raise ScopeError(f"metric must be one of {', '.join(sorted(TIMESERIES))}")
+    if interval not in INTERVALS:
+        raise ScopeError(f"interval must be one of {', '.join(INTERVALS)}")
+    return cached_family(
+        "timeseries", scope, lambda s: TIMESERIES[metric](s, interval), extra=(metric, interval)
+    )

@@ -1,0 +1,149 @@
+"""Work item reads: lead and cycle time, throughput, WIP, aging WIP and the cumulative flow of a
+scope, and the work item page's lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+
+from metrics import calculations as calc
+from metrics.aggregates import minutes_until_summary, summary
+from metrics.models import FlowDay, WorkItem, WorkItemChange
+from metrics.scope import MetricScope, window_filter
+from metrics.selectors.common import in_scope, summary_dict, work_items
+
+# A category move: (category left, category entered, how many items); "" left: created.
+Move = tuple[str, str, int]
+
+
+def _moves_before_window(
+    scope: MetricScope, items: QuerySet[WorkItem], moves: QuerySet[WorkItemChange]
+) -> list[Move]:
+    """Every move before the window's start: whole UTC days before it from the daily rollup
+    (FlowDay), the rest of the UTC day it starts in from the rows themselves."""
+    found: list[Move] = []
+    cut = datetime.combine(scope.start.astimezone(UTC).date(), time.min, tzinfo=UTC)
+    found += (
+        in_scope(scope, FlowDay.objects.filter(day__lt=cut.date()))
+        .order_by()
+        .values("left_category", "entered_category")
+        .annotate(n=Sum("items"))
+        .values_list("left_category", "entered_category", "n")
+    )
+    created_before = items.filter(created_at__gte=cut, created_at__lt=scope.start).order_by()
+    found += (
+        ("", category, n)
+        for category, n in (
+            created_before.values("initial_category")
+            .annotate(n=Count("*"))
+            .values_list("initial_category", "n")
+        )
+    )
+    moved_before = moves.filter(changed_at__gte=cut, changed_at__lt=scope.start).order_by()
+    found += (
+        moved_before.values("previous_category", "to_category")
+        .annotate(n=Count("*"))
+        .values_list("previous_category", "to_category", "n")
+    )
+    return found
+
+
+def _daily_moves(
+    scope: MetricScope, items: QuerySet[WorkItem], moves: QuerySet[WorkItemChange]
+) -> dict[date, list[Move]]:
+    """The moves in the window, per local day."""
+    daily: dict[date, list[Move]] = defaultdict(list)
+    created = items.filter(window_filter("created_at", scope)).order_by()
+    for day, category, n in (
+        created.annotate(day=TruncDate("created_at", tzinfo=scope.tz))
+        .values("day", "initial_category")
+        .annotate(n=Count("*"))
+        .values_list("day", "initial_category", "n")
+    ):
+        daily[day].append(("", category, n))
+    changed = moves.filter(changed_at__gte=scope.start).order_by()
+    for day, left, entered, n in (
+        changed.annotate(day=TruncDate("changed_at", tzinfo=scope.tz))
+        .values("day", "previous_category", "to_category")
+        .annotate(n=Count("*"))
+        .values_list("day", "previous_category", "to_category", "n")
+    ):
+        daily[day].append((left, entered, n))
+    return daily
+
+
+def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
+    """Items per status category at the end of each local day, from grouped SQL counts: items
+    enter their initial category when created, and each status change moves one item from its
+    previous category to the new one (WorkItemChange.previous_category)."""
+    items = work_items(scope)
+    moves = in_scope(scope, WorkItemChange.objects.filter(field="status", changed_at__lt=scope.end))
+    totals = dict.fromkeys(calc.CATEGORIES, 0)
+    # COUNT(*) in the reads, not COUNT(id): PostgreSQL can then count from the covering indexes
+    # alone.
+
+    def apply(found: list[Move]) -> None:
+        for left, entered, n in found:
+            if left in totals:
+                totals[left] -= n
+            if entered in totals:
+                totals[entered] += n
+
+    apply(_moves_before_window(scope, items, moves))
+    daily = _daily_moves(scope, items, moves)
+    flow: dict[date, dict[str, int]] = {}
+    for day in calc.local_days(scope.start, scope.end, scope.tz):
+        apply(daily.get(day, []))
+        flow[day] = dict(totals)
+    return flow
+
+
+def work_item_metrics(scope: MetricScope) -> dict:
+    """Lead and cycle time, throughput, WIP, aging WIP and the cumulative flow."""
+    items = work_items(scope)
+    done = items.filter(window_filter("done_at", scope))
+    done_count = done.count()
+    flow = cumulative_flow(scope)
+    in_progress_now = items.filter(status_category=calc.IN_PROGRESS)
+    aging = minutes_until_summary(
+        in_progress_now, Coalesce("started_at", "created_at"), scope.now, round_up=False
+    )
+    last_day = flow[max(flow)] if flow else dict.fromkeys(calc.CATEGORIES, 0)
+    return {
+        "lead_time": summary_dict(
+            summary(items.filter(window_filter("resolved_at", scope)), "lead_time_minutes")
+        ),
+        "cycle_time": summary_dict(summary(done, "cycle_time_minutes")),
+        "throughput": {"done": done_count, "per_week": done_count / scope.days * 7},
+        "wip": {"at_window_end": last_day[calc.IN_PROGRESS]},
+        "aging_wip": {"count": aging.count, "age": summary_dict(aging)},
+        "cumulative_flow": [{"day": day, **counts} for day, counts in flow.items()],
+    }
+
+
+# --- The work item page -----------------------------------------------------------------------
+
+
+def list_finished_work_items(scope: MetricScope, limit: int) -> QuerySet:
+    """(key, done at, cycle minutes) of the latest `limit` items finished in the window with a
+    cycle time, newest first."""
+    return (
+        work_items(scope)
+        .filter(window_filter("done_at", scope), cycle_time_minutes__isnull=False)
+        .order_by("-done_at")
+        .values_list("key", "done_at", "cycle_time_minutes")[:limit]
+    )
+
+
+def list_aging_work_items(scope: MetricScope, limit: int) -> QuerySet:
+    """The `limit` items in progress longest (`since`: started, else created), oldest first."""
+    return (
+        work_items(scope)
+        .filter(status_category="in_progress")
+        .annotate(since=Coalesce("started_at", "created_at"))
+        .select_related("integration")
+        .order_by("since")[:limit]
+    )
