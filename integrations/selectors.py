@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
 from integrations.models import Integration, SyncRun, Team
+from metrics.scope import MetricScope, window_filter
 
 
 def teams_for_user(user: User | AnonymousUser) -> QuerySet[Team]:
@@ -53,3 +54,36 @@ def sync_in_progress(integrations: Iterable[Integration]) -> bool:
         integration__in=integrations,
         status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING],
     ).exists()
+
+
+def team_integrations(team: Team) -> QuerySet[Integration]:
+    """The team's integrations (for looking one up by id within the team)."""
+    return Integration.objects.filter(team=team)
+
+
+def integration_runs(integration: Integration) -> QuerySet[SyncRun]:
+    """One integration's sync runs (for looking one up by id)."""
+    return SyncRun.objects.filter(integration=integration)
+
+
+def list_integration_statuses(team: Team, scope: MetricScope, recent: int) -> list[dict]:
+    """The team's integrations in the scope, by name, with their sync statistics, their
+    `recent` newest runs queued in the window and the run queued or running now."""
+    rows = with_sync_stats(
+        Integration.objects.filter(team=team, pk__in=scope.integration_ids)
+    ).order_by("name", "pk")
+    statuses = []
+    for integration in rows:
+        in_window = integration.sync_runs.filter(window_filter("queued_at", scope))
+        statuses.append(
+            {
+                "integration": integration,
+                "runs": list(in_window.order_by("-queued_at", "-pk")[:recent]),
+                "active_run": integration.sync_runs.filter(
+                    status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]
+                )
+                .order_by("-pk")
+                .first(),
+            }
+        )
+    return statuses

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from integrations.models import Integration, Team
+from integrations.providers import registry
 from integrations.selectors import list_team_integrations, sync_in_progress, teams_for_user
 from metrics.scope import MetricScope, ScopeError, metric_scope
 
@@ -63,7 +64,8 @@ class TeamPage:
             "page": page,
             "syncing": sync_in_progress(active),
             "never_synced": bool(active) and all(i.last_success_at is None for i in active),
-            "kinds": {i.kind for i in active},
+            # What the active integrations bring (deployments, work items, sprints...).
+            "capabilities": registry.capabilities_of(i.kind for i in active),
             **extra,
         }
 

@@ -21,7 +21,7 @@ from integrations import services
 from integrations.forms import IntegrationForm, field_kinds, provider_guide
 from integrations.models import Integration, SyncRun
 from integrations.providers import registry
-from integrations.selectors import with_sync_stats
+from integrations.selectors import integration_runs, list_integration_statuses, team_integrations
 from integrations.team_page import TeamPage, team_page
 
 RECENT_RUNS = 5
@@ -67,34 +67,20 @@ def run_summary(run: SyncRun) -> dict[str, Any]:
 @require_GET
 def integration_list(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
-    scope = page.scope
-    rows = with_sync_stats(
-        Integration.objects.filter(team=page.team, pk__in=scope.integration_ids)
-    ).order_by("name", "pk")
-    shown = []
-    for integration in rows:
-        in_window = integration.sync_runs.filter(
-            queued_at__gte=scope.start, queued_at__lt=scope.end
-        )
-        runs = list(in_window.order_by("-queued_at", "-pk")[:RECENT_RUNS])
-        shown.append(
-            {
-                "integration": integration,
-                "headline": STATUS_HEADLINES.get(integration.status, ""),
-                "runs": [run_summary(run) for run in runs],
-                "active_run": integration.sync_runs.filter(
-                    status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]
-                )
-                .order_by("-pk")
-                .first(),
-            }
-        )
+    shown = [
+        {
+            **row,
+            "headline": STATUS_HEADLINES.get(row["integration"].status, ""),
+            "runs": [run_summary(run) for run in row["runs"]],
+        }
+        for row in list_integration_statuses(page.team, page.scope, RECENT_RUNS)
+    ]
     return render(request, "dashboard/integrations.html", page.context("integrations", rows=shown))
 
 
 def _team_integration(request: HttpRequest, slug: str, pk: int) -> Integration:
     page = team_page(request, slug)
-    return get_object_or_404(Integration, pk=pk, team=page.team)
+    return get_object_or_404(team_integrations(page.team), pk=pk)
 
 
 @login_required
@@ -124,7 +110,7 @@ def sync_now(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def run_status(request: HttpRequest, slug: str, pk: int, run_pk: int) -> JsonResponse:
     """One run's progress, polled by the page until the run ends."""
     integration = _team_integration(request, slug, pk)
-    run = get_object_or_404(SyncRun, pk=run_pk, integration=integration)
+    run = get_object_or_404(integration_runs(integration), pk=run_pk)
     integration.refresh_from_db()
     return JsonResponse(
         {
@@ -225,7 +211,7 @@ def integration_add(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def integration_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     page = team_page(request, slug)
-    integration = get_object_or_404(Integration, pk=pk, team=page.team)
+    integration = get_object_or_404(team_integrations(page.team), pk=pk)
     form = IntegrationForm(
         request.POST or None,
         editing=True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.utils.module_loading import import_string
@@ -62,6 +63,16 @@ def get(kind: str) -> ProviderSpec | None:
 def kind_choices() -> list[tuple[str, str]]:
     """(kind, label) pairs: Integration.kind's choices, read whenever a form or serializer asks."""
     return [(spec.kind, spec.label) for spec in providers()]
+
+
+def capabilities_of(kinds: Iterable[str]) -> set[str]:
+    """Everything integrations of these kinds bring to the dashboards (see spec.py)."""
+    found: set[str] = set()
+    for kind in kinds:
+        spec = get(kind)
+        if spec is not None:
+            found |= spec.capabilities
+    return found
 
 
 def build_provider(
