@@ -155,3 +155,16 @@ def test_page_views_leave_queries_to_selectors():
         str(path.relative_to(REPO_ROOT)) for path in views if ".objects" in path.read_text()
     ]
     assert querying == []
+
+
+def test_the_readme_layout_names_every_module():
+    readme = (REPO_ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout") :].split("```")[1]
+    listed = {line.split()[0] for line in layout.splitlines() if line.strip()}
+    modules = {
+        str(path.relative_to(REPO_ROOT))
+        for path in python_files(REPO_ROOT, (*PACKAGES, "bench", "scripts"))
+        if ast.get_docstring(ast.parse(path.read_text()))
+    }
+    assert sorted(modules - listed) == []
+    assert sorted(name for name in listed - modules if name.endswith(".py")) == []
