@@ -263,6 +263,13 @@ AGILETRACK_METRICS_CACHE_TTLS = env.dict(
 AGILETRACK_INCIDENT_ATTRIBUTION_HOURS = env.int("AGILETRACK_INCIDENT_ATTRIBUTION_HOURS", default=0)
 AGILETRACK_VELOCITY_SPRINTS = env.int("AGILETRACK_VELOCITY_SPRINTS", default=6)
 
+# Outbound bounds (integrations/providers/http.py): the largest body read, counted after
+# decompression; requests per stream (a paging loop stops there); how long "test connection" may
+# take in the web process.
+AGILETRACK_MAX_RESPONSE_BYTES = env.int("AGILETRACK_MAX_RESPONSE_BYTES", default=50_000_000)
+AGILETRACK_MAX_REQUESTS_PER_STREAM = env.int("AGILETRACK_MAX_REQUESTS_PER_STREAM", default=10_000)
+AGILETRACK_TEST_CONNECTION_SECONDS = env.float("AGILETRACK_TEST_CONNECTION_SECONDS", default=15.0)
+# Further HttpOptions (timeouts, backoff) for tests and tuning; merged over the bounds above.
 AGILETRACK_HTTP_OPTIONS: dict = {}
 
 # --- API ----------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.harness import unique
     from bench.report import machine
 
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     # Stray task messages (integrations created here) go to private queues, never a live one.
     settings.CELERY_TASK_DEFAULT_QUEUE = unique("agiletrack-bench")
     settings.AGILETRACK_PRIORITY_QUEUE = unique("agiletrack-bench-priority")

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from integrations import config as integration_config
 from integrations import selectors, services
+from integrations.credentials import origin_of
 from integrations.crypto import CredentialsError
 from integrations.forms import credential_form_fields, credential_uses, credentials_of
 from integrations.models import Integration, SyncCursor, SyncRun, Team
@@ -63,11 +64,18 @@ class IntegrationAdminForm(forms.ModelForm):
                 self.add_error("config", _flatten(exc.detail))
         given = credentials_of(self, kind)
         self.new_credentials = None
-        if given and self.instance.pk:
-            # Fields left empty keep their stored values.
+        origin = origin_of(kind, cleaned.get("config") or {}) if "config" in cleaned else None
+        moved = bool(self.instance.pk) and origin not in (
+            None,
+            origin_of(kind, self.instance.config),
+        )
+        if given and self.instance.pk and not moved:
+            # Fields left empty keep their stored values (never across a change of host).
             with contextlib.suppress(CredentialsError):
                 given = {**services.get_credentials(self.instance), **given}
-        if given:
+        if moved and not given:
+            self.add_error(None, services.enter_again_message(self.instance, str(origin)))
+        elif given:
             try:
                 self.new_credentials = integration_config.clean_credentials(kind, given)
             except serializers.ValidationError as exc:

@@ -1,8 +1,10 @@
 """Writes for teams and integrations. Views, serializers, admin and tasks call these."""
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -11,9 +13,12 @@ from rest_framework import serializers
 from agiletrack.observability.logs import bind_context
 from integrations import config as integration_config
 from integrations import crypto, queueing
+from integrations.credentials import origin_of, seal, unseal
+from integrations.crypto import CredentialsError
 from integrations.models import Integration, SyncRun, Team
 from integrations.providers import registry
 from integrations.providers.errors import ProviderError
+from integrations.providers.http import options_from_settings
 from integrations.providers.records import ConnectionCheck
 from integrations.providers.registry import build_provider
 
@@ -56,7 +61,7 @@ def create_integration(
             kind=kind,
             name=name,
             config=cleaned_config,
-            credentials_encrypted=crypto.encrypt_credentials(cleaned_credentials),
+            credentials_encrypted=seal(cleaned_credentials, kind, cleaned_config),
             is_active=is_active,
         )
         _full_clean(integration)
@@ -73,21 +78,36 @@ def update_integration(
     name: str | None = None,
     config: dict | None = None,
     credentials: dict | None = None,
+    keep_stored_credentials: bool = False,
     is_active: bool | None = None,
 ) -> Integration:
-    """Change an integration; credentials, when given, replace the stored ones whole."""
+    """Change an integration. Credentials, when given, replace the stored ones whole; with
+    `keep_stored_credentials` (the forms, whose secret fields start empty) the fields left out
+    keep their stored values. A new API origin (scheme, host or port) needs the credentials again,
+    whole, in the same call: stored ones never go to a host they were not entered for."""
     mapping_before = _reread_settings(integration)
+    origin_before = origin_of(integration.kind, integration.config)
     if name is not None:
         integration.name = name
     if config is not None:
         integration.config = _clean(
             "config", integration_config.clean_config, integration.kind, config
         )
-    if credentials is not None:
-        cleaned = _clean(
-            "credentials", integration_config.clean_credentials, integration.kind, credentials
+    origin_now = origin_of(integration.kind, integration.config)
+    moved = origin_now != origin_before
+    if moved and credentials is None:
+        raise serializers.ValidationError(
+            {"credentials": [enter_again_message(integration, origin_now)]}
         )
-        integration.credentials_encrypted = crypto.encrypt_credentials(cleaned)
+    if credentials is not None:
+        given = credentials
+        if keep_stored_credentials and not moved:
+            with contextlib.suppress(CredentialsError):
+                given = {**unseal(integration), **credentials}
+        cleaned = _clean(
+            "credentials", integration_config.clean_credentials, integration.kind, given
+        )
+        integration.credentials_encrypted = seal(cleaned, integration.kind, integration.config)
     if is_active is not None:
         integration.is_active = is_active
     _full_clean(integration)
@@ -99,6 +119,16 @@ def update_integration(
     return integration
 
 
+def enter_again_message(integration: Integration, origin: str) -> str:
+    """Why a change of API address needs the credentials again, naming them."""
+    spec = registry.get(integration.kind)
+    names = ", ".join(spec.required_credentials()) if spec else "the credentials"
+    return (
+        f"The API address changed to {origin}: enter the credentials again ({names}). Stored "
+        "credentials are only sent to the host they were entered for."
+    )
+
+
 def _reread_settings(integration: Integration) -> dict:
     """The settings whose change means re-reading everything (see ProviderSpec)."""
     spec = registry.get(integration.kind)
@@ -107,8 +137,9 @@ def _reread_settings(integration: Integration) -> dict:
 
 
 def get_credentials(integration: Integration) -> dict[str, str]:
-    """Decrypt an integration's credentials for a provider client (never for display)."""
-    return crypto.decrypt_credentials(integration.credentials_encrypted)
+    """Decrypt an integration's credentials for a provider client (never for display), only
+    while it points at the host they were entered for."""
+    return unseal(integration)
 
 
 def rotate_encryption_keys() -> int:
@@ -136,8 +167,14 @@ def request_sync(integration: Integration, trigger: str = SyncRun.Trigger.MANUAL
 def test_connection(integration: Integration) -> ConnectionCheck:
     """Ask the provider whether the credentials work and the configured scope is reachable."""
     try:
+        # Bounded in time: it runs in the web process, while a person waits.
+        options = options_from_settings(
+            deadline_seconds=settings.AGILETRACK_TEST_CONNECTION_SECONDS,
+            transient_retries=0,
+            max_inline_wait=0,
+        )
         provider = build_provider(
-            integration.kind, integration.config, get_credentials(integration)
+            integration.kind, integration.config, get_credentials(integration), options=options
         )
     except crypto.CredentialsError as exc:
         return ConnectionCheck(ok=False, message=str(exc))

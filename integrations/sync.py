@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from integrations import config as integration_config
-from integrations import crypto
+from integrations.credentials import unseal
 from integrations.leases import claim_lease, lease_remaining, release_lease, renew_lease
 from integrations.models import Integration, SyncCursor, SyncRun
 from integrations.outcomes import (
@@ -33,7 +33,7 @@ from integrations.outcomes import (
 )
 from integrations.providers.base import Provider
 from integrations.providers.errors import ConfigurationError
-from integrations.providers.http import HttpOptions
+from integrations.providers.http import options_from_settings
 from integrations.providers.records import Batch, Cursor
 from integrations.providers.registry import build_provider
 from metrics import derived
@@ -148,6 +148,7 @@ class SyncPass:
     def read_stream(self, provider: Provider, stream: str) -> None:
         """Store each page of one stream with the cursor that completes it."""
         row, _ = SyncCursor.objects.get_or_create(integration=self.integration, stream=stream)
+        provider.begin_stream()
         stream_started = time.monotonic()
         seen: set[str] = set()
         for batch in provider.fetch(stream, _load_cursor(row, self.full)):
@@ -250,15 +251,12 @@ def provider_for(integration: Integration) -> Provider:
     """The provider client, after checking the stored config and credentials once more."""
     try:
         config = integration_config.clean_config(integration.kind, integration.config)
-        credentials = integration_config.clean_credentials(
-            integration.kind, crypto.decrypt_credentials(integration.credentials_encrypted)
-        )
+        credentials = integration_config.clean_credentials(integration.kind, unseal(integration))
     except serializers.ValidationError as exc:
         # Stored before a rule existed, or edited outside the API and admin.
         message = f"The integration's settings are invalid: {_plain(exc.detail)}"
         raise ConfigurationError(message) from None
-    options = HttpOptions(**settings.AGILETRACK_HTTP_OPTIONS)
-    return build_provider(integration.kind, config, credentials, options=options)
+    return build_provider(integration.kind, config, credentials, options=options_from_settings())
 
 
 def _plain(detail) -> str:

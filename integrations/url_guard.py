@@ -1,7 +1,8 @@
 """Outbound URL safety: integrations may only reach public HTTPS hosts, unless allowlisted.
 
-Checked when a URL is saved and again, by the HTTP layer, when connecting (a name can be
-re-pointed at a private address after it was saved: DNS rebinding).
+Checked when a URL is saved, and by the HTTP layer on the address it actually connects to (a name
+can be re-pointed at a private address after it was saved: DNS rebinding; see
+integrations/providers/outbound.py).
 """
 
 import ipaddress
@@ -10,7 +11,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: judged as that IPv4 address.
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # ::a.b.c.d (deprecated, still routed by some)
+IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # ::ffff:0:a.b.c.d (SIIT)
+# IPv6 ranges never public whatever Python's tables say: local-use NAT64, deprecated site-local.
+NEVER_PUBLIC = (ipaddress.IPv6Network("64:ff9b:1::/48"), ipaddress.IPv6Network("fec0::/10"))
 # Characters that parsers disagree about (urllib vs urllib3 authority parsing).
 FORBIDDEN_CHARACTERS = set("\\ \t\r\n")
 
@@ -19,11 +25,13 @@ class UnsafeURLError(ValueError):
     """The URL points somewhere an integration must not reach."""
 
 
-def is_allowlisted(host: str, port: int | None) -> bool:
-    """Whether AGILETRACK_ALLOWED_API_HOSTS lists this host (or host:port)."""
+def is_allowlisted(host: str, port: int | None, scheme: str = "https") -> bool:
+    """Whether AGILETRACK_ALLOWED_API_HOSTS lists this host and port: `host:port` allows that
+    port, `host:*` any port, and a bare `host` only the scheme's default port."""
     host = host.lower().strip("[]")
+    port = port or (443 if scheme == "https" else 80)
     for entry in settings.AGILETRACK_ALLOWED_API_HOSTS:
-        entry = entry.lower()
+        entry = entry.lower().strip()
         if entry.startswith("["):  # [::1]:8080
             name, _, entry_port = entry[1:].partition("]")
             entry_port = entry_port.lstrip(":")
@@ -31,23 +39,34 @@ def is_allowlisted(host: str, port: int | None) -> bool:
             name, entry_port = entry.split(":")
         else:
             name, entry_port = entry, ""
-        if name == host and (not entry_port or (port is not None and int(entry_port) == port)):
+        if name != host:
+            continue
+        if entry_port == "*" or (entry_port.isdigit() and int(entry_port) == port):
+            return True
+        if not entry_port and port == (443 if scheme == "https" else 80):
             return True
     return False
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, compatible, translated, 6to4, NAT64)."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip in NAT64 or ip in IPV4_TRANSLATED or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def check_address(address: str) -> None:
     """Refuse private, loopback, link-local (cloud metadata), reserved and multicast addresses."""
-    ip = ipaddress.ip_address(address)
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
+    never_public = False
     if isinstance(ip, ipaddress.IPv6Address):
-        # IPv4 carried inside IPv6 (mapped, 6to4, NAT64) is judged as the IPv4 address.
-        if ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        elif ip.sixtofour:
-            ip = ip.sixtofour
-        elif ip in NAT64:
-            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if not ip.is_global or ip.is_multicast:
+        never_public = any(ip in network for network in NEVER_PUBLIC)
+        ip = embedded_ipv4(ip) or ip
+    if never_public or not ip.is_global or ip.is_multicast:
         raise UnsafeURLError(
             f"{address} is a private, loopback, link-local or reserved address; add the host to "
             "AGILETRACK_ALLOWED_API_HOSTS if this is intended."
@@ -80,7 +99,7 @@ def check_url(url: str, resolve: bool = True) -> None:
         raise UnsafeURLError("The port is not a number between 0 and 65535.") from None
     if parts.username or parts.password:
         raise UnsafeURLError("Put credentials in the credentials fields, not in the URL.")
-    if is_allowlisted(host, port):
+    if is_allowlisted(host, port, parts.scheme):
         if parts.scheme not in {"http", "https"}:
             raise UnsafeURLError("Only http and https URLs are supported.")
         return

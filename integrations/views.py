@@ -224,16 +224,12 @@ def integration_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
     def save() -> str:
-        typed = form.credentials(integration.kind)
-        credentials = None
-        if typed:
-            # Fields left empty keep their stored values.
-            credentials = {**services.get_credentials(integration), **typed}
         services.update_integration(
             integration,
             name=form.cleaned_data["name"],
             config=form.cleaned_data["config"],
-            credentials=credentials,
+            credentials=form.credentials(integration.kind) or None,
+            keep_stored_credentials=True,
             is_active=form.cleaned_data["is_active"],
         )
         return f"{integration.name} saved."

@@ -42,6 +42,10 @@ class Provider:
         """Yield the stream's changes since `cursor`, page by page."""
         raise NotImplementedError
 
+    def begin_stream(self) -> None:
+        """Count the next requests against a new stream's cap (see HttpOptions)."""
+        self.http.begin_stream()
+
     def close(self) -> None:
         """Release the HTTP session."""
         self.http.close()

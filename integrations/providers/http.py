@@ -1,8 +1,10 @@
 """The HTTP layer every provider client shares.
 
-One requests.Session per client, timeouts on every call, the outbound URL guard before every
-request, no redirects to another host, conditional requests (ETag / 304), request counting, and
-the mapping of every failure onto the provider error family, with secrets redacted.
+One session per client that connects only to checked addresses (outbound.py), timeouts on every
+call, an optional deadline for the whole client, bodies capped in size (after decompression),
+requests capped per stream, at most a few redirects and only on the same host, conditional
+requests (ETag / 304), request counting, and the mapping of every failure onto the provider error
+family, with secrets redacted.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from django.conf import settings
 
 from agiletrack.observability import metrics as observability
 from integrations import url_guard
@@ -30,6 +33,7 @@ from integrations.providers.errors import (
     RateLimitedError,
     TransientError,
 )
+from integrations.providers.outbound import InvalidIPAddress, session_for
 
 USER_AGENT = "AgileTrack/1.0 (+https://github.com/agiletrack)"
 LINK_PART = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
@@ -93,6 +97,23 @@ class HttpOptions:
     # A rate limit resetting within this many seconds is waited out in place.
     max_inline_wait: float = 10.0
     sleep: Callable[[float], None] = time.sleep
+    # Largest body read, counted after decompression (a gzip bomb stops here).
+    max_body_bytes: int = 50_000_000
+    # Requests one stream may send (pages, probes, nested pages): a paging loop stops here.
+    max_requests_per_stream: int = 10_000
+    max_redirects: int = 5
+    # Seconds the whole client may take (a connection test in the web process), or None.
+    deadline_seconds: float | None = None
+
+
+def options_from_settings(**overrides: Any) -> HttpOptions:
+    """The bounds and tunables configured in settings (AGILETRACK_MAX_*, _HTTP_OPTIONS)."""
+    configured = {
+        "max_body_bytes": settings.AGILETRACK_MAX_RESPONSE_BYTES,
+        "max_requests_per_stream": settings.AGILETRACK_MAX_REQUESTS_PER_STREAM,
+        **settings.AGILETRACK_HTTP_OPTIONS,
+    }
+    return HttpOptions(**{**configured, **overrides})
 
 
 class HttpClient:
@@ -117,7 +138,15 @@ class HttpClient:
         self.secrets = [secret for secret in secrets if secret]
         self.stats = RequestStats()
         self.rate_limit: dict[str, str] = {}
-        self.session = requests.Session()
+        self.session = session_for(
+            self.base_url, (self.options.connect_timeout, self.options.read_timeout)
+        )
+        self.stream_requests = 0
+        self.deadline = (
+            time.monotonic() + self.options.deadline_seconds
+            if self.options.deadline_seconds is not None
+            else None
+        )
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.session.headers.update(headers or {})
 
@@ -157,6 +186,10 @@ class HttpClient:
                     raise
                 self.options.sleep(exc.retry_after)
 
+    def begin_stream(self) -> None:
+        """Start counting the requests of a new stream against max_requests_per_stream."""
+        self.stream_requests = 0
+
     def close(self) -> None:
         self.session.close()
 
@@ -180,11 +213,31 @@ class HttpClient:
         return url
 
     def _guard(self, url: str) -> None:
-        """Check the host again right before connecting: its DNS may have changed."""
+        """Check the URL's form and host before sending; the address it resolves to is checked
+        by the session when it connects (DNS may have changed since the URL was saved)."""
         try:
-            url_guard.check_url(url)
+            url_guard.check_url(url, resolve=False)
         except url_guard.UnsafeURLError as exc:
             raise ConfigurationError(f"Refused to connect: {exc}") from None
+        self.stream_requests += 1
+        if self.stream_requests > self.options.max_requests_per_stream:
+            raise MalformedResponseError(
+                f"{self.provider} kept answering with more pages: stopped after "
+                f"{self.options.max_requests_per_stream} requests in one stream."
+            )
+
+    def _timeout(self, endpoint: str) -> tuple[float, float]:
+        """The connect and read timeouts, shortened to what is left of the deadline."""
+        connect, read = self.options.connect_timeout, self.options.read_timeout
+        if self.deadline is None:
+            return connect, read
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TransientError(
+                f"{self.provider} did not finish within {self.options.deadline_seconds:.0f} s "
+                f"({endpoint})."
+            )
+        return min(connect, left), min(read, left)
 
     def _send(
         self,
@@ -195,6 +248,7 @@ class HttpClient:
         json_body: Any,
         etag: str,
         extra_headers: dict[str, str] | None,
+        hops: int = 0,
     ) -> HttpResponse:
         self._guard(url)
         if self.throttle:
@@ -209,9 +263,18 @@ class HttpClient:
                 params=params,
                 json=json_body,
                 headers=headers,
-                timeout=(self.options.connect_timeout, self.options.read_timeout),
+                timeout=self._timeout(endpoint),
                 allow_redirects=False,
+                stream=True,
             )
+            self._read_body(response, endpoint)
+        except InvalidIPAddress as exc:
+            self._count(endpoint, "refused_address")
+            host = urlsplit(url).hostname
+            raise ConfigurationError(
+                f"Refused to connect: {host} resolved to {exc}; integrations reach only public "
+                "addresses unless the host is in AGILETRACK_ALLOWED_API_HOSTS."
+            ) from None
         except requests.Timeout:
             self._count(endpoint, "timeout")
             raise TransientError(f"{self.provider} did not answer in time ({endpoint}).") from None
@@ -224,7 +287,7 @@ class HttpClient:
         self._remember_rate_limit(response)
         headers = {key.lower(): value for key, value in response.headers.items()}
         if response.is_redirect:
-            return self._follow_redirect(method, response, endpoint, params, json_body, etag)
+            return self._follow_redirect(method, response, endpoint, json_body, etag, hops)
         if response.status_code == 304:
             self.stats.not_modified += 1
             return HttpResponse(304, None, headers, url, etag)
@@ -234,7 +297,28 @@ class HttpClient:
         data = self._parse(response, endpoint)
         return HttpResponse(response.status_code, data, headers, url, headers.get("etag", ""))
 
-    def _follow_redirect(self, method, response, endpoint, params, json_body, etag):
+    def _read_body(self, response: requests.Response, endpoint: str) -> None:
+        """Read the body, decompressed, refusing more than max_body_bytes."""
+        cap = self.options.max_body_bytes
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            size += len(chunk)
+            if size > cap:
+                response.close()
+                self._count(endpoint, "too_large")
+                raise MalformedResponseError(
+                    f"{self.provider} sent more than {cap:,} bytes ({endpoint}); refused."
+                )
+            chunks.append(chunk)
+        # What response.content, .text and .json() read from now on.
+        response._content = b"".join(chunks)
+
+    def _follow_redirect(self, method, response, endpoint, json_body, etag, hops):
+        if hops >= self.options.max_redirects:
+            raise ConfigurationError(
+                f"{self.provider} redirected more than {self.options.max_redirects} times "
+                f"({endpoint}); refused."
+            )
         location = urljoin(response.url, response.headers.get("Location", ""))
         if urlsplit(location).netloc != urlsplit(response.url).netloc:
             raise ConfigurationError(
@@ -242,7 +326,7 @@ class HttpClient:
                 "redirects are only followed on the same host."
             )
         # GitHub answers 301 for renamed repositories; the target carries the query already.
-        return self._send(method, location, endpoint, None, json_body, etag, None)
+        return self._send(method, location, endpoint, None, json_body, etag, None, hops + 1)
 
     def _count(self, endpoint: str, status: int | str) -> None:
         self.stats.total += 1

@@ -31,6 +31,8 @@ class ProviderSpec:
     client: str  # dotted path of its Provider subclass, imported when a sync or check needs it
     config_serializer: type[serializers.Serializer]
     credentials_serializer: type[serializers.Serializer]
+    # The config key holding the API address: stored credentials go to that origin only.
+    api_url_setting: str
     # The settings the page form starts from when this provider is chosen.
     config_example: dict[str, Any]
     # verify_webhook(secret, request): is the call signed with the integration's secret?

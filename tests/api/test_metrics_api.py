@@ -119,7 +119,7 @@ def test_timeseries_per_interval_and_as_csv(client, team, github):
 def test_a_plain_requests_script_reads_the_metrics_of_a_synced_team(live_server, sandbox, settings):
     from tests.metrics.test_sandbox_metrics import synced_team
 
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     settings.CELERY_TASK_DEFAULT_QUEUE = "agiletrack-api-test-unused"
     settings.AGILETRACK_PRIORITY_QUEUE = "agiletrack-api-test-unused"
     demo = synced_team(sandbox, "UTC")

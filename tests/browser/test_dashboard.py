@@ -39,7 +39,7 @@ PAGES = {
 
 @pytest.fixture(autouse=True)
 def _sandbox_allowed(settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     settings.AGILETRACK_HTTP_OPTIONS = {"transient_backoff": 0.01, "read_timeout": 5}
     # Tasks queued by these tests (initial syncs, "sync now") go to queues of their own, never
     # to the queues a running AgileTrack worker on this machine reads.

@@ -231,7 +231,7 @@ def test_test_connection_reports_the_providers_answer_in_plain_words(
 ):
     from tests.integrations.test_sync import trello_integration
 
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     member.is_staff = True
     member.save()
     with django_capture_on_commit_callbacks():

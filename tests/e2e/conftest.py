@@ -36,7 +36,7 @@ class CeleryProcesses:
         self.priority_queue = f"{self.queue}-priority"
         self.env = clean_env(
             # Loopback sandboxes, fast retries and short leases so faults play out in seconds.
-            AGILETRACK_ALLOWED_API_HOSTS="127.0.0.1",
+            AGILETRACK_ALLOWED_API_HOSTS="127.0.0.1:*",
             AGILETRACK_SYNC_RETRY_DELAY_OVERRIDE="1",
             AGILETRACK_SYNC_LEASE_SECONDS="3",
             CELERY_VISIBILITY_TIMEOUT="10",

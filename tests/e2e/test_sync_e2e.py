@@ -27,7 +27,7 @@ pytestmark = [
 @pytest.fixture
 def worker(celery_processes, settings):
     """A running worker whose queues this test process sends to."""
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     settings.CELERY_TASK_DEFAULT_QUEUE = celery_processes.queue
     settings.AGILETRACK_PRIORITY_QUEUE = celery_processes.priority_queue
     celery_processes.start_worker()
@@ -267,7 +267,7 @@ def test_two_beats_and_a_duplicate_fan_out_queue_one_sync_per_integration(
 
     from integrations.tasks import periodic_sync_all_integrations_metrics_task
 
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     settings.CELERY_TASK_DEFAULT_QUEUE = celery_processes.queue
     settings.AGILETRACK_PRIORITY_QUEUE = celery_processes.priority_queue
     config, credentials = trello_config(sandbox)

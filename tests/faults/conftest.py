@@ -99,7 +99,7 @@ class FaultProcesses(CeleryProcesses):
 def procs(tmp_path: Path, settings) -> Iterator[FaultProcesses]:
     """Worker/beat processes on this test's queues; this process sends to the same queues."""
     processes = FaultProcesses(tmp_path)
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     settings.CELERY_TASK_DEFAULT_QUEUE = processes.queue
     settings.AGILETRACK_PRIORITY_QUEUE = processes.priority_queue
     settings.AGILETRACK_HTTP_OPTIONS = {"read_timeout": 3, "transient_backoff": 0.2}

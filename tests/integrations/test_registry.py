@@ -34,6 +34,7 @@ def toy():
         client="integrations.providers.base.Provider",
         config_serializer=ToyConfig,
         credentials_serializer=ToyCredentials,
+        api_url_setting="board",
         config_example={"board": "abc"},
         verify_webhook=lambda secret, request: False,
         capabilities=frozenset({WORK_ITEMS}),
@@ -114,6 +115,7 @@ def test_a_kind_that_cannot_be_stored_is_refused():
                 client="x.y",
                 config_serializer=ToyConfig,
                 credentials_serializer=ToyCredentials,
+                api_url_setting="api_url",
                 config_example={},
                 verify_webhook=lambda secret, request: False,
             )

@@ -102,7 +102,7 @@ def synced_repo_and_boards(box) -> tuple:
 
 
 def test_a_sandbox_sync_stores_derived_values(sandbox, settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     repo, boards = synced_repo_and_boards(sandbox)
 
     merged = PullRequest.objects.filter(integration=repo, state="merged")
@@ -122,7 +122,7 @@ def test_a_sandbox_sync_stores_derived_values(sandbox, settings):
 def test_refresh_in_small_chunks_stores_what_one_chunk_stores(sandbox, settings, monkeypatch):
     """The refresh reads rows a chunk at a time (flat memory): with chunks of 7 every pull
     request and work item gets the values a single chunk gives, status moves included."""
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     repo, boards = synced_repo_and_boards(sandbox)
 
     def stored():

@@ -95,7 +95,7 @@ def test_scopes_do_not_share_results(integration):
 def test_a_sync_that_changed_data_invalidates_and_one_that_changed_nothing_does_not(
     sandbox, settings, django_capture_on_commit_callbacks
 ):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     integration = trello_integration(sandbox)
     scope = selectors.metric_scope(integration.team, now=NOW)
     before = selectors.family_metrics(scope, "work_items")
@@ -129,7 +129,7 @@ def test_an_unreachable_cache_still_gives_metrics(integration, settings):
 def test_editing_the_status_mapping_recomputes_categories_times_and_metrics(
     sandbox, settings, django_capture_on_commit_callbacks
 ):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     integration = trello_integration(sandbox)
     with django_capture_on_commit_callbacks(execute=True):
         assert sync.sync_integration(integration.pk, "initial").run.status == "succeeded"

@@ -32,7 +32,7 @@ SANDBOX_NOW = datetime.fromtimestamp(parse_iso(DEFAULT_NOW), tz=UTC)
 
 @pytest.fixture(autouse=True)
 def _sandbox_allowed(settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     settings.AGILETRACK_HTTP_OPTIONS = {"transient_backoff": 0.01, "read_timeout": 5}
 
 

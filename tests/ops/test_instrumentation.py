@@ -38,7 +38,7 @@ def github_client(box, base_url: str | None = None) -> HttpClient:
 
 
 def test_provider_requests_count_200_and_304_apart_and_keep_the_rate_limit(sandbox, settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     client = github_client(sandbox)
     path = f"/repos/{sandbox.info['github']['repositories'][0]}/pulls"
     ok_before = value("agiletrack_provider_api_requests_total", provider="github", status="200")
@@ -69,7 +69,7 @@ def test_provider_requests_count_200_and_304_apart_and_keep_the_rate_limit(sandb
 
 @pytest.mark.django_db
 def test_testing_a_connection_keeps_the_integrations_rate_limit(sandbox, settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     info = sandbox.info["github"]
     integration = services.create_integration(
         team=TeamFactory(),
@@ -101,7 +101,7 @@ def test_testing_a_connection_keeps_the_integrations_rate_limit(sandbox, setting
 
 
 def test_a_request_that_gets_no_answer_is_counted_as_a_connection_error(settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     client = HttpClient(
         base_url="http://127.0.0.1:9",  # discard port: nothing listens
         provider="Jira",

@@ -31,7 +31,7 @@ def observed_processes(celery_processes, settings, tmp_path):
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(AGILETRACK_PROMETHEUS_DIR=str(metrics_dir), AGILETRACK_LOG_FORMAT="json")
     settings.AGILETRACK_PROMETHEUS_DIR = metrics_dir
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     settings.CELERY_TASK_DEFAULT_QUEUE = celery_processes.queue
     settings.AGILETRACK_PRIORITY_QUEUE = celery_processes.priority_queue
     # Beat only ticks (and records its heartbeat): no schedule sends a sync this test would count.

@@ -17,6 +17,7 @@ PROVIDER = ProviderSpec(
     client="integrations.providers.github.client.GitHubProvider",
     config_serializer=config.GitHubConfigSerializer,
     credentials_serializer=config.GitHubCredentialsSerializer,
+    api_url_setting="api_url",
     config_example={"api_url": "https://api.github.com", "repositories": ["owner/repository"]},
     verify_webhook=webhooks.signature_ok,
     is_webhook_ping=webhooks.is_ping,

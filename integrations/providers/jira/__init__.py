@@ -22,6 +22,7 @@ PROVIDER = ProviderSpec(
     client="integrations.providers.jira.client.JiraProvider",
     config_serializer=config.JiraConfigSerializer,
     credentials_serializer=config.JiraCredentialsSerializer,
+    api_url_setting="site_url",
     config_example={"site_url": "https://your-site.atlassian.net", "board_id": 1},
     verify_webhook=webhooks.signature_ok,
     capabilities=frozenset({WORK_ITEMS, SPRINTS}),

@@ -17,6 +17,7 @@ PROVIDER = ProviderSpec(
     client="integrations.providers.trello.client.TrelloProvider",
     config_serializer=config.TrelloConfigSerializer,
     credentials_serializer=config.TrelloCredentialsSerializer,
+    api_url_setting="api_url",
     config_example={
         "board_ids": ["24-hex-character board id"],
         "list_mapping": {"Doing": "in_progress"},

@@ -46,7 +46,7 @@ GITHUB_EXAMPLES = EXAMPLES / "github"
 
 @pytest.fixture(autouse=True)
 def _loopback_sandbox_allowed(settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
 
 
 class RecordingSleep:

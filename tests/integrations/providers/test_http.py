@@ -20,7 +20,7 @@ from integrations.providers.http import HttpClient, HttpOptions, Throttle
 
 @pytest.fixture(autouse=True)
 def _allow_loopback(settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
 
 
 class Sleeps(list):

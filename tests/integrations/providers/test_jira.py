@@ -43,7 +43,7 @@ CATEGORIES = {"10000": "todo", "3": "in_progress", "10001": "in_progress", "1000
 
 @pytest.fixture(autouse=True)
 def _allow_loopback(settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
 
 
 @pytest.fixture(scope="module")

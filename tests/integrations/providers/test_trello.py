@@ -35,7 +35,7 @@ UNKNOWN_BOARD = "0123456789abcdef01234567"
 
 @pytest.fixture(autouse=True)
 def _allow_loopback(settings):
-    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
 
 
 class Sleeps(list):
