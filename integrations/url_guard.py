@@ -77,8 +77,10 @@ def resolve_public_addresses(host: str, port: int) -> list[str]:
     """Resolve a host name and return its addresses, refusing any that is not public."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeURLError(f"Could not resolve host {host!r}: {exc}") from None
+    except (socket.gaierror, UnicodeError):
+        raise UnsafeURLError(
+            f"The host {host} could not be found (DNS): check the address for typos."
+        ) from None
     addresses = sorted({str(info[4][0]) for info in infos})
     for address in addresses:
         check_address(address)
@@ -103,13 +105,16 @@ def check_url(url: str, resolve: bool = True) -> None:
         if parts.scheme not in {"http", "https"}:
             raise UnsafeURLError("Only http and https URLs are supported.")
         return
-    if parts.scheme != "https":
-        raise UnsafeURLError("The URL must use https.")
+    literal = True
     try:
-        check_address(host)  # a literal IP address
+        check_address(host)  # a literal IP address: a private one is the real problem
+    except UnsafeURLError:
+        raise
+    except ValueError:
+        literal = False
+    if parts.scheme != "https":
+        raise UnsafeURLError("The URL must use https (http is allowed only for allowlisted hosts).")
+    if literal:
         return
-    except ValueError as exc:
-        if isinstance(exc, UnsafeURLError):
-            raise
     if resolve:
         resolve_public_addresses(host, port or 443)

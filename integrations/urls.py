@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from integrations import views
+from integrations import form_views, views
 
 urlpatterns = [
     path("integrations/", views.integration_list, name="team-integrations"),
-    path("integrations/new/", views.integration_add, name="team-integration-add"),
-    path("integrations/<int:pk>/edit/", views.integration_edit, name="team-integration-edit"),
+    path("integrations/new/", form_views.integration_add, name="team-integration-add"),
+    path("integrations/<int:pk>/edit/", form_views.integration_edit, name="team-integration-edit"),
     path("integrations/<int:pk>/sync/", views.sync_now, name="team-integration-sync"),
     path("integrations/<int:pk>/test/", views.integration_test, name="team-integration-test"),
     path(

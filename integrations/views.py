@@ -1,10 +1,8 @@
 """The integrations page of a team: status, last sync, recent runs and "sync now" for members;
-add, edit and test connection for staff, validated exactly as the API validates."""
+test connection for staff (adding and editing: form_views.py)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -14,15 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from rest_framework import serializers
 
 from integrations import services
-from integrations.forms import IntegrationForm, field_kinds, provider_guide
 from integrations.models import Integration, SyncRun
-from integrations.providers import registry
 from integrations.selectors import integration_runs, list_integration_statuses, team_integrations
-from integrations.team_page import TeamPage, team_page
+from integrations.team_page import team_page
 
 RECENT_RUNS = 5
 
@@ -144,97 +140,6 @@ def staff_member_required(view):
         return view(request, *args, **kwargs)
 
     return guarded
-
-
-def _form_context(page, form: IntegrationForm, integration: Integration | None) -> dict:
-    return page.context(
-        "integrations",
-        integration_form=form,
-        editing=integration,
-        providers=provider_guide(),
-        field_kinds=field_kinds(),
-    )
-
-
-def _form_view(
-    request: HttpRequest,
-    page: TeamPage,
-    form: IntegrationForm,
-    integration: Integration | None,
-    save: Callable[[], str],
-) -> HttpResponse:
-    """The integration form: on a valid POST, `save` stores it and returns the message to show,
-    then back to the list; the service's validation errors land on the form's fields."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            message = save()
-        except serializers.ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, message)
-            return redirect(_list_url(page.team.slug))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "dashboard/integration_form.html",
-        _form_context(page, form, integration),
-        status=status,
-    )
-
-
-@staff_member_required
-@require_http_methods(["GET", "POST"])
-def integration_add(request: HttpRequest, slug: str) -> HttpResponse:
-    page = team_page(request, slug)
-    first = registry.providers()[0]
-    form = IntegrationForm(
-        request.POST or None,
-        initial={"kind": first.kind, "config": json.dumps(first.config_example, indent=2)},
-    )
-
-    def save() -> str:
-        kind = form.cleaned_data["kind"]
-        integration = services.create_integration(
-            team=page.team,
-            kind=kind,
-            name=form.cleaned_data["name"],
-            config=form.cleaned_data["config"],
-            credentials=form.credentials(kind),
-            is_active=form.cleaned_data["is_active"],
-        )
-        return f"{integration.name} added; its first sync is queued."
-
-    return _form_view(request, page, form, None, save)
-
-
-@staff_member_required
-@require_http_methods(["GET", "POST"])
-def integration_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    page = team_page(request, slug)
-    integration = get_object_or_404(team_integrations(page.team), pk=pk)
-    form = IntegrationForm(
-        request.POST or None,
-        editing=True,
-        initial={
-            "name": integration.name,
-            "kind": integration.kind,
-            "config": json.dumps(integration.config, indent=2),
-            "is_active": integration.is_active,
-        },
-    )
-
-    def save() -> str:
-        services.update_integration(
-            integration,
-            name=form.cleaned_data["name"],
-            config=form.cleaned_data["config"],
-            credentials=form.credentials(integration.kind) or None,
-            keep_stored_credentials=True,
-            is_active=form.cleaned_data["is_active"],
-        )
-        return f"{integration.name} saved."
-
-    return _form_view(request, page, form, integration, save)
 
 
 @staff_member_required

@@ -117,3 +117,15 @@ def test_superusers_can_run_schedules_from_the_list(admin_client):
     listing = admin_client.get("/admin/django_celery_beat/periodictask/").content.decode()
 
     assert 'value="run_tasks"' in listing
+
+
+def test_favicon_ico_leads_to_the_icon_every_page_links(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/agiletrack/favicon.svg"
+    assert finders.find("agiletrack/favicon.svg")
+    assert (
+        'rel="icon" href="/static/agiletrack/favicon.svg"' in client.get("/about/").content.decode()
+    )

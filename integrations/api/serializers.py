@@ -188,3 +188,26 @@ class ConnectionCheckSerializer(serializers.Serializer):
     )
     message = serializers.CharField(help_text="What was found, in plain words.")
     details = serializers.DictField(help_text="Provider-specific facts (account, scopes, ...).")
+
+
+class DryRunSerializer(serializers.Serializer):
+    """What `POST /api/integrations/?dry_run=true` found; nothing is stored."""
+
+    dry_run = serializers.BooleanField()
+    ok = serializers.BooleanField(help_text="The provider accepted the credentials and settings.")
+    message = serializers.CharField(help_text="In plain words, never with the credentials.")
+    error = serializers.CharField(help_text="auth, not_found, config, transient, rate_limited...")
+    save_refused = serializers.BooleanField(
+        help_text="Rejected credentials or unknown repositories/boards: a save would fail later."
+    )
+    provider_unavailable = serializers.BooleanField(
+        help_text="Timeouts or provider errors: saving anyway is possible; the sync retries."
+    )
+
+
+class DryRunParameterSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: validate and test the connection without storing anything.",
+    )

@@ -10,10 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agiletrack.api import LOOKUP_VALUE_REGEX
-from integrations import selectors, services
+from integrations import preflight, selectors, services
 from integrations.api.permissions import IsStaffOrReadOnly
 from integrations.api.serializers import (
     ConnectionCheckSerializer,
+    DryRunParameterSerializer,
+    DryRunSerializer,
     IntegrationSerializer,
     SyncQueuedSerializer,
     SyncRunSerializer,
@@ -50,6 +52,29 @@ class IntegrationViewSet(viewsets.ModelViewSet):
         if self.action == "test":
             return [IsAuthenticated(), IsAdminUser()]
         return super().get_permissions()
+
+    @extend_schema(
+        parameters=[DryRunParameterSerializer],
+        responses={201: IntegrationSerializer, 200: DryRunSerializer},
+        description=(
+            "Create an integration. With `?dry_run=true` nothing is stored: the settings and "
+            "credentials are validated, then the connection check a sync starts with runs "
+            "(credentials accepted, each repository or board visible), bounded by "
+            "AGILETRACK_TEST_CONNECTION_SECONDS; the answer is 200 with what it found. "
+            "`dry_run` takes true or false (also 1 or 0); anything else is a 400."
+        ),
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        """Create an integration, or with ?dry_run=true test it without storing anything."""
+        flags = DryRunParameterSerializer(data=request.query_params)
+        flags.is_valid(raise_exception=True)
+        if not flags.validated_data["dry_run"]:
+            return super().create(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        check = preflight.check_before_save(data["kind"], data["config"], data["credentials"])
+        return Response({"dry_run": True, **check.as_dict()}, status=status.HTTP_200_OK)
 
     @extend_schema(request=None, responses={202: SyncQueuedSerializer})
     @action(detail=True, methods=["post"])

@@ -256,33 +256,7 @@ class HttpClient:
         headers = dict(extra_headers or {})
         if etag:
             headers["If-None-Match"] = etag
-        try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                json=json_body,
-                headers=headers,
-                timeout=self._timeout(endpoint),
-                allow_redirects=False,
-                stream=True,
-            )
-            self._read_body(response, endpoint)
-        except InvalidIPAddress as exc:
-            self._count(endpoint, "refused_address")
-            host = urlsplit(url).hostname
-            raise ConfigurationError(
-                f"Refused to connect: {host} resolved to {exc}; integrations reach only public "
-                "addresses unless the host is in AGILETRACK_ALLOWED_API_HOSTS."
-            ) from None
-        except requests.Timeout:
-            self._count(endpoint, "timeout")
-            raise TransientError(f"{self.provider} did not answer in time ({endpoint}).") from None
-        except requests.RequestException as exc:
-            self._count(endpoint, "connection_error")
-            raise TransientError(
-                f"{self.provider} connection failed ({endpoint}): {type(exc).__name__}."
-            ) from None
+        response = self._exchange(method, url, endpoint, params, json_body, headers)
         self._count(endpoint, response.status_code)
         self._remember_rate_limit(response)
         headers = {key.lower(): value for key, value in response.headers.items()}
@@ -296,6 +270,21 @@ class HttpClient:
             raise error
         data = self._parse(response, endpoint)
         return HttpResponse(response.status_code, data, headers, url, headers.get("etag", ""))
+
+    def _timeout_seconds(self) -> float:
+        if self.deadline is None:
+            return self.options.read_timeout
+        return min(self.options.read_timeout, self.options.deadline_seconds or 0)
+
+    def _connection_failure(self, url: str, endpoint: str, exc: Exception) -> str:
+        """A failed connection in plain words: an unknown host (DNS), a refused port, ..."""
+        host = urlsplit(url).hostname
+        text = f"{exc!r} {exc.__cause__!r}"
+        if "resolve" in text or "NameResolution" in text or "gaierror" in text:
+            return f"The host {host} could not be found (DNS): check the address for typos."
+        if "Connection refused" in text or "ConnectionRefused" in text:
+            return f"{host} refused the connection ({endpoint}): is the address and port right?"
+        return f"{self.provider} connection failed ({endpoint}): {type(exc).__name__}."
 
     def _read_body(self, response: requests.Response, endpoint: str) -> None:
         """Read the body, decompressed, refusing more than max_body_bytes."""
@@ -312,6 +301,44 @@ class HttpClient:
             chunks.append(chunk)
         # What response.content, .text and .json() read from now on.
         response._content = b"".join(chunks)
+
+    def _exchange(self, method, url, endpoint, params, json_body, headers) -> requests.Response:
+        """Send one request and read its body, every failure mapped onto the error family."""
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                headers=headers,
+                timeout=self._timeout(endpoint),
+                allow_redirects=False,
+                stream=True,
+            )
+            self._read_body(response, endpoint)
+            return response
+        except InvalidIPAddress as exc:
+            self._count(endpoint, "refused_address")
+            host = urlsplit(url).hostname
+            raise ConfigurationError(
+                f"Refused to connect: {host} resolved to {exc}; integrations reach only public "
+                "addresses unless the host is in AGILETRACK_ALLOWED_API_HOSTS."
+            ) from None
+        except requests.Timeout:
+            self._count(endpoint, "timeout")
+            seconds = self._timeout_seconds()
+            raise TransientError(
+                f"{self.provider} did not answer within {seconds:g} s ({endpoint})."
+            ) from None
+        except requests.exceptions.SSLError as exc:
+            self._count(endpoint, "tls_error")
+            raise ConfigurationError(
+                f"The TLS certificate of {urlsplit(url).hostname} could not be verified "
+                f"({_tls_reason(exc)}); check the address, or the server's certificate."
+            ) from None
+        except requests.RequestException as exc:
+            self._count(endpoint, "connection_error")
+            raise TransientError(self._connection_failure(url, endpoint, exc)) from None
 
     def _follow_redirect(self, method, response, endpoint, json_body, etag, hops):
         if hops >= self.options.max_redirects:
@@ -410,3 +437,19 @@ def retry_after_of(response: requests.Response, default: float = 60.0) -> float:
     if reset and reset.strip().isdigit():
         return max(0.0, float(reset) - time.time())
     return default
+
+
+def _tls_reason(exc: Exception) -> str:
+    """The certificate problem in a few words (expired, self-signed, wrong name...)."""
+    text = str(exc)
+    for needle, words in (
+        ("certificate has expired", "the certificate has expired"),
+        ("self-signed", "the certificate is self-signed"),
+        ("self signed", "the certificate is self-signed"),
+        ("Hostname mismatch", "the certificate is for another name"),
+        ("doesn't match", "the certificate is for another name"),
+        ("unable to get local issuer", "the certificate's issuer is not trusted"),
+    ):
+        if needle in text:
+            return words
+    return "the TLS handshake failed"

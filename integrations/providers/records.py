@@ -163,3 +163,5 @@ class ConnectionCheck:
     ok: bool
     message: str
     details: dict[str, Any] = field(default_factory=dict)
+    # Why it failed, as a provider error category (auth, not_found, transient...); "" when ok.
+    error: str = ""

@@ -9,8 +9,8 @@ Fixtures and helpers:
   390x844 with a mobile viewport (``<meta name="viewport">`` is honoured, touch events on).
   Each collects ``console.error`` messages, failed resource loads and uncaught exceptions into
   ``page.console_errors`` (also the ``console_errors`` fixture, for ``page``); a test that leaves
-  any there fails. A test that provokes errors on purpose clears the list. The one miss ignored
-  is the 404 of the browser's own /favicon.ico request.
+  any there fails. A test that provokes errors on purpose clears the list. (Every page links an
+  icon, and /favicon.ico answers too, so no page logs the browser's own request for it.)
 - ``screenshot(page, name) -> Path``: a full-page PNG under ``$AGILETRACK_TEST_OUTPUT/screenshots/``
   (default ``var/test-output/screenshots/``). Import it from here or request the fixture.
 - ``sign_in(page, live_server, user, password)``: signs in through ``/accounts/login/``. Import it
@@ -134,12 +134,6 @@ def _describe_page_error(error: Error) -> str:
     return f"uncaught {error.name or 'exception'}: {error.message}"
 
 
-def _is_automatic_favicon_miss(message: ConsoleMessage) -> bool:
-    """Chromium's own request for /favicon.ico on a page that links no icon, answered 404."""
-    url = message.location.get("url", "")
-    return message.text.startswith("Failed to load resource") and url.endswith("/favicon.ico")
-
-
 def _open_page(
     browser: Browser, request: pytest.FixtureRequest, **context_options
 ) -> Iterator[Page]:
@@ -149,7 +143,7 @@ def _open_page(
     errors: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and not _is_automatic_favicon_miss(message):
+        if message.type == "error":
             errors.append(_describe_console_error(message))
 
     page.on("console", on_console)

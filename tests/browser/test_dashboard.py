@@ -199,7 +199,7 @@ def test_staff_add_an_integration_with_the_apis_validation(page, live_server, de
     sign_in(page, live_server, member, PASSWORD)
     page.goto(team_url(live_server, demo, "integrations/new/"))
     page.get_by_label("Name").fill("Broken")
-    page.get_by_label("Settings (JSON)").fill('{"api_url": "https://api.sandbox.test"}')
+    page.get_by_label("Settings as JSON (advanced)").fill('{"api_url": "https://api.sandbox.test"}')
     page.get_by_label("Token (GitHub or Trello)").fill("ghp_example_token_value")
     page.get_by_role("button", name="Add integration").click()
     expect(page.get_by_text("repositories: This field is required.")).to_be_visible()

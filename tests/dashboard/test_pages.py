@@ -193,17 +193,20 @@ def test_adding_an_integration_validates_like_the_api_and_keeps_nothing_bad(
     assert "ghp_secret_value_123" not in page
     assert not Integration.objects.filter(team=team).exists()
 
+    form = {
+        "name": "Web",
+        "kind": "github",
+        "config": '{"api_url": "https://api.sandbox.test", "repositories": ["acme/web"]}',
+        "token": "ghp_secret_value_123",
+        "is_active": "on",
+    }
+    # The test before save cannot reach api.sandbox.test: it offers to save anyway.
+    unreachable = client.post(add, form)
+    assert unreachable.status_code == 400
+    assert "Save anyway" in unreachable.content.decode()
+    assert not Integration.objects.filter(team=team).exists()
     with django_capture_on_commit_callbacks():
-        good = client.post(
-            add,
-            {
-                "name": "Web",
-                "kind": "github",
-                "config": '{"api_url": "https://api.sandbox.test", "repositories": ["acme/web"]}',
-                "token": "ghp_secret_value_123",
-                "is_active": "on",
-            },
-        )
+        good = client.post(add, {**form, "save_anyway": "on"})
     assert good.status_code == 302
     integration = Integration.objects.get(team=team)
     assert integration.sync_runs.filter(trigger="initial").exists()
@@ -217,6 +220,7 @@ def test_adding_an_integration_validates_like_the_api_and_keeps_nothing_bad(
             "name": "Web app",
             "config": '{"api_url": "https://api.sandbox.test", "repositories": ["acme/web"]}',
             "is_active": "on",
+            "save_anyway": "on",
         },
     )
     integration.refresh_from_db()

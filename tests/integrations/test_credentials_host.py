@@ -94,7 +94,7 @@ def test_the_page_form_does_not_merge_stored_secrets_into_a_new_host(integration
     }
 
     refused = client.post(url, form)
-    saved = client.post(url, {**form, "token": "typed-again"})
+    saved = client.post(url, {**form, "token": "typed-again", "save_anyway": "on"})
 
     assert refused.status_code == 400
     assert "enter the credentials again" in refused.content.decode()

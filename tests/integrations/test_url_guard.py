@@ -32,11 +32,18 @@ def test_private_loopback_and_metadata_addresses_are_refused(url):
         ("https://140.82.112.6\\@127.0.0.1", "backslashes"),
         ("https://140.82.112.6:99999", "port"),
         ("https:///path-only", "full URL"),
-        ("https://no-such-host.invalid", "Could not resolve"),
+        ("https://no-such-host.invalid", r"could not be found \(DNS\)"),
     ],
 )
 def test_malformed_or_plain_http_urls_are_refused(url, message):
     with pytest.raises(UnsafeURLError, match=message):
+        check_url(url)
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1", "http://[fd00::1]"])
+def test_a_private_address_over_http_is_refused_for_being_private(url):
+    # The real problem first: an https URL would be refused too.
+    with pytest.raises(UnsafeURLError, match="private, loopback, link-local or reserved"):
         check_url(url)
 
 

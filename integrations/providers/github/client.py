@@ -48,11 +48,13 @@ class GitHubProvider(DeploymentStreams):
             user = self.http.get("user", endpoint="user")
             login = str(user.data["login"])
         except AuthenticationError:
-            return ConnectionCheck(False, "GitHub rejected the token")
+            return ConnectionCheck(False, "GitHub rejected the token", error="auth")
         except ProviderError as exc:
-            return ConnectionCheck(False, exc.message)
+            return ConnectionCheck(False, exc.message, error=exc.category)
         except (KeyError, TypeError):
-            return ConnectionCheck(False, "GitHub sent an unexpected answer for the token's user")
+            return ConnectionCheck(
+                False, "GitHub sent an unexpected answer for the token's user", error="malformed"
+            )
         scopes = user.headers.get("x-oauth-scopes")
         details: dict[str, Any] = {"login": login, "repositories": {}}
         if scopes is not None:
@@ -67,7 +69,9 @@ class GitHubProvider(DeploymentStreams):
                 missing.append(repo)
             except ProviderError as exc:
                 details["repositories"][repo] = exc.category
-                return ConnectionCheck(False, f"repository {repo}: {exc.message}", details)
+                return ConnectionCheck(
+                    False, f"repository {repo}: {exc.message}", details, error=exc.category
+                )
             else:
                 details["repositories"][repo] = "ok"
         if missing:
@@ -76,7 +80,7 @@ class GitHubProvider(DeploymentStreams):
             )
             if lacks_repo_scope(scopes):
                 message = f"token lacks repo scope: {message}"
-            return ConnectionCheck(False, message, details)
+            return ConnectionCheck(False, message, details, error="not_found")
         count = len(self.repositories)
         return ConnectionCheck(
             True,

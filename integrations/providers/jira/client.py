@@ -106,11 +106,14 @@ class JiraProvider(Provider):
                 False,
                 "Jira refused the email and API token. Check both, and that the token has not "
                 "expired or been revoked.",
+                error="auth",
             )
         except ProviderError as exc:
-            return ConnectionCheck(False, exc.message, {"category": exc.category})
+            return ConnectionCheck(False, exc.message, {"category": exc.category}, exc.category)
         except PARSE_ERRORS:
-            return ConnectionCheck(False, "Jira answered with something AgileTrack cannot read.")
+            return ConnectionCheck(
+                False, "Jira answered with something AgileTrack cannot read.", error="malformed"
+            )
         where = [f"board {details['board']}"] if "board" in details else []
         if self.project_keys:
             where.append("projects " + ", ".join(self.project_keys))

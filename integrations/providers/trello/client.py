@@ -148,9 +148,12 @@ class TrelloProvider(Provider):
             me = self._get("members/me", "members/me", {"fields": "username,fullName"})
             username = str(me["username"])
         except ProviderError as exc:
-            return ConnectionCheck(False, self.http.redact(exc.message), {"category": exc.category})
+            message = self.http.redact(exc.message)
+            return ConnectionCheck(False, message, {"category": exc.category}, exc.category)
         except PARSE_ERRORS:
-            return ConnectionCheck(False, "Trello answered /members/me with an unexpected body.")
+            return ConnectionCheck(
+                False, "Trello answered /members/me with an unexpected body.", error="malformed"
+            )
         names: dict[str, str] = {}
         for board_id in self.board_ids:
             try:
@@ -163,12 +166,15 @@ class TrelloProvider(Provider):
                     f"Signed in to Trello as {username}, but board {board_id} was not found or "
                     "is not shared with this token.",
                     {"member": username, "board": board_id, "category": "not_found"},
+                    "not_found",
                 )
             except ProviderError as exc:
                 message = self.http.redact(exc.message)
-                return ConnectionCheck(False, message, {"board": board_id})
+                return ConnectionCheck(False, message, {"board": board_id}, exc.category)
             except PARSE_ERRORS:
-                return ConnectionCheck(False, f"Trello answered board {board_id} unexpectedly.")
+                return ConnectionCheck(
+                    False, f"Trello answered board {board_id} unexpectedly.", error="malformed"
+                )
         listed = ", ".join(names.values())
         return ConnectionCheck(
             True,
