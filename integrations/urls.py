@@ -6,6 +6,7 @@ from integrations import views
 
 urlpatterns = [
     path("integrations/", views.integration_list, name="team-integrations"),
+    path("integrations/status.json", views.sync_status, name="team-sync-status"),
     path("integrations/new/", views.integration_add, name="team-integration-add"),
     path("integrations/<int:pk>/edit/", views.integration_edit, name="team-integration-edit"),
     path("integrations/<int:pk>/sync/", views.sync_now, name="team-integration-sync"),
