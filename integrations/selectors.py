@@ -102,11 +102,14 @@ class IntegrationSyncStatus:
     status: IntegrationStatus
     active_run: SyncRun | None
     latest_run: SyncRun | None
+    succeeded_runs: int = 0
+    failed_runs: int = 0
 
 
 def list_sync_statuses(integrations: list[Integration]) -> list[IntegrationSyncStatus]:
     """The integrations (a team's, as list_team_integrations gives them), each with its one
-    status and its current and newest runs (two queries, however many integrations)."""
+    status, its current and newest runs and its run counts (three queries, however many
+    integrations)."""
     runs = SyncRun.objects.filter(integration__in=integrations)
     active: dict[int, SyncRun] = {}
     for run in runs.filter(status__in=ACTIVE_RUN_STATUSES).order_by("pk"):
@@ -121,12 +124,24 @@ def list_sync_statuses(integrations: list[Integration]) -> list[IntegrationSyncS
             )
         )
     }
+    counted = {
+        row["integration_id"]: row
+        for row in runs.order_by()
+        .values("integration_id")
+        .annotate(
+            succeeded=Count("pk", filter=Q(status="succeeded")),
+            failed=Count("pk", filter=Q(status__in=["failed", "partial"])),
+        )
+    }
+    no_runs = {"succeeded": 0, "failed": 0}
     return [
         IntegrationSyncStatus(
             integration,
             integration_status(integration, active.get(integration.pk)),
             active.get(integration.pk),
             latest.get(integration.pk),
+            counted.get(integration.pk, no_runs)["succeeded"],
+            counted.get(integration.pk, no_runs)["failed"],
         )
         for integration in integrations
     ]

@@ -147,6 +147,8 @@ def _status_row(row: IntegrationSyncStatus, now: datetime) -> dict[str, Any]:
         "last_error": integration.last_error if row.status.is_problem else "",
         "last_sync": _when(integration.last_sync_at),
         "last_success": _when(integration.last_success_at),
+        "succeeded_runs": row.succeeded_runs,
+        "failed_runs": row.failed_runs,
         "active_run": run_summary(row.active_run, now) if row.active_run else None,
         "latest_run": run_summary(row.latest_run, now) if row.latest_run else None,
     }

@@ -79,6 +79,8 @@
     error.hidden = !row.last_error;
     showWhen(section, "last-sync", row.last_sync);
     showWhen(section, "last-success", row.last_success);
+    section.querySelector("[data-role=run-counts]").textContent =
+      row.succeeded_runs + " succeeded, " + row.failed_runs + " failed";
     var progress = section.querySelector("[data-role=progress]");
     var button = section.querySelector(".sync-form button");
     var run = row.active_run;
