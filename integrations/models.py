@@ -109,6 +109,10 @@ class SyncRun(models.Model):
     records_by_kind = models.JSONField(
         default=dict, blank=True, help_text='Per kind: {"pull_request": {"created": 3, ...}}.'
     )
+    # Live progress, written with the records of each page (integrations.sync): the stream being
+    # read (the last one read once the run ended) and the pages stored so far.
+    current_stream = models.CharField(max_length=200, blank=True, default="")
+    pages_read = models.PositiveIntegerField(default=0)
     error_type = models.CharField(max_length=32, blank=True, default="")
     error_message = models.TextField(blank=True, default="")
     # Which delivery of the task this run is (0 = first); a run that keeps killing its worker is

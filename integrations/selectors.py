@@ -1,11 +1,22 @@
 """Reads for teams and integrations, scoped to what a user may see."""
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from integrations.models import Integration, SyncRun, Team
+from integrations.status import ACTIVE_RUN_STATUSES, IntegrationStatus, integration_status
 from metrics.scope import MetricScope, window_filter
 
 
@@ -48,14 +59,6 @@ def list_team_integrations(team: Team) -> list[Integration]:
     return list(team.integrations.order_by("name", "pk"))
 
 
-def sync_in_progress(integrations: Iterable[Integration]) -> bool:
-    """Whether any of the integrations has a sync run queued or running."""
-    return SyncRun.objects.filter(
-        integration__in=integrations,
-        status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING],
-    ).exists()
-
-
 def team_integrations(team: Team) -> QuerySet[Integration]:
     """The team's integrations (for looking one up by id within the team)."""
     return Integration.objects.filter(team=team)
@@ -68,22 +71,77 @@ def integration_runs(integration: Integration) -> QuerySet[SyncRun]:
 
 def list_integration_statuses(team: Team, scope: MetricScope, recent: int) -> list[dict]:
     """The team's integrations in the scope, by name, with their sync statistics, their
-    `recent` newest runs queued in the window and the run queued or running now."""
+    `recent` newest runs queued in the window, the run queued or running now and the one
+    status its card shows."""
     rows = with_sync_stats(
         Integration.objects.filter(team=team, pk__in=scope.integration_ids)
     ).order_by("name", "pk")
     statuses = []
     for integration in rows:
         in_window = integration.sync_runs.filter(window_filter("queued_at", scope))
+        active_run = (
+            integration.sync_runs.filter(status__in=ACTIVE_RUN_STATUSES).order_by("-pk").first()
+        )
         statuses.append(
             {
                 "integration": integration,
                 "runs": list(in_window.order_by("-queued_at", "-pk")[:recent]),
-                "active_run": integration.sync_runs.filter(
-                    status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]
-                )
-                .order_by("-pk")
-                .first(),
+                "active_run": active_run,
+                "status": integration_status(integration, active_run),
             }
         )
     return statuses
+
+
+@dataclass(frozen=True)
+class IntegrationSyncStatus:
+    """One integration as the status displays show it: its one status, its run queued or
+    running now, and its newest run."""
+
+    integration: Integration
+    status: IntegrationStatus
+    active_run: SyncRun | None
+    latest_run: SyncRun | None
+    succeeded_runs: int = 0
+    failed_runs: int = 0
+
+
+def list_sync_statuses(integrations: list[Integration]) -> list[IntegrationSyncStatus]:
+    """The integrations (a team's, as list_team_integrations gives them), each with its one
+    status, its current and newest runs and its run counts (three queries, however many
+    integrations)."""
+    runs = SyncRun.objects.filter(integration__in=integrations)
+    active: dict[int, SyncRun] = {}
+    for run in runs.filter(status__in=ACTIVE_RUN_STATUSES).order_by("pk"):
+        active[run.integration_id] = run  # the newest wins
+    latest = {
+        run.integration_id: run
+        for run in runs.filter(
+            pk=Subquery(
+                SyncRun.objects.filter(integration_id=OuterRef("integration_id"))
+                .order_by("-queued_at", "-pk")
+                .values("pk")[:1]
+            )
+        )
+    }
+    counted = {
+        row["integration_id"]: row
+        for row in runs.order_by()
+        .values("integration_id")
+        .annotate(
+            succeeded=Count("pk", filter=Q(status="succeeded")),
+            failed=Count("pk", filter=Q(status__in=["failed", "partial"])),
+        )
+    }
+    no_runs = {"succeeded": 0, "failed": 0}
+    return [
+        IntegrationSyncStatus(
+            integration,
+            integration_status(integration, active.get(integration.pk)),
+            active.get(integration.pk),
+            latest.get(integration.pk),
+            counted.get(integration.pk, no_runs)["succeeded"],
+            counted.get(integration.pk, no_runs)["failed"],
+        )
+        for integration in integrations
+    ]

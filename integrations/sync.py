@@ -47,6 +47,7 @@ PROGRESS_FIELDS = [
     "records_by_kind",
     "api_requests",
     "api_requests_not_modified",
+    "pages_read",
 ]
 
 
@@ -148,6 +149,9 @@ class SyncPass:
     def read_stream(self, provider: Provider, stream: str) -> None:
         """Store each page of one stream with the cursor that completes it."""
         row, _ = SyncCursor.objects.get_or_create(integration=self.integration, stream=stream)
+        # Once per stream, so the live status names it before its first page is stored.
+        self.run.current_stream = stream[:200]
+        self.run.save(update_fields=["current_stream"])
         provider.begin_stream()
         stream_started = time.monotonic()
         seen: set[str] = set()
@@ -181,6 +185,7 @@ class SyncPass:
         with page_transaction():
             renew_lease(self.integration.pk, self.owner)
             record_progress(self.run, self.result, self.provider)
+            self.run.pages_read += 1
             self.run.save(update_fields=PROGRESS_FIELDS)
 
     def prune(self, stream: str, seen: set[str]) -> None:

@@ -10,10 +10,17 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from integrations.models import Integration, Team
 from integrations.providers import registry
-from integrations.selectors import list_team_integrations, sync_in_progress, teams_for_user
+from integrations.selectors import (
+    IntegrationSyncStatus,
+    list_sync_statuses,
+    list_team_integrations,
+    teams_for_user,
+)
+from integrations.status import data_as_of
 from metrics.scope import MetricScope, ScopeError, metric_scope
 
 
@@ -42,7 +49,8 @@ class WindowForm(forms.Form):
 
 @dataclass
 class TeamPage:
-    """What every team page needs: the team, the user's teams, the window and the filters."""
+    """What every team page needs: the team, the user's teams, the window, the filters and the
+    sync status of its integrations."""
 
     team: Team
     teams: QuerySet[Team]
@@ -50,10 +58,14 @@ class TeamPage:
     scope: MetricScope
     form: WindowForm
     query: str  # the filters as a query string, carried by the navigation links
+    # Every integration of the team with its one status (integrations.status).
+    statuses: list[IntegrationSyncStatus]
 
     def context(self, page: str, **extra: Any) -> dict[str, Any]:
         ids = set(self.scope.integration_ids)
         active = [i for i in self.integrations if i.pk in ids]
+        shown = [row for row in self.statuses if row.integration.pk in ids]
+        problems = [row for row in shown if row.status.is_problem]
         return {
             "team": self.team,
             "teams": self.teams,
@@ -62,8 +74,15 @@ class TeamPage:
             "form": self.form,
             "query": self.query,
             "page": page,
-            "syncing": sync_in_progress(active),
+            "syncing": any(row.active_run for row in shown),
             "never_synced": bool(active) and all(i.last_success_at is None for i in active),
+            # The live indicator, "data as of" and the failing banner of every team page.
+            "sync_statuses": self.statuses,
+            "sync_running": [row for row in self.statuses if row.active_run],
+            "sync_status_url": reverse("team-sync-status", kwargs={"slug": self.team.slug}),
+            "data_as_of": data_as_of(self.integrations),
+            "problems": problems,
+            "failing_names": ", ".join(row.integration.name for row in problems),
             # What the active integrations bring (deployments, work items, sprints...).
             "capabilities": registry.capabilities_of(i.kind for i in active),
             **extra,
@@ -90,4 +109,5 @@ def team_page(request: HttpRequest, slug: str) -> TeamPage:
     if form.is_bound and not form.errors:
         params += [(key, request.GET[key]) for key in ("since", "until") if request.GET.get(key)]
         params += [("integration", pk) for pk in chosen or ()]
-    return TeamPage(team, teams, integrations, scope, form, urlencode(params))
+    statuses = list_sync_statuses(integrations)
+    return TeamPage(team, teams, integrations, scope, form, urlencode(params), statuses)

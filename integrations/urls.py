@@ -6,6 +6,7 @@ from integrations import form_views, views
 
 urlpatterns = [
     path("integrations/", views.integration_list, name="team-integrations"),
+    path("integrations/status.json", views.sync_status, name="team-sync-status"),
     path("integrations/new/", form_views.integration_add, name="team-integration-add"),
     path("integrations/<int:pk>/edit/", form_views.integration_edit, name="team-integration-edit"),
     path("integrations/<int:pk>/sync/", views.sync_now, name="team-integration-sync"),

@@ -3,43 +3,46 @@ test connection for staff (adding and editing: form_views.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework import serializers
 
 from integrations import services
 from integrations.models import Integration, SyncRun
-from integrations.selectors import integration_runs, list_integration_statuses, team_integrations
+from integrations.selectors import (
+    IntegrationSyncStatus,
+    integration_runs,
+    list_integration_statuses,
+    list_sync_statuses,
+    list_team_integrations,
+    team_integrations,
+    teams_for_user,
+)
+from integrations.status import ACTIVE_RUN_STATUSES, data_as_of, integration_status
 from integrations.team_page import team_page
 
 RECENT_RUNS = 5
 
-# What a person should read for each integration status, beside the provider's own message.
-STATUS_HEADLINES: dict[str, str] = {
-    Integration.Status.PENDING: "Waiting for its first sync.",
-    Integration.Status.OK: "Synced.",
-    Integration.Status.ERROR: "The last sync failed; it is retried at the next hourly sync.",
-    Integration.Status.CONFIG_ERROR: "The settings need attention: the provider could not find "
-    "what they name.",
-    Integration.Status.AUTH_FAILED: "The provider refused the credentials: enter new ones.",
-    Integration.Status.RATE_LIMITED: "The provider's rate limit was reached; the sync resumes "
-    "when it resets.",
-}
 
-
-def run_summary(run: SyncRun) -> dict[str, Any]:
-    """A sync run as the page and its progress poll show it."""
-    duration = None
+def run_summary(run: SyncRun, now: datetime | None = None) -> dict[str, Any]:
+    """A sync run as the page and its progress polls show it; `elapsed_seconds` counts from
+    its start to its end, or to `now` while it runs."""
+    duration = elapsed = None
     if run.started_at and run.finished_at:
-        duration = (run.finished_at - run.started_at).total_seconds()
+        duration = elapsed = (run.finished_at - run.started_at).total_seconds()
+    elif run.started_at:
+        elapsed = max(0.0, ((now or timezone.now()) - run.started_at).total_seconds())
     return {
         "id": run.pk,
         "status": run.status,
@@ -50,12 +53,15 @@ def run_summary(run: SyncRun) -> dict[str, Any]:
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "duration_seconds": duration,
+        "elapsed_seconds": elapsed,
+        "current_stream": run.current_stream,
+        "pages_read": run.pages_read,
         "api_requests": run.api_requests,
         "api_requests_not_modified": run.api_requests_not_modified,
         "records_created": run.records_created,
         "records_updated": run.records_updated,
         "error_message": run.error_message,
-        "finished": run.status not in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING),
+        "finished": run.status not in ACTIVE_RUN_STATUSES,
     }
 
 
@@ -66,7 +72,6 @@ def integration_list(request: HttpRequest, slug: str) -> HttpResponse:
     shown = [
         {
             **row,
-            "headline": STATUS_HEADLINES.get(row["integration"].status, ""),
             "runs": [run_summary(run) for run in row["runs"]],
         }
         for row in list_integration_statuses(page.team, page.scope, RECENT_RUNS)
@@ -108,12 +113,58 @@ def run_status(request: HttpRequest, slug: str, pk: int, run_pk: int) -> JsonRes
     integration = _team_integration(request, slug, pk)
     run = get_object_or_404(integration_runs(integration), pk=run_pk)
     integration.refresh_from_db()
+    active = run if run.status in ACTIVE_RUN_STATUSES else None
+    status = integration_status(integration, active)
     return JsonResponse(
         {
             **run_summary(run),
-            "integration_status": integration.status,
-            "integration_status_label": integration.get_status_display(),
-            "last_error": integration.last_error,
+            "integration_status": status.key,
+            "integration_status_label": status.label,
+            "last_error": integration.last_error if status.is_problem else "",
+        }
+    )
+
+
+def _when(moment: datetime | None) -> dict[str, str | None]:
+    return {"at": moment.isoformat() if moment else None, "display": _ago(moment)}
+
+
+def _ago(moment: datetime | None) -> str:
+    return str(naturaltime(moment)) if moment else "never"
+
+
+def _status_row(row: IntegrationSyncStatus, now: datetime) -> dict[str, Any]:
+    integration = row.integration
+    return {
+        "id": integration.pk,
+        "name": integration.name,
+        "is_active": integration.is_active,
+        "status": row.status.as_dict(),
+        "last_error": integration.last_error if row.status.is_problem else "",
+        "last_sync": _when(integration.last_sync_at),
+        "last_success": _when(integration.last_success_at),
+        "succeeded_runs": row.succeeded_runs,
+        "failed_runs": row.failed_runs,
+        "active_run": run_summary(row.active_run, now) if row.active_run else None,
+        "latest_run": run_summary(row.latest_run, now) if row.latest_run else None,
+    }
+
+
+@login_required
+@require_GET
+def sync_status(request: HttpRequest, slug: str) -> JsonResponse:
+    """Every integration of the team with its one status and its current run's progress (the
+    stream, pages, records and time so far), polled by the team pages while a sync runs."""
+    team = get_object_or_404(teams_for_user(request.user), slug=slug)
+    integrations = list_team_integrations(team)
+    rows = list_sync_statuses(integrations)
+    now = timezone.now()
+    as_of = data_as_of(integrations)
+    return JsonResponse(
+        {
+            "running": any(row.active_run for row in rows),
+            "data_as_of": _when(as_of),
+            "integrations": [_status_row(row, now) for row in rows],
         }
     )
 
