@@ -157,4 +157,4 @@ def test_a_team_page_names_the_failing_integration_its_error_and_the_fix(
     page.goto(f"{live_server.url}/teams/{team.slug}/pull-requests/")
     page.get_by_role("link", name="Enter new credentials for GitHub").click()
     assert page.url.endswith(f"/integrations/{github.pk}/edit/")
-    expect(page.get_by_label("Settings (JSON)")).to_be_visible()
+    expect(page.get_by_label("Settings as JSON (advanced)")).to_be_visible()
