@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from integrations import services
 from tests.factories import TeamFactory, UserFactory
@@ -178,3 +179,49 @@ def test_malformed_requests_are_answered_in_words(team):
 
     assert not_json.json() == {"error": "Send the request as a JSON object."}
     assert unknown.json() == {"error": "This kind of integration has nothing to choose from."}
+
+
+# --- The same through the API ---------------------------------------------------------------
+
+
+def api_client(team, staff=True) -> APIClient:
+    user = UserFactory(is_staff=staff)
+    team.members.add(user)
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_api_lists_scopes_for_staff_and_answers_errors_in_its_shape(sandbox, team):
+    client = api_client(team)
+    integration = stored_github(sandbox, team)
+
+    listed = client.post(
+        "/api/integrations/scopes/",
+        github_body(sandbox, credentials={}, integration=integration.pk),
+        format="json",
+    )
+    refused = client.post(
+        "/api/integrations/scopes/",
+        github_body(sandbox, credentials={"token": "ghp_revoked_value"}),
+        format="json",
+    )
+    member = api_client(team, staff=False).post(
+        "/api/integrations/scopes/", github_body(sandbox), format="json"
+    )
+
+    assert listed.status_code == 200
+    assert len(listed.json()["items"]) == len(sandbox.info["github"]["repositories"])
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid"
+    assert "rejected the credentials" in refused.json()["fields"]["non_field_errors"][0]
+    assert "ghp_revoked_value" not in refused.content.decode()
+    assert member.status_code == 403
+
+
+def test_the_api_schema_documents_the_scopes_operation(team):
+    schema = api_client(team, staff=False).get("/api/schema/?format=json").json()
+
+    operation = schema["paths"]["/api/integrations/scopes/"]["post"]
+    assert "ScopeRequest" in str(operation["requestBody"])
+    assert "ScopePage" in str(operation["responses"]["200"])
