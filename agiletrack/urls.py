@@ -2,9 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from agiletrack import views
@@ -18,11 +16,7 @@ admin.site.site_title = "AgileTrack admin"
 urlpatterns = [
     path("", dashboard.home, name="home"),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin, the API's pages).
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("agiletrack/favicon.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("about/", views.home, name="about"),
     path(
         "accounts/login/",

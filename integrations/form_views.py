@@ -17,7 +17,7 @@ from integrations import config as integration_config
 from integrations import pending_secrets, preflight, services
 from integrations.credentials import origin_of
 from integrations.crypto import CredentialsError
-from integrations.form_fields import initial_from
+from integrations.form_fields import field_name, initial_from
 from integrations.forms import IntegrationForm, field_kinds, provider_guide
 from integrations.models import Integration
 from integrations.providers import registry
@@ -121,6 +121,15 @@ def _form_view(
         providers=provider_guide(),
         field_kinds=field_kinds(),
         examples={spec.kind: spec.config_example for spec in registry.providers()},
+        pickers=[
+            {
+                "kind": spec.kind,
+                "target": field_name(spec.kind, spec.scope_setting),
+                "multiple": spec.scope_multiple,
+            }
+            for spec in registry.providers()
+            if spec.scope_setting
+        ],
     )
     status = 400 if request.method == "POST" else 200
     return render(request, "dashboard/integration_form.html", context, status=status)

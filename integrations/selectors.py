@@ -64,6 +64,11 @@ def team_integrations(team: Team) -> QuerySet[Integration]:
     return Integration.objects.filter(team=team)
 
 
+def find_team_integration(team: Team, pk: int) -> Integration | None:
+    """One of the team's integrations by id, or None."""
+    return Integration.objects.filter(team=team, pk=pk).first()
+
+
 def integration_runs(integration: Integration) -> QuerySet[SyncRun]:
     """One integration's sync runs (for looking one up by id)."""
     return SyncRun.objects.filter(integration=integration)

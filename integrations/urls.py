@@ -9,6 +9,7 @@ urlpatterns = [
     path("integrations/status.json", views.sync_status, name="team-sync-status"),
     path("integrations/new/", form_views.integration_add, name="team-integration-add"),
     path("integrations/<int:pk>/edit/", form_views.integration_edit, name="team-integration-edit"),
+    path("integrations/scopes/", views.integration_scopes, name="team-integration-scopes"),
     path("integrations/<int:pk>/sync/", views.sync_now, name="team-integration-sync"),
     path("integrations/<int:pk>/test/", views.integration_test, name="team-integration-test"),
     path(

@@ -3,6 +3,7 @@ test connection for staff (adding and editing: form_views.py)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -18,10 +19,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework import serializers
 
-from integrations import services
+from integrations import scopes, services
+from integrations.api.serializers import ScopePageSerializer, ScopeRequestSerializer
 from integrations.models import Integration, SyncRun
 from integrations.selectors import (
     IntegrationSyncStatus,
+    find_team_integration,
     integration_runs,
     list_integration_statuses,
     list_sync_statuses,
@@ -203,3 +206,43 @@ def integration_test(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     else:
         messages.error(request, f"{integration.name}: {check.message}")
     return redirect(_list_url(slug))
+
+
+@staff_member_required
+@require_POST
+def integration_scopes(request: HttpRequest, slug: str) -> JsonResponse:
+    """The form's picker: the repositories or boards the entered (or stored) credentials can
+    read, as JSON; a 400 with {"error"} in plain words otherwise. Credentials never come back."""
+    team = get_object_or_404(teams_for_user(request.user), slug=slug)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": "Send the request as a JSON object."}, status=400)
+    ask = ScopeRequestSerializer(data=body)
+    if not ask.is_valid():
+        field, problems = next(iter(ask.errors.items()))
+        return JsonResponse({"error": f"{field}: {_first(problems)}"}, status=400)
+    data = ask.validated_data
+    integration = None
+    if data["integration"] is not None:
+        integration = find_team_integration(team, data["integration"])
+        if integration is None:
+            return JsonResponse({"error": "No such integration in this team."}, status=404)
+    try:
+        page = scopes.list_scopes(
+            kind=data["kind"],
+            config=data["config"],
+            credentials=data["credentials"],
+            query=data["query"],
+            cursor=data["cursor"],
+            integration=integration,
+        )
+    except scopes.ScopeListError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse(ScopePageSerializer(page).data)
+
+
+def _first(problems: Any) -> str:
+    while isinstance(problems, (list, dict)) and problems:
+        problems = problems[0] if isinstance(problems, list) else next(iter(problems.values()))
+    return str(problems)

@@ -38,6 +38,8 @@ def info(org: Organisation, base: str) -> dict:
             "api_url": base,
             "graphql_url": base + "/graphql",
             "token": creds["github"]["token"],
+            # Acts as a GitHub App installation token: /installation/repositories, not /user.
+            "installation_token": creds["github"]["installation_token"],
             "viewer": org.viewer.login,
             "repositories": [r.full_name for r in org.repos.values()],
         },

@@ -21,7 +21,11 @@ from .model import DAY, Organisation, Scale
 def credentials_for(seed: int) -> dict:
     digest = hashlib.sha256(f"agiletrack-sandbox:{seed}".encode()).hexdigest()
     return {
-        "github": {"token": f"ghp_sandbox{digest[:29]}"},
+        # A personal access token, and a GitHub App installation token (ghs_ prefix, as GitHub's).
+        "github": {
+            "token": f"ghp_sandbox{digest[:29]}",
+            "installation_token": f"ghs_sandbox{digest[29:58]}",
+        },
         "jira": {"email": "sandbox@acme-eng.example", "api_token": f"ATATT-sandbox-{digest[:24]}"},
         "trello": {
             "key": hashlib.md5(f"key:{seed}".encode()).hexdigest(),

@@ -9,7 +9,18 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 
-from .github_rest import check_version, find_repo, rate_headers, reply, repo_route
+from .github_rest import (
+    INSTALLATION,
+    as_user_only,
+    check_version,
+    error,
+    find_repo,
+    invalid,
+    paginate,
+    rate_headers,
+    reply,
+    repo_route,
+)
 from .model import ORG, Repository, User
 from .timefmt import github_time
 
@@ -315,6 +326,7 @@ def team_obj(base: str) -> dict:
 @repo_route("/user", "user")
 def get_user(ctx):
     check_version(ctx)
+    as_user_only(ctx)
     u = ctx.org.viewer
     body = dict(user(u, ctx.base))
     body.update(
@@ -372,3 +384,65 @@ def get_repository(ctx, owner=None, repo=None, repo_id=None):
     body = dict(repository(r, ctx.base, ctx.org.now))
     body.update({"has_discussions": False, "network_count": 0, "subscribers_count": 3})
     return reply(body)
+
+
+REPO_SORTS = {
+    "full_name": lambda r: r.full_name.lower(),
+    "created": lambda r: r.created_at,
+    # Every generated repository was pushed to "now"; the id keeps the order stable.
+    "updated": lambda r: r.id,
+    "pushed": lambda r: r.id,
+}
+AFFILIATIONS = {"owner", "collaborator", "organization_member"}
+
+
+def _listed_repos(ctx) -> list[Repository]:
+    if ctx.app.recorded is not None:
+        return []  # recorded mode serves its one repository by /repos/{owner}/{repo} only
+    return list(ctx.org.repos.values())
+
+
+@repo_route("/user/repos", "user_repos")
+def user_repos(ctx):
+    """The viewer's repositories: here all are the organisation's, seen as a member of it."""
+    check_version(ctx)
+    as_user_only(ctx)
+    args = ctx.args
+    if "type" in args and ("visibility" in args or "affiliation" in args):
+        raise invalid("type")  # GitHub: type with visibility or affiliation is a 422
+    affiliation = {a.strip() for a in args.get("affiliation", ",".join(AFFILIATIONS)).split(",")}
+    sort = args.get("sort", "full_name")
+    if not affiliation <= AFFILIATIONS or sort not in REPO_SORTS:
+        raise invalid("affiliation" if sort in REPO_SORTS else "sort")
+    if args.get("visibility", "all") not in ("all", "public", "private"):
+        raise invalid("visibility")
+    repos = _listed_repos(ctx)
+    if "organization_member" not in affiliation or args.get("visibility") == "public":
+        repos = []  # the organisation owns every repository, and each is private
+    if args.get("type") in ("owner", "public"):
+        repos = []
+    default = "asc" if sort == "full_name" else "desc"
+    descending = args.get("direction", default) == "desc"
+    repos.sort(key=REPO_SORTS[sort], reverse=descending)
+    page, headers = paginate(ctx, repos, "/user/repos")
+    return reply([repository(r, ctx.base, ctx.org.now) for r in page], headers)
+
+
+@repo_route("/installation/repositories", "installation_repositories")
+def installation_repositories(ctx):
+    """Repositories the app installation may read; installation tokens only (GitHub: 403)."""
+    check_version(ctx)
+    if ctx.user != INSTALLATION:
+        raise error(
+            403,
+            "You must authenticate with an installation access token in order to list "
+            "repositories for an installation.",
+        )
+    repos = sorted(_listed_repos(ctx), key=lambda r: r.id)
+    page, headers = paginate(ctx, repos, "/installation/repositories")
+    body = {
+        "total_count": len(repos),
+        "repository_selection": "selected",
+        "repositories": [repository(r, ctx.base, ctx.org.now) for r in page],
+    }
+    return reply(body, headers)

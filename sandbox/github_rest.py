@@ -18,6 +18,8 @@ GITHUB_DOCS = "https://docs.github.com/rest"
 SUPPORTED_VERSIONS = ("2022-11-28", "2026-03-10")
 # GraphQL spends its own points budget; asking for the rate limit is free.
 FREE_ENDPOINTS = ("github.rate_limit", "github.graphql")
+# ctx.user of a request made with the installation token (GitHub App bots are "<app>[bot]").
+INSTALLATION = "agiletrack-sandbox[bot]"
 
 
 def github_window(app, resource: str):
@@ -52,11 +54,12 @@ class GitHubApi(Api):
     def authenticate(self, ctx):
         header = ctx.request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        expected = ctx.org.credentials["github"]["token"]
-        if scheme.lower() not in ("token", "bearer") or token.strip() != expected:
+        creds = ctx.org.credentials["github"]
+        known = {creds["token"]: ctx.org.viewer.login, creds["installation_token"]: INSTALLATION}
+        if scheme.lower() not in ("token", "bearer") or token.strip() not in known:
             body = self.error_body(401, "Bad credentials")
             return Reply(body, 401, rate_headers(ctx.app, "core"))
-        ctx.user = ctx.org.viewer.login
+        ctx.user = known[token.strip()]
         return None
 
     def limit(self, ctx, endpoint):
@@ -136,6 +139,12 @@ def check_version(ctx) -> None:
     version = ctx.request.headers.get("X-GitHub-Api-Version")
     if version is not None and version not in SUPPORTED_VERSIONS:
         raise error(400, f"Unsupported 'X-GitHub-Api-Version' header: '{version}'")
+
+
+def as_user_only(ctx) -> None:
+    """Endpoints of the authenticated user refuse installation tokens, as GitHub does."""
+    if ctx.user == INSTALLATION:
+        raise error(403, "Resource not accessible by integration")
 
 
 def find_repo(ctx, owner=None, repo=None, repo_id=None) -> Repository:

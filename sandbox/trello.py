@@ -338,9 +338,31 @@ def me(ctx):
     return _reply(body)
 
 
+BOARD_FILTERS = {"all", "closed", "members", "open", "organization", "public", "starred"}
+
+
+def _select_fields(ctx, body: dict) -> dict:
+    """`fields`: all (the default) or a comma-separated list of board fields; `id` always."""
+    wanted = ctx.args.get("fields", "all")
+    if wanted == "all":
+        return body
+    names = {f.strip() for f in wanted.split(",") if f.strip()}
+    if not names <= set(body):
+        raise _error(400, "invalid value for fields")
+    return {k: v for k, v in body.items() if k in names or k == "id"}
+
+
 @TRELLO.route("/1/members/me/boards", "my_boards")
 def my_boards(ctx):
-    return _reply([_board_body(b) for b in ctx.org.trello_boards.values()])
+    """The member's boards, unpaged (Trello pages none of a member's board lists)."""
+    wanted = {f.strip() for f in ctx.args.get("filter", "all").split(",")}
+    if not wanted <= BOARD_FILTERS:
+        raise _error(400, "invalid value for filter")
+    boards = list(ctx.org.trello_boards.values())
+    # Every generated board is open, private and unstarred, and the member belongs to each.
+    if not wanted & {"all", "open", "members"}:
+        boards = []
+    return _reply([_select_fields(ctx, _board_body(b)) for b in boards])
 
 
 def _board_body(board: TrelloBoard) -> dict:

@@ -211,3 +211,57 @@ class DryRunParameterSerializer(serializers.Serializer):
         default=False,
         help_text="true: validate and test the connection without storing anything.",
     )
+
+
+class ScopeRequestSerializer(serializers.Serializer):
+    """What the form's picker asks for: a kind, its API address, credentials, a search."""
+
+    kind = serializers.CharField(max_length=16, help_text="The provider kind, e.g. github.")
+    config = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="The settings entered so far; only the API address is used.",
+    )
+    credentials = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=True),
+        required=False,
+        default=dict,
+        help_text="Credentials as entered; empty ones come from `integration` (same host only).",
+    )
+    query = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=100, help_text="Search text."
+    )
+    cursor = serializers.CharField(
+        required=False,
+        default=None,
+        allow_null=True,
+        allow_blank=True,
+        max_length=100,
+        help_text="The next_cursor of the previous answer, to load more.",
+    )
+    integration = serializers.IntegerField(
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="Id of the integration being edited, whose stored credentials may be used.",
+    )
+
+
+class ScopeSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text='What goes into the config ("owner/name", an id).')
+    label = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class ScopePageSerializer(serializers.Serializer):
+    items = ScopeSerializer(many=True)
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Send back as `cursor` to load more; null at the end."
+    )
+    searched_on_server = serializers.BooleanField(
+        help_text="True: the provider searched by the query; false: only loaded items were."
+    )
+
+
+class ScopeErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="Why nothing could be listed, in plain words.")

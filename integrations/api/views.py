@@ -2,21 +2,25 @@
 
 from dataclasses import asdict
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agiletrack.api import LOOKUP_VALUE_REGEX
-from integrations import preflight, selectors, services
+from integrations import preflight, scopes, selectors, services
 from integrations.api.permissions import IsStaffOrReadOnly
 from integrations.api.serializers import (
     ConnectionCheckSerializer,
     DryRunParameterSerializer,
     DryRunSerializer,
     IntegrationSerializer,
+    ScopePageSerializer,
+    ScopeRequestSerializer,
     SyncQueuedSerializer,
     SyncRunSerializer,
     TeamSerializer,
@@ -49,7 +53,7 @@ class IntegrationViewSet(viewsets.ModelViewSet):
         if self.action == "sync":
             # Any member may ask for a fresh sync of their team's integration.
             return [IsAuthenticated()]
-        if self.action == "test":
+        if self.action in ("test", "scopes"):
             return [IsAuthenticated(), IsAdminUser()]
         return super().get_permissions()
 
@@ -89,6 +93,31 @@ class IntegrationViewSet(viewsets.ModelViewSet):
         """Check the credentials and that the configured repositories or boards are reachable."""
         check = services.test_connection(self.get_object())
         return Response(asdict(check))
+
+    @extend_schema(request=ScopeRequestSerializer, responses={200: ScopePageSerializer})
+    @action(detail=False, methods=["post"])
+    def scopes(self, request: Request) -> Response:
+        """What credentials can read, to choose from (the form's pickers): a provider's
+        repositories or boards matching `query`, from `cursor`. Credentials left empty come
+        from `integration` for its own API address only; none is ever answered back."""
+        ask = ScopeRequestSerializer(data=request.data)
+        ask.is_valid(raise_exception=True)
+        data = ask.validated_data
+        integration = None
+        if data["integration"] is not None:
+            integration = get_object_or_404(self.get_queryset(), pk=data["integration"])
+        try:
+            page = scopes.list_scopes(
+                kind=data["kind"],
+                config=data["config"],
+                credentials=data["credentials"],
+                query=data["query"],
+                cursor=data["cursor"],
+                integration=integration,
+            )
+        except scopes.ScopeListError as exc:
+            raise ValidationError({"non_field_errors": [exc.message]}) from None
+        return Response(ScopePageSerializer(page).data)
 
 
 class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):

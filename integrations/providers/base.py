@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from integrations.providers.http import HttpClient, RequestStats
-from integrations.providers.records import Batch, ConnectionCheck, Cursor
+from integrations.providers.records import Batch, ConnectionCheck, Cursor, ScopePage
 
 
 class Provider:
@@ -32,6 +32,11 @@ class Provider:
 
     def check_connection(self) -> ConnectionCheck:
         """Check the credentials and that every configured scope is reachable."""
+        raise NotImplementedError
+
+    def list_scopes(self, query: str, cursor: str | None) -> ScopePage:
+        """What the credentials can read that the config's scope setting may name (the form's
+        picker): matching `query`, from `cursor` (None: from the start)."""
         raise NotImplementedError
 
     def streams(self) -> list[str]:

@@ -1,5 +1,6 @@
 """The plain records a provider returns (frozen dataclasses, no ORM), and the stream vocabulary
-the sync engine and providers share: cursors, batches and connection checks."""
+the sync engine and providers share: cursors, batches, connection checks, and the scopes
+(repositories, boards) the integration form offers to choose from."""
 
 from __future__ import annotations
 
@@ -165,3 +166,33 @@ class ConnectionCheck:
     details: dict[str, Any] = field(default_factory=dict)
     # Why it failed, as a provider error category (auth, not_found, transient...); "" when ok.
     error: str = ""
+
+
+# --- Scopes: what the credentials see, for the integration form's pickers --------------------
+
+# Provider pages one call of a scope lister may read before it hands back a cursor ("load more").
+SCOPE_PAGES_PER_CALL = 3
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One thing to choose: `value` goes into the config (e.g. "owner/name", a board id)."""
+
+    value: str
+    label: str
+    detail: str = ""
+
+    def matches(self, query: str) -> bool:
+        """Whether the query (case-insensitive) is part of its label or value; "" matches all."""
+        needle = query.strip().casefold()
+        return not needle or needle in self.label.casefold() or needle in self.value.casefold()
+
+
+@dataclass(frozen=True)
+class ScopePage:
+    """One call's scopes; `next_cursor` continues the list ("load more"), None at its end.
+    `searched_on_server`: the provider filtered by the query (else only loaded ones were)."""
+
+    items: tuple[Scope, ...]
+    next_cursor: str | None
+    searched_on_server: bool

@@ -45,6 +45,10 @@ class ProviderSpec:
     # Config keys whose change re-reads everything (a full reconcile): e.g. a status mapping,
     # which the stored categories and times were derived with.
     reread_on_change: tuple[str, ...] = ()
+    # The config key the form's picker writes the chosen scopes to ("" when the provider lists
+    # none), and whether it holds several (a list) or one value.
+    scope_setting: str = ""
+    scope_multiple: bool = True
     # demo(sandbox_info): (name, config, credentials) of the demo integration on the sandbox.
     demo: Callable[[dict], tuple[str, dict, dict]] | None = None
 

@@ -111,3 +111,22 @@ def test_a_typed_secret_is_kept_after_a_failed_save(form_page, sandbox, team):
     expect(page.get_by_text("Payments added; its first sync is queued.")).to_be_visible()
     page.console_errors.clear()
     assert Integration.objects.filter(team=team, name="Payments").exists()
+
+
+def test_repositories_are_picked_from_what_the_token_sees(form_page, sandbox, team):
+    page = form_page
+    github = sandbox.info["github"]
+    wanted = github["repositories"][1]
+    page.get_by_label("Name").fill("Picked")
+    page.locator("#id_github__api_url").fill(github["api_url"])
+    page.get_by_label("Repositories").fill("")
+    page.get_by_label("Token (GitHub or Trello)").fill(github["token"])
+
+    picker = page.locator('[data-field="github__repositories"]')
+    picker.get_by_role("button", name="Choose from your account").click()
+    picker.get_by_label(wanted).check()
+
+    expect(page.get_by_label("Repositories")).to_have_value(wanted)
+    page.get_by_role("button", name="Add integration").click()
+    expect(page.get_by_text("Picked added; its first sync is queued.")).to_be_visible()
+    assert Integration.objects.get(team=team, name="Picked").config["repositories"] == [wanted]

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from .paths import EXAMPLES
+from .paths import EXAMPLES, OPENAPI, validate_response
 
 # Where an example contradicts the real service, the real service wins; each entry says why.
 CONTRADICTIONS = {
@@ -296,3 +296,132 @@ def test_trello_429_body_matches_the_documented_one(fresh_sandbox):
     limited = box.trello_get("/1/members/me")
     assert limited.status_code == 429
     assert limited.json() == _load("trello", "error_429_bodies.json")["API_TOKEN_LIMIT_EXCEEDED"]
+
+
+# ------------------------------------------------------------------ Pickers (issue 18)
+# What the integration form lists to choose from: the viewer's repositories (or an app
+# installation's), Jira boards searched by name and the member's Trello boards.
+
+GITHUB_SPEC = str(OPENAPI / "github.json")
+JIRA_SOFTWARE_SPEC = str(OPENAPI / "jira-software.json")
+
+
+def _rels(response) -> set[str]:
+    return {part.split("rel=")[1].strip('"') for part in response.headers["Link"].split(", ")}
+
+
+def test_user_repos_validate_against_the_openapi_description_and_page_with_links(sandbox):
+    """GET /user/repos as ../shared/openapi/github.json describes it (an array of `repository`,
+    `Link` header): `per_page`, `page`, `affiliation` and `sort` are accepted."""
+    every = sandbox.github("/user/repos", params={"per_page": 100})
+    assert every.status_code == 200
+    names = [r["full_name"] for r in every.json()]
+    assert sorted(names) == sorted(sandbox.info["github"]["repositories"])
+    assert names == sorted(names, key=str.lower)  # sort=full_name, asc, is the default
+    assert validate_response(GITHUB_SPEC, "GET", "/user/repos", every.json()) == []
+
+    params = {"per_page": 2, "affiliation": "owner,collaborator,organization_member"}
+    first = sandbox.github("/user/repos", params={**params, "sort": "full_name"})
+    assert [r["full_name"] for r in first.json()] == names[:2]
+    assert _rels(first) == {"next", "last"}
+    second = sandbox.github("/user/repos", params={**params, "sort": "full_name", "page": 2})
+    assert [r["full_name"] for r in second.json()] == names[2:4]
+    assert {"prev", "first"} <= _rels(second)
+    for page in (first, second):
+        assert validate_response(GITHUB_SPEC, "GET", "/user/repos", page.json()) == []
+
+    newest = sandbox.github("/user/repos", params={"sort": "created", "direction": "desc"})
+    created = [r["created_at"] for r in newest.json()]
+    assert created == sorted(created, reverse=True)
+    # The organisation owns every repository: the viewer owns none of them.
+    assert sandbox.github("/user/repos", params={"affiliation": "owner"}).json() == []
+    bogus = sandbox.github("/user/repos", params={"sort": "stars"})
+    assert bogus.status_code == 422
+    assert validate_response(GITHUB_SPEC, "SCHEMA", "validation-error", bogus.json()) == []
+
+
+def _installation(sandbox) -> dict:
+    return {
+        "Authorization": f"Bearer {sandbox.info['github']['installation_token']}",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+
+
+def test_installation_repositories_answer_installation_tokens_as_github_documents(sandbox):
+    """GET /installation/repositories is not in ../shared/openapi/github.json (and has no file in
+    ../shared/api-examples): checked against GitHub's documentation, "List repositories
+    accessible to the app installation" (docs.github.com/en/rest/apps/installations), whose
+    answer is {total_count, repository_selection, repositories[]}, paged with per_page and page;
+    each repository is validated against the `repository` schema of github.json. A token that
+    is not an installation's is refused with 403, and /user and /user/repos refuse installation
+    tokens ("Resource not accessible by integration")."""
+    headers = _installation(sandbox)
+    first = sandbox.get("/installation/repositories", headers=headers, params={"per_page": 2})
+    assert first.status_code == 200
+    body = first.json()
+    assert set(body) == {"total_count", "repository_selection", "repositories"}
+    assert body["total_count"] == len(sandbox.info["github"]["repositories"])
+    assert body["repository_selection"] in ("all", "selected")
+    assert len(body["repositories"]) == 2 and _rels(first) == {"next", "last"}
+    rest = sandbox.get(
+        "/installation/repositories", headers=headers, params={"per_page": 2, "page": 2}
+    ).json()["repositories"]
+    listed = {r["full_name"] for r in body["repositories"] + rest}
+    assert listed == set(sandbox.info["github"]["repositories"])
+    for repository in body["repositories"] + rest:
+        assert validate_response(GITHUB_SPEC, "SCHEMA", "repository", repository) == []
+
+    refused = sandbox.github("/installation/repositories")
+    assert refused.status_code == 403
+    assert validate_response(GITHUB_SPEC, "SCHEMA", "basic-error", refused.json()) == []
+    for path in ("/user", "/user/repos"):
+        answer = sandbox.get(path, headers=headers)
+        assert answer.status_code == 403
+        assert answer.json()["message"] == "Resource not accessible by integration"
+    # An installation token reads repositories like any other token.
+    assert sandbox.get(f"/repos/{sandbox.repo}", headers=headers).status_code == 200
+
+
+def test_jira_boards_are_searched_by_name_and_paged_as_the_jira_software_openapi_says(sandbox):
+    """GET /rest/agile/1.0/board validated against ../shared/openapi/jira-software.json: `name`
+    matches boards whose name contains it (case-insensitive); startAt, maxResults, total and
+    isLast page the answer."""
+    boards = sandbox.info["jira"]["boards"]
+    wanted = boards[1]
+    needle = wanted["name"][:3].swapcase()
+    found = sandbox.jira("/rest/agile/1.0/board", params={"name": needle}).json()
+    assert validate_response(JIRA_SOFTWARE_SPEC, "GET", "/rest/agile/1.0/board", found) == []
+    assert [b["id"] for b in found["values"]] == [wanted["id"]]
+    assert (found["total"], found["isLast"]) == (1, True)
+    assert sandbox.jira("/rest/agile/1.0/board", params={"name": "no such"}).json()["values"] == []
+
+    first = sandbox.jira("/rest/agile/1.0/board", params={"maxResults": 1}).json()
+    second = sandbox.jira("/rest/agile/1.0/board", params={"maxResults": 1, "startAt": 1}).json()
+    assert (first["startAt"], first["maxResults"], first["total"]) == (0, 1, len(boards))
+    assert first["isLast"] is False and second["isLast"] is (len(boards) == 2)
+    assert [first["values"][0]["id"], second["values"][0]["id"]] == [b["id"] for b in boards[:2]]
+    for page in (first, second):
+        assert validate_response(JIRA_SOFTWARE_SPEC, "GET", "/rest/agile/1.0/board", page) == []
+        assert _mismatches(_load("jira", "agile_boards_list.json"), page) == []
+
+
+def test_trello_member_boards_take_filter_and_fields_as_trello_documents(sandbox):
+    """Trello has no official OpenAPI and ../shared/api-examples holds no board list: checked
+    against Trello's REST reference, "Get Boards that Member belongs to"
+    (developer.atlassian.com/cloud/trello/rest/api-group-members/#api-members-id-boards-get):
+    an unpaged array of boards; `filter` is all or a list of closed, members, open,
+    organization, public, starred; `fields` is all or a list of board fields (id always)."""
+    every = sandbox.trello_get("/1/members/me/boards")
+    assert every.status_code == 200
+    assert [b["id"] for b in every.json()] == [b["id"] for b in sandbox.info["trello"]["boards"]]
+    board = every.json()[0]
+    for key, kind in {"id": str, "name": str, "closed": bool, "url": str, "shortLink": str}.items():
+        assert isinstance(board[key], kind), key
+
+    chosen = sandbox.trello_get(
+        "/1/members/me/boards", params={"filter": "open", "fields": "name,url"}
+    ).json()
+    assert [set(b) for b in chosen] == [{"id", "name", "url"}] * len(every.json())
+    assert sandbox.trello_get("/1/members/me/boards", params={"filter": "closed"}).json() == []
+    bad = sandbox.trello_get("/1/members/me/boards", params={"filter": "everything"})
+    assert (bad.status_code, bad.text) == (400, "invalid value for filter")

@@ -22,5 +22,6 @@ PROVIDER = ProviderSpec(
     verify_webhook=webhooks.signature_ok,
     is_webhook_ping=webhooks.is_ping,
     capabilities=frozenset({PULL_REQUESTS, DEPLOYMENTS}),
+    scope_setting="repositories",
     demo=demo,
 )

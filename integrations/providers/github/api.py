@@ -22,6 +22,7 @@ from integrations.providers.errors import (
 from integrations.providers.github.parse import (
     graphql_url,
 )
+from integrations.providers.github.scopes import is_installation_token
 from integrations.providers.http import HttpClient, HttpOptions, retry_after_of
 
 API_VERSION = "2022-11-28"
@@ -38,6 +39,7 @@ class GitHubApi(Provider):
 
     def __init__(self, config: dict, credentials: dict, options: HttpOptions | None = None) -> None:
         token = credentials.get("token") or ""
+        self.installation_token = is_installation_token(token)
         self.api_url = (config.get("api_url") or DEFAULT_API_URL).rstrip("/")
         self.repositories: list[str] = list(config.get("repositories") or [])
         self.deployment_source = config.get("deployment_source") or "deployments"
@@ -53,6 +55,7 @@ class GitHubApi(Provider):
         self.nested_page_size = 100
         self.deployment_page_size = 50
         self.rest_page_size = 100
+        self.scope_page_size = 100  # repositories a page when the form's picker lists them
         self.graphql_url = graphql_url(self.api_url)
         self.http = HttpClient(
             base_url=self.api_url,

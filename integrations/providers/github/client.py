@@ -29,12 +29,14 @@ from integrations.providers.github.queries import (
     PULLS_QUERY,
     REVIEWS_QUERY,
 )
+from integrations.providers.github.scopes import list_repositories
 from integrations.providers.github.watermark import Watermark, batches
 from integrations.providers.records import (
     Batch,
     ConnectionCheck,
     Cursor,
     PullRequest,
+    ScopePage,
 )
 
 
@@ -87,6 +89,12 @@ class GitHubProvider(DeploymentStreams):
             f"Connected to GitHub as {login}; {count} repositor{'y' if count == 1 else 'ies'} "
             "reachable.",
             details,
+        )
+
+    def list_scopes(self, query: str, cursor: str | None) -> ScopePage:
+        """Repositories the token can read, for the form's picker (see scopes.py)."""
+        return list_repositories(
+            self.http, self.installation_token, query, cursor, self.scope_page_size
         )
 
     def streams(self) -> list[str]:

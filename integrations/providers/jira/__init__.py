@@ -27,5 +27,7 @@ PROVIDER = ProviderSpec(
     verify_webhook=webhooks.signature_ok,
     capabilities=frozenset({WORK_ITEMS, SPRINTS}),
     reread_on_change=("status_mapping",),
+    scope_setting="board_id",
+    scope_multiple=False,
     demo=demo,
 )

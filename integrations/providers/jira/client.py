@@ -42,11 +42,13 @@ from integrations.providers.jira.parse import (
     parse_sprint,
     parse_statuses,
 )
+from integrations.providers.jira.scopes import list_boards
 from integrations.providers.records import (
     STATUS_CATEGORIES,
     Batch,
     ConnectionCheck,
     Cursor,
+    ScopePage,
 )
 
 # --- The client ---------------------------------------------------------------------------
@@ -123,6 +125,10 @@ class JiraProvider(Provider):
             f"about {details['issues']} issues.",
             details,
         )
+
+    def list_scopes(self, query: str, cursor: str | None) -> ScopePage:
+        """Boards the account can see, searched by name on Jira, for the form's picker."""
+        return list_boards(self.http, query, cursor)
 
     def streams(self) -> list[str]:
         """The board's sprints (when a board is configured), then the issues of the scope."""

@@ -27,5 +27,6 @@ PROVIDER = ProviderSpec(
     webhook_methods=("HEAD", "POST"),
     capabilities=frozenset({WORK_ITEMS}),
     reread_on_change=("list_mapping",),
+    scope_setting="board_ids",
     demo=demo,
 )

@@ -27,7 +27,7 @@ from integrations.providers.errors import (
     RateLimitedError,
 )
 from integrations.providers.http import HttpClient, HttpOptions, Throttle
-from integrations.providers.records import Batch, ConnectionCheck, Cursor
+from integrations.providers.records import Batch, ConnectionCheck, Cursor, ScopePage
 from integrations.providers.trello.parse import (
     ACTION_FILTER,
     ACTION_PAGE_LIMIT,
@@ -42,6 +42,7 @@ from integrations.providers.trello.parse import (
     parse_lists,
     parse_time,
 )
+from integrations.providers.trello.scopes import list_boards
 
 # --- Error mapping -------------------------------------------------------------------------------
 
@@ -108,7 +109,8 @@ class TrelloProvider(Provider):
     ) -> None:
         try:
             api_url = str(config["api_url"])
-            self.board_ids = [str(board) for board in config["board_ids"]]
+            # None while the form's picker lists boards to choose from (list_scopes).
+            self.board_ids = [str(board) for board in config.get("board_ids") or ()]
             key, token = str(credentials["key"]), str(credentials["token"])
         except (KeyError, TypeError) as exc:
             raise ConfigurationError(f"Trello integration is missing a setting: {exc}.") from None
@@ -181,6 +183,10 @@ class TrelloProvider(Provider):
             f"Signed in to Trello as {username}; {len(names)} board(s) reachable: {listed}.",
             {"member": username, "boards": names},
         )
+
+    def list_scopes(self, query: str, cursor: str | None) -> ScopePage:
+        """The member's open boards, for the form's picker (one request; see scopes.py)."""
+        return list_boards(self._get_list, query, cursor)
 
     def streams(self) -> list[str]:
         """One stream per configured board: "cards:<board id>"."""
