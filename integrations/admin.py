@@ -173,6 +173,10 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     actions = ["sync_now", "test_connection"]
 
+    class Media:
+        # Shows only the chosen provider's credential fields.
+        js = ("agiletrack/admin_integration.js",)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         """The form with the credential fields of every registered provider."""
         fields = credential_form_fields(editing=obj is not None, explain=True)

@@ -44,11 +44,15 @@ def credential_form_fields(editing: bool, explain: bool = False) -> dict[str, fo
         if 1 < len(pairs) < count:
             label += f" ({' or '.join(spec.label for spec, _ in pairs)})"
         help_text = " ".join(f"{spec.label}: {field.help_text}" for spec, field in pairs)
+        kinds = " ".join(spec.kind for spec, _ in pairs)
+        attrs = {"data-credential": name, "data-kinds": kinds}
         if isinstance(pairs[0][1], serializers.EmailField):
             fields[name] = forms.EmailField(
-                required=False, label=label, help_text=help_text if explain else ""
+                required=False,
+                label=label,
+                help_text=help_text if explain else "",
+                widget=forms.EmailInput(attrs=attrs),
             )
-            fields[name].widget.attrs["data-credential"] = name
             continue
         hints = [help_text] if explain else []
         if editing:
@@ -56,7 +60,7 @@ def credential_form_fields(editing: bool, explain: bool = False) -> dict[str, fo
         fields[name] = forms.CharField(
             required=False,
             label=label,
-            widget=forms.PasswordInput(render_value=False, attrs={"data-credential": name}),
+            widget=forms.PasswordInput(render_value=False, attrs=attrs),
             help_text=" ".join(hints),
         )
     return fields

@@ -130,3 +130,20 @@ def test_repositories_are_picked_from_what_the_token_sees(form_page, sandbox, te
     page.get_by_role("button", name="Add integration").click()
     expect(page.get_by_text("Picked added; its first sync is queued.")).to_be_visible()
     assert Integration.objects.get(team=team, name="Picked").config["repositories"] == [wanted]
+
+
+def test_the_admin_form_shows_only_the_chosen_providers_credentials(page, live_server):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    sign_in(page, live_server, admin, PASSWORD)
+    page.goto(f"{live_server.url}/admin/integrations/integration/add/")
+    kind = page.get_by_label("Kind")
+
+    kind.select_option("github")
+    expect(page.locator("#id_token")).to_be_visible()
+    expect(page.locator("#id_email")).to_be_hidden()
+
+    kind.select_option("jira")
+    expect(page.locator("#id_email")).to_be_visible()
+    expect(page.locator("#id_api_token")).to_be_visible()
+    expect(page.locator("#id_token")).to_be_hidden()
+    expect(page.locator("#id_key")).to_be_hidden()
