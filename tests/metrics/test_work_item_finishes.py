@@ -155,3 +155,75 @@ def test_selectors_over_stored_rows_equal_the_calculation():
     direct = WorkItem.objects.get(key="DIRECT")
     assert (direct.started_at, direct.cycle_time_minutes) == (nov(2, 6), 30 * 60)
     assert WorkItem.objects.get(key="REOPENED").lead_time_minutes is None
+
+
+# Done with no recorded history (e.g. a GitHub issue): finished at its resolution.
+RESOLVED = WorkItemFacts("RESOLVED", nov(1), "done", resolved_at=nov(5))
+
+# What the previous definition stored for ITEMS (done_at, started_at, lead, cycle): the last
+# move into any done status, lead time to resolved_at whatever the status, no start at creation.
+OLD_VALUES = {
+    "REOPENED": (None, nov(2), 2 * 24 * 60, None),
+    "LATER": (None, nov(2), None, None),
+    "DIRECT": (nov(3, 12), None, 30 * 60, None),
+    "CLOSED": (nov(10), nov(2), 9 * 24 * 60, 8 * 24 * 60),
+    "RESOLVED": (nov(5), None, 4 * 24 * 60, None),
+}
+COLUMNS = ("done_at", "started_at", "lead_time_minutes", "cycle_time_minutes")
+
+
+@pytest.mark.django_db
+def test_the_upgrade_migration_stores_what_the_refresh_stores_so_throughput_is_kept():
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from metrics.models import WorkItemFinish
+
+    team = TeamFactory(time_zone="UTC")
+    boards = make_integration(team, kind="jira")
+    issues = make_integration(team, kind="jira", name="issues")
+    ingest(boards, [stored(item) for item in ITEMS])
+    ingest(issues, [stored(RESOLVED)])
+    for integration in (boards, issues):
+        derived.refresh(integration)
+    scope = selectors.metric_scope(team, since=date(2026, 11, 2), until=date(2026, 11, 8))
+
+    def finishes():
+        return sorted(
+            WorkItemFinish.objects.values_list(
+                "integration_id", "work_item__key", *COLUMNS[:1], "left_at", *COLUMNS[2:]
+            )
+        )
+
+    def columns():
+        return {
+            key: tuple(values) for key, *values in WorkItem.objects.values_list("key", *COLUMNS)
+        }
+
+    # The refresh is the reference.
+    refreshed_finishes, refreshed_columns = finishes(), columns()
+    refreshed = selectors.work_item_metrics(scope)
+    assert refreshed["throughput"]["done"] == 4
+    assert len(refreshed_finishes) == 5  # REOPENED's finish was left; it still is one
+
+    # The state right after the schema change: old columns, no finishes, nothing counted.
+    WorkItemFinish.objects.all().delete()
+    for key, values in OLD_VALUES.items():
+        WorkItem.objects.filter(key=key).update(**dict(zip(COLUMNS, values, strict=True)))
+    assert selectors.work_item_metrics(scope)["throughput"]["done"] == 0
+
+    # The migration's function over the models frozen at that migration, 2 items at a time so
+    # chunks end inside an integration and at its end.
+    name = "0011_work_item_finishes"
+    frozen = MigrationLoader(connection).project_state(("metrics", name)).apps
+    import_module(f"metrics.migrations.{name}").fill(frozen, None, chunk=2)
+
+    assert finishes() == refreshed_finishes
+    assert columns() == refreshed_columns
+    work = selectors.work_item_metrics(scope)
+    assert work["throughput"]["done"] == 4
+    assert work["lead_time"] == refreshed["lead_time"]
+    assert work["cycle_time"] == refreshed["cycle_time"]
+    assert work["lead_time"]["median"] > 0
