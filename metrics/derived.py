@@ -23,7 +23,15 @@ from django.utils import timezone
 from integrations.models import Integration
 from metrics import calculations as calc
 from metrics.bulk import update_rows
-from metrics.models import Deployment, FlowDay, PullRequest, Sprint, WorkItem, WorkItemChange
+from metrics.models import (
+    Deployment,
+    FlowDay,
+    PullRequest,
+    Sprint,
+    WorkItem,
+    WorkItemChange,
+    WorkItemFinish,
+)
 from metrics.production import is_production
 from metrics.sprint_items import sprint_item_facts
 
@@ -188,18 +196,56 @@ def status_changes(row: WorkItem) -> tuple[calc.StatusChangeFacts, ...]:
 
 
 def work_item_values(facts: calc.WorkItemFacts) -> dict:
-    """The derived columns of one work item (see WORK_ITEM_FIELDS)."""
-    window = calc.cycle_window(facts)
-    started = next(
-        (c.changed_at for c in facts.status_changes if c.to_category == calc.IN_PROGRESS), None
-    )
+    """The derived columns of one work item (see WORK_ITEM_FIELDS): its current finish."""
+    finish = calc.current_finish(facts)
+    started = next((t for t, to in calc.category_moves(facts) if to == calc.IN_PROGRESS), None)
     return {
-        "started_at": window[0] if window else started,
-        "done_at": calc.done_at(facts),
+        "started_at": finish.started_at if finish and finish.started_at else started,
+        "done_at": finish.done_at if finish else None,
         "initial_category": calc.initial_category(facts),
-        "lead_time_minutes": calc.lead_time_minutes(facts),
-        "cycle_time_minutes": calc.cycle_time_minutes(facts),
+        "lead_time_minutes": calc.finish_lead_minutes(finish) if finish else None,
+        "cycle_time_minutes": calc.finish_cycle_minutes(finish) if finish else None,
     }
+
+
+def finish_values(facts: calc.WorkItemFacts) -> list[tuple]:
+    """(done_at, left_at, lead minutes, cycle minutes) of every finish of one work item."""
+    return [
+        (f.done_at, f.left_at, calc.finish_lead_minutes(f), calc.finish_cycle_minutes(f))
+        for f in calc.finishes(facts)
+    ]
+
+
+def _refresh_finishes(rows: list[WorkItem], wanted: dict[int, list[tuple]]) -> None:
+    """Store each row's finishes, rewriting only the items whose finishes changed."""
+    stored: dict[int, list[tuple]] = defaultdict(list)
+    for item_id, *values in (
+        WorkItemFinish.objects.filter(work_item__in=[row.pk for row in rows])
+        .order_by("done_at", "pk")
+        .values_list(
+            "work_item_id", "done_at", "left_at", "lead_time_minutes", "cycle_time_minutes"
+        )
+    ):
+        stored[item_id].append(tuple(values))
+    stale = [row for row in rows if stored.get(row.pk, []) != wanted[row.pk]]
+    if not stale:
+        return
+    WorkItemFinish.objects.filter(work_item__in=[row.pk for row in stale]).delete()
+    WorkItemFinish.objects.bulk_create(
+        [
+            WorkItemFinish(
+                integration_id=row.integration_id,
+                work_item=row,
+                done_at=done,
+                left_at=left,
+                lead_time_minutes=lead,
+                cycle_time_minutes=cycle,
+            )
+            for row in stale
+            for done, left, lead, cycle in wanted[row.pk]
+        ],
+        batch_size=REFRESH_CHUNK,
+    )
 
 
 def refresh_work_items(integration: Integration) -> int:
@@ -263,6 +309,7 @@ def refresh_flow_days(integration: Integration) -> int:
 
 def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:
     changed, changed_moves = [], []
+    wanted: dict[int, list[tuple]] = {}
     for row in rows:
         facts = calc.WorkItemFacts(
             id=str(row.pk),
@@ -272,6 +319,7 @@ def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:
             status_changes=status_changes(row),
         )
         values = work_item_values(facts)
+        wanted[row.pk] = finish_values(facts)
         if any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
@@ -286,6 +334,7 @@ def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:
             previous = change.to_category
     update_rows(changed, WORK_ITEM_FIELDS)
     update_rows(changed_moves, ["previous_category"])
+    _refresh_finishes(rows, wanted)
     return len(changed)
 
 

@@ -279,6 +279,27 @@ class WorkItemChange(ActivityModel):
         return f"{self.field}: {self.from_value} → {self.to_value}"
 
 
+class WorkItemFinish(models.Model):
+    """Derived (metrics.derived): one stretch a work item spent in done, from its move into done
+    to its move out (None: done now), with the lead and cycle minutes of that finish. A window
+    counts the finishes in it whose item is still done at its end (calculations.finish_in)."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="finishes")
+    done_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    lead_time_minutes = models.PositiveIntegerField(null=True, blank=True)
+    cycle_time_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["integration", "done_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.work_item_id} done {self.done_at:%Y-%m-%d %H:%M}"
+
+
 class FlowDay(models.Model):
     """How many work items of an integration entered a status category on one UTC day, per
     category left: creations (left = "") and status moves (WorkItemChange.previous_category ->

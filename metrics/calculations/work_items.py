@@ -62,31 +62,108 @@ def _ordered(changes: Iterable[StatusChangeFacts]) -> list[StatusChangeFacts]:
     return sorted(changes, key=lambda c: utc(c.changed_at))
 
 
+@dataclass(frozen=True)
+class Finish:
+    """One stretch of an item in done: entered at `done_at` (a move into the done category from
+    another one), left at `left_at` (None: done now). `started_at` is the first entry into in
+    progress before it (the creation, for an item created in progress), None if there was none."""
+
+    created_at: datetime
+    done_at: datetime
+    left_at: datetime | None
+    started_at: datetime | None
+
+
+def category_moves(item: WorkItemFacts) -> list[tuple[datetime, str]]:
+    """(moment, category entered) for the creation and every change of category, in time order,
+    read as category_at reads the history (a move within one category is no move)."""
+    moves = [(item.created_at, initial_category(item))]
+    for change in _ordered(item.status_changes):
+        if change.to_category != moves[-1][1]:
+            moves.append((change.changed_at, change.to_category))
+    return moves
+
+
+def finishes(item: WorkItemFacts) -> list[Finish]:
+    """Every stretch the item spent in done, oldest first. An item done since its creation
+    (no recorded move into done) finished at its resolution time when it has one that falls in
+    that stretch (Jira's resolutiondate, GitHub's closed_at), else at its creation."""
+    moves = category_moves(item)
+    found = []
+    for index, (entered, category) in enumerate(moves):
+        if category != DONE:
+            continue
+        left = moves[index + 1][0] if index + 1 < len(moves) else None
+        resolved = item.resolved_at
+        if (
+            index == 0
+            and resolved is not None
+            and utc(resolved) >= utc(entered)
+            and (left is None or utc(resolved) < utc(left))
+        ):
+            entered = resolved
+        started = next(
+            (moment for moment, to in moves if to == IN_PROGRESS and utc(moment) <= utc(entered)),
+            None,
+        )
+        found.append(Finish(item.created_at, entered, left, started))
+    return found
+
+
+def current_finish(item: WorkItemFacts) -> Finish | None:
+    """The stretch in done the item is in now (None unless it is done now by its history)."""
+    found = finishes(item)
+    return found[-1] if found and found[-1].left_at is None else None
+
+
+def finish_in(item: WorkItemFacts, start: datetime, end: datetime) -> Finish | None:
+    """The item's finish counted in [start, end): its last move into done falls in the window
+    and it is still done at the window's end. The one population of lead time, cycle time and
+    throughput; `resolved_at` alone never decides it."""
+    for finish in finishes(item):
+        if utc(start) <= utc(finish.done_at) < utc(end) and (
+            finish.left_at is None or utc(finish.left_at) >= utc(end)
+        ):
+            return finish
+    return None
+
+
+def finish_lead_minutes(finish: Finish) -> int | None:
+    """Created -> that finish, whole minutes rounded down."""
+    return floor_minutes(finish.created_at, finish.done_at)
+
+
+def finish_cycle_minutes(finish: Finish, weekends_off_in: ZoneInfo | None = None) -> int | None:
+    """First entry into in progress (or creation in it) -> that finish, rounded down; None
+    for an item never in progress before it."""
+    if finish.started_at is None:
+        return None
+    return floor_minutes(finish.started_at, finish.done_at, weekends_off_in)
+
+
 def lead_time_minutes(item: WorkItemFacts) -> int | None:
-    """Created -> resolved in whole minutes rounded down (DevLake's issues.lead_time_minutes)."""
-    return floor_minutes(item.created_at, item.resolved_at)
+    """Created -> the current finish (see finishes), whole minutes rounded down; None unless
+    done now."""
+    finish = current_finish(item)
+    return finish_lead_minutes(finish) if finish else None
 
 
 def cycle_window(item: WorkItemFacts) -> tuple[datetime, datetime] | None:
-    """(first entry into in progress, LAST entry into done) for an item that is done now.
+    """(first entry into in progress, last move into done) for an item that is done now.
 
     A re-opened and re-finished item keeps its first start and takes its final finish, so the
-    rework counts. None for items not done now or never seen in progress (moved straight from
-    to do to done: there is no start to measure from)."""
-    if item.status_category != DONE:
+    rework counts; an item created in progress starts at its creation. None for items not done
+    now or never in progress before they finished."""
+    finish = current_finish(item)
+    if finish is None or finish.started_at is None:
         return None
-    changes = _ordered(item.status_changes)
-    started = next((c.changed_at for c in changes if c.to_category == IN_PROGRESS), None)
-    finished = [c.changed_at for c in changes if c.to_category == DONE]
-    if started is None or not finished or utc(finished[-1]) < utc(started):
-        return None
-    return started, finished[-1]
+    return finish.started_at, finish.done_at
 
 
 def cycle_time_minutes(item: WorkItemFacts, weekends_off_in: ZoneInfo | None = None) -> int | None:
-    """First in progress -> last done, whole minutes rounded down (see cycle_window)."""
-    window = cycle_window(item)
-    return floor_minutes(*window, weekends_off_in) if window else None
+    """First in progress -> last move into done, whole minutes rounded down (see cycle_window)."""
+    finish = current_finish(item)
+    return finish_cycle_minutes(finish, weekends_off_in) if finish else None
 
 
 def category_reader(item: WorkItemFacts) -> Callable[[datetime], str | None]:
@@ -122,11 +199,9 @@ def initial_category(item: WorkItemFacts) -> str:
 
 
 def done_at(item: WorkItemFacts) -> datetime | None:
-    """When an item that is done now was (last) finished: last move into done, else resolved."""
-    if item.status_category != DONE:
-        return None
-    window = [c.changed_at for c in _ordered(item.status_changes) if c.to_category == DONE]
-    return window[-1] if window else item.resolved_at
+    """When an item that is done now (by its history) last moved into done (see finishes)."""
+    finish = current_finish(item)
+    return finish.done_at if finish else None
 
 
 def throughput(
@@ -136,9 +211,9 @@ def throughput(
     tz: ZoneInfo,
     period: Period = "week",
 ) -> dict[date, int]:
-    """Items finished (done now, last moved to done) per local day/week/month in [start, end)."""
-    finishes = [t for t in (done_at(item) for item in items) if t is not None]
-    return bucket_counts(finishes, start, end, tz, period)
+    """Items finished in [start, end) (finish_in), per local day/week/month of that finish."""
+    moments = [f.done_at for f in (finish_in(item, start, end) for item in items) if f]
+    return bucket_counts(moments, start, end, tz, period)
 
 
 def work_in_progress(items: Iterable[WorkItemFacts], moment: datetime) -> list[str]:
@@ -153,9 +228,9 @@ def aging_work_in_progress(items: Iterable[WorkItemFacts], now: datetime) -> dic
     for item in items:
         if category_at(item, now) != IN_PROGRESS:
             continue
-        changes = [c for c in _ordered(item.status_changes) if utc(c.changed_at) <= utc(now)]
         started = next(
-            (c.changed_at for c in changes if c.to_category == IN_PROGRESS), item.created_at
+            (t for t, to in category_moves(item) if to == IN_PROGRESS and utc(t) <= utc(now)),
+            item.created_at,
         )
         age = floor_minutes(started, now)
         if age is not None:

@@ -6,12 +6,12 @@ from dataclasses import asdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 
 from metrics import calculations as calc
 from metrics.calculations._common import period_key
-from metrics.models import Deployment, PullRequest, WorkItem
+from metrics.models import Deployment, PullRequest, WorkItem, WorkItemFinish
 from metrics.production import production_only
 from metrics.scope import MetricScope, ScopeError, window_filter
 
@@ -39,6 +39,17 @@ def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
 def work_items(scope: MetricScope) -> QuerySet[WorkItem]:
     """The scope's work items (Jira issues and Trello cards)."""
     return in_scope(scope, WorkItem.objects.all())
+
+
+def work_item_finishes(scope: MetricScope) -> QuerySet[WorkItemFinish]:
+    """The finishes lead time, cycle time and throughput count (calculations.finish_in): a move
+    into done in the window, of an item still done at the window's end."""
+    return in_scope(
+        scope,
+        WorkItemFinish.objects.filter(
+            window_filter("done_at", scope), Q(left_at__isnull=True) | Q(left_at__gte=scope.end)
+        ),
+    )
 
 
 def trunc_period(column: str, interval: str, tz: ZoneInfo):

@@ -23,7 +23,7 @@ from metrics.selectors.common import (
     periods,
     production_deployments,
     trunc_period,
-    work_items,
+    work_item_finishes,
 )
 from metrics.selectors.dora import incident_window, list_deployment_facts, list_incident_facts
 from metrics.selectors.pull_requests import STAGES
@@ -37,6 +37,11 @@ def _count_series(queryset: QuerySet, column: str) -> Series:
         return [{"period": period, "value": n} for period, n in counts.items()]
 
     return series
+
+
+def _finish_count_series(scope: MetricScope, interval: str) -> list[dict]:
+    counts = counts_per_period(work_item_finishes(scope), "done_at", scope, interval)
+    return [{"period": period, "value": n} for period, n in counts.items()]
 
 
 def _median_series(rows: Callable[[MetricScope], QuerySet], column: str, value: str) -> Series:
@@ -122,8 +127,8 @@ TIMESERIES: dict[str, Series] = {
         human_pull_requests, "merged_at", "cycle_time_minutes"
     ),
     "pull_request_stages": _pr_stage_series,
-    "work_items_done": _count_series(WorkItem.objects.all(), "done_at"),
-    "work_item_cycle_time": _median_series(work_items, "done_at", "cycle_time_minutes"),
+    "work_items_done": _finish_count_series,
+    "work_item_cycle_time": _median_series(work_item_finishes, "done_at", "cycle_time_minutes"),
     "work_items_created": _count_series(WorkItem.objects.all(), "created_at"),
 }
 

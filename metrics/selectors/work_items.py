@@ -13,7 +13,7 @@ from metrics import calculations as calc
 from metrics.aggregates import minutes_until_summary, summary
 from metrics.models import FlowDay, WorkItem, WorkItemChange
 from metrics.scope import MetricScope, window_filter
-from metrics.selectors.common import in_scope, summary_dict, work_items
+from metrics.selectors.common import in_scope, summary_dict, work_item_finishes, work_items
 
 # A category move: (category left, category entered, how many items); "" left: created.
 Move = tuple[str, str, int]
@@ -104,7 +104,7 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
 def work_item_metrics(scope: MetricScope) -> dict:
     """Lead and cycle time, throughput, WIP, aging WIP and the cumulative flow."""
     items = work_items(scope)
-    done = items.filter(window_filter("done_at", scope))
+    done = work_item_finishes(scope)
     done_count = done.count()
     flow = cumulative_flow(scope)
     in_progress_now = items.filter(status_category=calc.IN_PROGRESS)
@@ -113,9 +113,7 @@ def work_item_metrics(scope: MetricScope) -> dict:
     )
     last_day = flow[max(flow)] if flow else dict.fromkeys(calc.CATEGORIES, 0)
     return {
-        "lead_time": summary_dict(
-            summary(items.filter(window_filter("resolved_at", scope)), "lead_time_minutes")
-        ),
+        "lead_time": summary_dict(summary(done, "lead_time_minutes")),
         "cycle_time": summary_dict(summary(done, "cycle_time_minutes")),
         "throughput": {"done": done_count, "per_week": done_count / scope.days * 7},
         "wip": {"at_window_end": last_day[calc.IN_PROGRESS]},
@@ -131,10 +129,10 @@ def list_finished_work_items(scope: MetricScope, limit: int) -> QuerySet:
     """(key, done at, cycle minutes) of the latest `limit` items finished in the window with a
     cycle time, newest first."""
     return (
-        work_items(scope)
-        .filter(window_filter("done_at", scope), cycle_time_minutes__isnull=False)
+        work_item_finishes(scope)
+        .filter(cycle_time_minutes__isnull=False)
         .order_by("-done_at")
-        .values_list("key", "done_at", "cycle_time_minutes")[:limit]
+        .values_list("work_item__key", "done_at", "cycle_time_minutes")[:limit]
     )
 
 
