@@ -21,7 +21,8 @@ from metrics.scope import MetricScope
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-KEY_PREFIX = "metrics:v1"
+# Bumped when a cached result changes shape or meaning (v2: sprint state, velocity in items).
+KEY_PREFIX = "metrics:v2"
 MISSING = object()
 
 

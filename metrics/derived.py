@@ -344,16 +344,19 @@ SPRINT_FIELDS = (
     "removed_points",
     "completed_points",
     "remaining_points",
+    "completed_items",
     "scope_read_at",
 )
 
 
-def sprint_read_moment(end_at: datetime, completed_at: datetime | None, now: datetime) -> datetime:
-    """When a sprint's scope is read: its close (completed, else its planned end) once it has
-    closed, else `now` (a running sprint is read as if it closed now)."""
+def sprint_read_moment(
+    state: str, end_at: datetime, completed_at: datetime | None, now: datetime
+) -> datetime:
+    """When a sprint's scope is read: its close (completed, else its planned end) once it is
+    closed, else `now` (a running sprint, even past its end date, is read as if it closed now)."""
     if completed_at is not None:
         return completed_at
-    return min(end_at, now)
+    return min(end_at, now) if state == calc.CLOSED else now
 
 
 def unsettled_sprints(integration: Integration, now: datetime) -> QuerySet[Sprint]:
@@ -364,6 +367,7 @@ def unsettled_sprints(integration: Integration, now: datetime) -> QuerySet[Sprin
     )
     return started.filter(
         Q(scope_read_at__isnull=True)
+        | Q(completed_items__isnull=True)
         | Q(completed_at__isnull=False, scope_read_at__lt=F("completed_at"))
         | Q(completed_at__isnull=True, end_at__lte=now, scope_read_at__lt=F("end_at"))
     )
@@ -379,7 +383,7 @@ def refresh_sprints(integration: Integration, now: datetime | None = None) -> in
             continue
         # One sprint's items at a time: memory stays bounded by the largest sprint.
         items = sprint_item_facts(integration.pk, [row.external_id])
-        read_at = sprint_read_moment(row.end_at, row.completed_at, now)
+        read_at = sprint_read_moment(row.state, row.end_at, row.completed_at, now)
         facts = calc.SprintFacts(
             id=row.external_id,
             start_at=row.start_at,

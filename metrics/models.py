@@ -161,6 +161,7 @@ class Sprint(ActivityModel):
     removed_points = models.FloatField(null=True, blank=True)
     completed_points = models.FloatField(null=True, blank=True)
     remaining_points = models.FloatField(null=True, blank=True)
+    completed_items = models.PositiveIntegerField(null=True, blank=True)
     # The moment the stored scope was read at: the sprint's close (completed, else its planned
     # end) once it has closed, else the refresh time. Metrics use the stored scope of a closed
     # sprint only when it was read at its close.

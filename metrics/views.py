@@ -336,17 +336,14 @@ def sprints(request: HttpRequest, slug: str) -> HttpResponse:
     names = {i.pk: i.name for i in page.integrations}
     shown = []
     for board in boards:
-        closed = board["sprints"]
+        velocity = board["velocity"]
         charts = {
             "velocity": chart(
                 "bar",
-                [s["name"] for s in closed],
-                [
-                    {"label": "Committed", "data": [s["committed_points"] for s in closed]},
-                    {"label": "Completed", "data": [s["completed_points"] for s in closed]},
-                ],
+                velocity["names"],
+                [{"label": "Completed", "data": velocity["completed_points"]}],
                 unit="points",
-                title="Committed and completed points per sprint",
+                title="Completed points of the last closed sprints (velocity)",
             )
         }
         active = board["active_sprint"]

@@ -175,6 +175,7 @@ METRICS_EXAMPLE = {
                     {
                         "id": "8",
                         "name": "PAY Sprint 8",
+                        "state": "closed",
                         "start_at": "2026-10-10T00:00:00Z",
                         "end_at": "2026-10-24T00:00:00Z",
                         "completed_at": "2026-10-23T23:00:00Z",
@@ -183,12 +184,22 @@ METRICS_EXAMPLE = {
                         "removed_points": 0.0,
                         "completed_points": 35.0,
                         "remaining_points": 12.0,
+                        "completed_items": 9,
                     }
                 ],
-                "velocity": {"sprints": ["8"], "completed_points": [35.0], "mean": 35.0, "last": 6},
+                "velocity": {
+                    "sprints": ["7", "8"],
+                    "names": ["PAY Sprint 7", "PAY Sprint 8"],
+                    "completed_points": [29.0, 35.0],
+                    "mean": 32.0,
+                    "completed_items": [7, 9],
+                    "mean_items": 8.0,
+                    "last": 6,
+                },
                 "active_sprint": {
                     "id": "9",
                     "name": "PAY Sprint 9",
+                    "state": "active",
                     "start_at": "2026-10-24T00:00:00Z",
                     "end_at": "2026-11-07T00:00:00Z",
                     "completed_at": None,
@@ -197,6 +208,7 @@ METRICS_EXAMPLE = {
                     "removed_points": 0.0,
                     "completed_points": 8.0,
                     "remaining_points": 39.0,
+                    "completed_items": 3,
                     "burndown": [
                         {"day": "2026-10-24", "remaining_points": 37.0},
                         {"day": "2026-10-25", "remaining_points": 39.0},

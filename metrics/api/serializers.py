@@ -53,7 +53,7 @@ class SprintSerializer(serializers.ModelSerializer):
         fields = [
             "id", "integration", "board_id", "name", "state", "start_at", "end_at",
             "completed_at", "goal", "committed_points", "added_points", "removed_points",
-            "completed_points", "remaining_points", "scope_read_at",
+            "completed_points", "remaining_points", "completed_items", "scope_read_at",
         ]  # fmt: skip
 
 
@@ -175,6 +175,9 @@ class WorkItemMetricsSerializer(serializers.Serializer):
 class SprintScopeSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
+    state = serializers.ChoiceField(
+        choices=["closed", "active"], help_text="Jira's sprint state: it decides, not the dates."
+    )
     start_at = serializers.DateTimeField()
     end_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
@@ -183,6 +186,7 @@ class SprintScopeSerializer(serializers.Serializer):
     removed_points = serializers.FloatField()
     completed_points = serializers.FloatField()
     remaining_points = serializers.FloatField()
+    completed_items = serializers.IntegerField(help_text="Items in it and done at close.")
 
 
 class BurndownPointSerializer(serializers.Serializer):
@@ -195,9 +199,15 @@ class ActiveSprintSerializer(SprintScopeSerializer):
 
 
 class VelocitySerializer(serializers.Serializer):
-    sprints = serializers.ListField(child=serializers.CharField())
+    sprints = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Ids of the last `last` closed sprints, whatever the window, by complete date.",
+    )
+    names = serializers.ListField(child=serializers.CharField())
     completed_points = serializers.ListField(child=serializers.FloatField())
     mean = serializers.FloatField(allow_null=True)
+    completed_items = serializers.ListField(child=serializers.IntegerField())
+    mean_items = serializers.FloatField(allow_null=True)
     last = serializers.IntegerField()
 
 

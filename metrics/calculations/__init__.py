@@ -60,11 +60,16 @@ from metrics.calculations.pull_requests import (
 )
 from metrics.calculations.pull_requests import throughput as pull_request_throughput
 from metrics.calculations.sprints import (
+    ACTIVE,
+    CLOSED,
+    FUTURE,
     SprintFacts,
     SprintScope,
     Velocity,
     burndown,
+    last_closed,
     points_at,
+    running_sprint,
     sprint_scope,
     sprints_at,
     velocity,
@@ -98,8 +103,11 @@ from metrics.calculations.work_items import (
 from metrics.calculations.work_items import throughput as work_item_throughput
 
 __all__ = [
+    "ACTIVE",
     "CATEGORIES",
+    "CLOSED",
     "DONE",
+    "FUTURE",
     "IN_PROGRESS",
     "TODO",
     "Band",
@@ -149,6 +157,7 @@ __all__ = [
     "floor_minutes",
     "in_window",
     "initial_category",
+    "last_closed",
     "lead_time_band",
     "lead_time_for_changes",
     "lead_time_minutes",
@@ -164,6 +173,7 @@ __all__ = [
     "pull_request_timings",
     "review_load",
     "reviewed_before_merge",
+    "running_sprint",
     "size_summary",
     "span_minutes",
     "sprint_scope",

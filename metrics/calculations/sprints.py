@@ -18,6 +18,10 @@ from metrics.calculations.work_items import (
     category_reader,
 )
 
+# Jira's sprint states. The state is authoritative, not the planned dates: a sprint past its end
+# date is still running until someone completes it, and a future sprint never runs.
+CLOSED, ACTIVE, FUTURE = "closed", "active", "future"
+
 
 @dataclass(frozen=True)
 class SprintFacts:
@@ -26,6 +30,7 @@ class SprintFacts:
     end_at: datetime
     completed_at: datetime | None = None
     name: str = ""
+    state: str = CLOSED
 
     @property
     def closed_at(self) -> datetime:
@@ -94,6 +99,11 @@ class SprintScope:
     removed_ids: tuple[str, ...]
     completed_ids: tuple[str, ...]
 
+    @property
+    def completed_items(self) -> int:
+        """How many items were in the sprint and done at close."""
+        return len(self.completed_ids)
+
 
 def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintScope:
     """Committed vs added, removed and completed points of one sprint, rebuilt from history.
@@ -139,41 +149,71 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
 
 @dataclass(frozen=True)
 class Velocity:
-    sprint_ids: tuple[str, ...]  # oldest first
+    sprint_ids: tuple[str, ...]  # oldest completion first
     completed_points: tuple[float, ...]
     mean: float | None
+    completed_items: tuple[int, ...]
+    mean_items: float | None
+
+
+def last_closed(sprints: Iterable[SprintFacts], now: datetime, last: int) -> list[SprintFacts]:
+    """The last `last` sprints in the closed state by `now`, ordered by their complete date (else
+    their planned end); active and future sprints never count, whatever their dates."""
+    closed = [s for s in sprints if s.state == CLOSED and utc(s.closed_at) <= utc(now)]
+    return sorted(closed, key=lambda s: utc(s.closed_at))[-last:] if last > 0 else []
+
+
+def running_sprint(sprints: Iterable[SprintFacts], now: datetime) -> SprintFacts | None:
+    """The sprint running at `now`, by state: an active sprint that has started (even past its
+    end date), or a closed one started before `now` and completed after it. Never a future
+    sprint. With parallel sprints, the one started last."""
+    running = [
+        s
+        for s in sprints
+        if utc(s.start_at) < utc(now)
+        and (
+            s.state == ACTIVE
+            or (s.state == CLOSED and s.completed_at is not None and utc(now) < utc(s.completed_at))
+        )
+    ]
+    return max(running, key=lambda s: utc(s.start_at), default=None)
 
 
 def velocity(
     sprints: Sequence[SprintFacts],
     items: Sequence[WorkItemFacts],
     now: datetime,
-    last: int = 3,
+    last: int = 6,
 ) -> Velocity:
-    """Completed points of the last `last` sprints closed by `now`, and their mean."""
-    completed = {s.id: sprint_scope(s, items).completed_points for s in sprints}
-    return velocity_of(sprints, completed, now, last)
+    """Completed points and items of the last `last` sprints closed by `now`, and their means."""
+    scopes = {s.id: sprint_scope(s, items) for s in last_closed(sprints, now, last)}
+    return velocity_of(
+        sprints,
+        {sprint_id: scope.completed_points for sprint_id, scope in scopes.items()},
+        {sprint_id: scope.completed_items for sprint_id, scope in scopes.items()},
+        now,
+        last,
+    )
 
 
 def velocity_of(
     sprints: Sequence[SprintFacts],
     completed_points: Mapping[str, float],
+    completed_items: Mapping[str, int],
     now: datetime,
-    last: int = 3,
+    last: int = 6,
 ) -> Velocity:
-    """`velocity` with each sprint's completed points given by id (e.g. stored at its close)."""
-    closed = (
-        sorted(
-            (s for s in sprints if utc(s.closed_at) <= utc(now)), key=lambda s: utc(s.closed_at)
-        )[-last:]
-        if last > 0
-        else []
-    )
+    """`velocity` with each sprint's completed points (and items) given by id, e.g. stored at its
+    close; only the last `last` closed sprints need an entry."""
+    closed = last_closed(sprints, now, last)
     points = tuple(completed_points[s.id] for s in closed)
+    counts = tuple(completed_items[s.id] for s in closed)
     return Velocity(
         sprint_ids=tuple(s.id for s in closed),
         completed_points=points,
         mean=sum(points) / len(points) if points else None,
+        completed_items=counts,
+        mean_items=sum(counts) / len(counts) if counts else None,
     )
 
 

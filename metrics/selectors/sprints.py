@@ -1,5 +1,6 @@
 """Sprint reads: per board, the sprints closed in a window (committed vs completed, scope
-change), velocity, and the burndown of the sprint active at the window's end."""
+change), velocity over the last closed sprints, and the burndown of the sprint running at the
+window's end."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from dataclasses import replace
 
 from django.conf import settings
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from metrics import calculations as calc
 from metrics.models import Sprint
-from metrics.scope import MetricScope, window_filter
+from metrics.scope import MetricScope
 from metrics.sprint_items import sprint_item_facts
 
 
@@ -23,6 +25,7 @@ def _sprint_facts(rows: Iterable[Sprint]) -> list[calc.SprintFacts]:
             end_at=row.end_at,
             completed_at=row.completed_at,
             name=row.name,
+            state=row.state,
         )
         for row in rows
         if row.start_at is not None and row.end_at is not None
@@ -33,6 +36,7 @@ def _scope_dict(sprint: calc.SprintFacts, scope: calc.SprintScope | Sprint) -> d
     return {
         "id": sprint.id,
         "name": sprint.name,
+        "state": sprint.state,
         "start_at": sprint.start_at,
         "end_at": sprint.end_at,
         "completed_at": sprint.completed_at,
@@ -41,6 +45,7 @@ def _scope_dict(sprint: calc.SprintFacts, scope: calc.SprintScope | Sprint) -> d
         "removed_points": scope.removed_points,
         "completed_points": scope.completed_points,
         "remaining_points": scope.remaining_points,
+        "completed_items": scope.completed_items,
     }
 
 
@@ -48,6 +53,7 @@ def _settled(row: Sprint) -> bool:
     """Whether the sprint's stored scope (metrics.derived) was read at its close."""
     return (
         row.scope_read_at is not None
+        and row.completed_items is not None
         and row.end_at is not None
         and row.scope_read_at == (row.completed_at or row.end_at)
     )
@@ -67,28 +73,42 @@ def _active_sprint(
     }
 
 
-def _board(scope: MetricScope, integration_id: int, last: int) -> dict | None:
-    """One integration's sprints in the window; None when none closed in it or is active."""
-    sprints = Sprint.objects.filter(integration_id=integration_id, start_at__isnull=False)
-    closed_rows = {
-        row.external_id: row
-        for row in sprints.filter(
-            window_filter("completed_at", scope)
-            | Q(completed_at__isnull=True, end_at__gte=scope.start, end_at__lt=scope.moment)
-        ).order_by("start_at")
-    }
-    closed = _sprint_facts(closed_rows.values())
-    active = _sprint_facts(
-        sprints.filter(start_at__lt=scope.moment)
-        .filter(
-            Q(completed_at__isnull=True, end_at__gt=scope.moment) | Q(completed_at__gt=scope.moment)
-        )
-        .order_by("-start_at")[:1]
+def _closed_rows(scope: MetricScope, integration_id: int, last: int) -> dict[str, Sprint]:
+    """The board's closed sprints that the page shows: those closed in the window, and the last
+    `last` closed by its end (velocity), whatever the window; by external id."""
+    closed = Sprint.objects.filter(
+        integration_id=integration_id,
+        state=calc.CLOSED,
+        start_at__isnull=False,
+        end_at__isnull=False,
+    ).annotate(closed_at=Coalesce("completed_at", "end_at"))
+    in_window = closed.filter(closed_at__gte=scope.start, closed_at__lt=scope.moment)
+    latest = closed.filter(closed_at__lte=scope.moment).order_by("-closed_at", "-start_at")
+    rows = [*in_window, *(latest[:last] if last > 0 else [])]
+    return {row.external_id: row for row in rows}
+
+
+def _running_rows(scope: MetricScope, integration_id: int) -> list[Sprint]:
+    """Sprints that may have been running at the window's end: active ones that started, and
+    closed ones that started before it and were completed after it. Never a future sprint."""
+    return list(
+        Sprint.objects.filter(
+            integration_id=integration_id, start_at__lt=scope.moment, end_at__isnull=False
+        ).filter(Q(state=calc.ACTIVE) | Q(state=calc.CLOSED, completed_at__gt=scope.moment))
     )
-    if not closed and not active:
+
+
+def _board(scope: MetricScope, integration_id: int, last: int) -> dict | None:
+    """One integration's sprints; None when none closed in the window or before it, and none
+    was running at its end."""
+    closed_rows = _closed_rows(scope, integration_id, last)
+    closed = sorted(_sprint_facts(closed_rows.values()), key=lambda s: s.closed_at)
+    active = calc.running_sprint(_sprint_facts(_running_rows(scope, integration_id)), scope.moment)
+    if not closed and active is None:
         return None
     unsettled = [s for s in closed if not _settled(closed_rows[s.id])]
-    items = sprint_item_facts(integration_id, [s.id for s in unsettled + active])
+    running = [active] if active is not None else []
+    items = sprint_item_facts(integration_id, [s.id for s in unsettled + running])
     scopes = {
         s.id: _scope_dict(
             s,
@@ -99,25 +119,36 @@ def _board(scope: MetricScope, integration_id: int, last: int) -> dict | None:
     velocity = calc.velocity_of(
         closed,
         {sprint_id: found["completed_points"] for sprint_id, found in scopes.items()},
+        {sprint_id: found["completed_items"] for sprint_id, found in scopes.items()},
         scope.moment,
         last=last,
     )
+    in_window = [
+        found
+        for s, found in zip(closed, scopes.values(), strict=True)
+        if scope.start <= s.closed_at < scope.moment
+    ]
     return {
         "integration": integration_id,
-        "sprints": list(scopes.values()),
+        "sprints": in_window,
         "velocity": {
             "sprints": list(velocity.sprint_ids),
+            "names": [scopes[sprint_id]["name"] for sprint_id in velocity.sprint_ids],
             "completed_points": list(velocity.completed_points),
             "mean": velocity.mean,
+            "completed_items": list(velocity.completed_items),
+            "mean_items": velocity.mean_items,
             "last": last,
         },
-        "active_sprint": _active_sprint(scope, active[0], items) if active else None,
+        "active_sprint": _active_sprint(scope, active, items) if active else None,
     }
 
 
 def sprint_metrics(scope: MetricScope) -> dict:
     """Per integration: the sprints closed in the window (committed vs completed, scope change),
-    velocity over the last N of them, and the burndown of the sprint active at the window's end.
+    velocity over the last N closed sprints whatever the window, and the burndown of the sprint
+    running at the window's end. Jira's sprint state decides: only closed sprints close, an
+    active sprint past its end date is still running, a future sprint never runs.
 
     A closed sprint's scope comes from the values stored at its close (metrics.derived); items
     and their history are read only for the active sprint, and for a closed sprint not yet

@@ -51,6 +51,22 @@ def test_metrics_of_a_team_are_the_selectors_numbers(client, team, github, jira)
     assert len(body["work_items"]["cumulative_flow"]) == 14
 
 
+def test_velocity_reaches_back_past_a_window_no_sprint_closed_in(client, team, jira):
+    body = client.get(f"/api/metrics/?integration={jira.pk}&since=2026-10-20&until=2026-10-26")
+    (board,) = body.json()["sprints"]["boards"]
+    assert board["sprints"] == []  # Sprint 10 closed on Oct 8
+    assert board["velocity"] == {
+        "sprints": ["10"],
+        "names": ["Sprint 10"],
+        "completed_points": [3.0],
+        "mean": 3.0,
+        "completed_items": [1],
+        "mean_items": 1.0,
+        "last": 6,
+    }
+    assert board["active_sprint"] is None
+
+
 def test_one_integration_narrows_the_scope(client, team, github, jira):
     body = client.get(f"/api/metrics/?integration={jira.pk}&{WINDOW}").json()
     assert body["window"]["integrations"] == [jira.pk]

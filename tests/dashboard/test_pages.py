@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import Integration, SyncRun
+from integrations.providers import records
 from metrics import derived
 from metrics.ingest import ingest
 from tests.factories import TeamFactory, UserFactory, make_integration
@@ -265,3 +266,38 @@ def test_the_integrations_page_follows_the_integration_filter(client, team, gith
     page = client.get(url("team-integrations", team), {"integration": other.pk})
     shown = [row["integration"].pk for row in page.context["rows"]]
     assert shown == [other.pk]
+
+
+def test_the_sprints_page_shows_velocity_of_the_last_closed_sprints_and_the_overdue_one(
+    client, team, member
+):
+    jira = make_integration(team, kind="jira")
+    now = datetime.now(UTC)
+    sprints, items = [], []
+    for n, points in enumerate((3.0, 5.0, 7.0), start=1):
+        start = now - timedelta(days=100 - 14 * n)
+        end = start + timedelta(days=14)
+        sprints.append(records.Sprint(f"{n}", "1", f"Sprint {n}", "closed", start, end, end))
+        items.append(
+            records.WorkItem(
+                f"{n}", f"ENG-{n}", "Story", "story", "Done", "done", "", start, start,
+                start + timedelta(days=2), story_points=points, sprint_ids=(f"{n}",),
+            )
+        )  # fmt: skip
+    # Past its end date, still active in Jira: the running sprint, not a closed one.
+    overdue = (now - timedelta(days=20), now - timedelta(days=6), None)
+    sprints.append(records.Sprint("4", "1", "Sprint 4", "active", *overdue))
+    ingest(jira, [*sprints, *items])
+    derived.refresh(jira)
+    client.force_login(member)
+
+    page = client.get(url("team-sprints", team))  # the last 30 days: no sprint closed in them
+
+    (board,) = page.context["boards"]
+    assert board["velocity"]["completed_points"] == [3.0, 5.0, 7.0]
+    assert board["active_sprint"]["name"] == "Sprint 4"
+    html = page.content.decode()
+    assert '<span data-metric="velocity">5</span> points' in html
+    assert '<span data-metric="velocity-items">1</span> items' in html
+    assert "over the last 3 closed sprints" in html
+    assert "Sprint 4: 0 points committed" in html

@@ -38,6 +38,7 @@ from metrics.calculations import (
     pull_request_timings,
     review_load,
     reviewed_before_merge,
+    running_sprint,
     size_summary,
     span_minutes,
     sprint_scope,
@@ -46,6 +47,7 @@ from metrics.calculations import (
     time_to_restore,
     time_to_restore_band,
     velocity,
+    velocity_of,
     work_in_progress,
     work_item_throughput,
 )
@@ -483,7 +485,49 @@ def test_velocity_averages_completed_points_of_the_last_n_closed_sprints():
     assert result.sprint_ids == ("old", "s1")
     assert result.completed_points == (7, 13)
     assert result.mean == 10
+    assert result.completed_items == (1, 3)  # OLD; A, C and D
+    assert result.mean_items == 2
     assert velocity(sprints, items, now=at(days=11), last=1).sprint_ids == ("s1",)
+
+
+def overdue_and_planned_sprints() -> list[SprintFacts]:
+    """Three closed sprints (b completed late, after c), an active one past its end date and a
+    future one whose planned dates have passed; read at day 0."""
+    return [
+        SprintFacts("a", at(days=-30), at(days=-20), at(days=-19), state="closed"),
+        SprintFacts("b", at(days=-20), at(days=-10), at(days=-1), state="closed"),
+        SprintFacts("c", at(days=-15), at(days=-8), at(days=-6), state="closed"),
+        SprintFacts("overdue", at(days=-14), at(days=-2), state="active"),
+        SprintFacts("planned", at(days=-20), at(days=-3), state="future"),
+    ]
+
+
+def test_velocity_counts_closed_sprints_by_state_in_order_of_their_complete_date():
+    points = {"a": 5, "b": 8, "c": 3, "overdue": 13, "planned": 21}
+    items = {"a": 2, "b": 4, "c": 1, "overdue": 6, "planned": 9}
+    result = velocity_of(overdue_and_planned_sprints(), points, items, now=at(), last=6)
+    # Neither the active sprint past its end nor the future one with past dates counts.
+    assert result.sprint_ids == ("a", "c", "b")
+    assert result.completed_points == (5, 3, 8)
+    assert result.mean == 16 / 3
+    assert result.completed_items == (2, 1, 4)
+    assert result.mean_items == 7 / 3
+    last_two = velocity_of(overdue_and_planned_sprints(), points, items, now=at(), last=2)
+    assert last_two.sprint_ids == ("c", "b")
+    assert (last_two.mean, last_two.mean_items) == (5.5, 2.5)
+
+
+def test_the_running_sprint_is_read_from_its_state_not_its_planned_dates():
+    sprints = overdue_and_planned_sprints()
+    # Now: the active sprint, although its end date passed two days ago; never the future one.
+    assert running_sprint(sprints, at()).id == "overdue"
+    assert running_sprint([s for s in sprints if s.id != "overdue"], at()) is None
+    # In the past, a closed sprint ran from its start to its completion; with parallel sprints
+    # the one started last. The future sprint "started" at day -20 on paper, and never ran.
+    assert running_sprint(sprints, at(days=-4)).id == "overdue"  # b was open too
+    assert running_sprint(sprints, at(days=-14.5)).id == "c"  # b was open too
+    assert running_sprint(sprints, at(days=-16)).id == "b"
+    assert running_sprint(sprints, at(days=-25)).id == "a"
 
 
 # --- properties --------------------------------------------------------------------------------

@@ -215,10 +215,18 @@ def test_sprint_numbers_match_the_pure_functions_over_the_sprints_items(team):
         assert reported["added_points"] == expected.added_points
         assert reported["removed_points"] == expected.removed_points
         assert reported["remaining_points"] == expected.remaining_points
-    assert (
-        board["velocity"]["completed_points"]
-        == [s["completed_points"] for s in board["sprints"]][-board["velocity"]["last"] :]
-    )
+    # Velocity: the board's last N closed sprints (by state) in the order they were completed.
+    last_closed = sorted(
+        (s for s in sprints.values() if s.state == "closed" and s.start_at is not None),
+        key=lambda s: s.completed_at or s.end_at,
+    )[-board["velocity"]["last"] :]
+    assert board["velocity"]["sprints"] == [s.external_id for s in last_closed]
+    assert board["velocity"]["completed_points"] == [
+        sprint_scope_of(s, items).completed_points for s in last_closed
+    ]
+    assert board["velocity"]["completed_items"] == [
+        len(sprint_scope_of(s, items).completed_ids) for s in last_closed
+    ]
     assert any(s["committed_points"] > 0 for s in board["sprints"])
 
 

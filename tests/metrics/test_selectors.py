@@ -251,3 +251,76 @@ def test_a_scope_refuses_reversed_and_overlong_windows_and_other_teams_integrati
     assert default.end.astimezone(UTC) - default.start.astimezone(UTC) == timedelta(
         days=30, hours=1
     )
+
+
+def done_item(key: str, sprint_id: str, points: float | None, done_at: datetime):
+    return records.WorkItem(
+        key, key, key, "story", "Done", "done", "", done_at - timedelta(days=20),
+        done_at, done_at, story_points=points, sprint_ids=(sprint_id,),
+    )  # fmt: skip
+
+
+def seven_closed_sprints_then_overdue_and_planned_ones() -> list:
+    """Weekly sprints S1..S7 (S4 completed late, after S7), S8 active past its end date, S9 future
+    with planned dates that have passed. S<n> completes a 2n-point story, and an unestimated one
+    when n is odd."""
+    rows: list = []
+    for n in range(1, 8):
+        start = utc(2026, 9, 7, 13) + timedelta(weeks=n - 1)
+        completed = utc(2026, 10, 27, 15) if n == 4 else start + timedelta(days=7)
+        rows.append(
+            records.Sprint(
+                f"S{n}", "B1", f"Sprint {n}", "closed", start, start + timedelta(days=7), completed
+            )
+        )
+        rows.append(done_item(f"P-{n}", f"S{n}", 2.0 * n, start + timedelta(days=2)))
+        if n % 2:
+            rows.append(done_item(f"U-{n}", f"S{n}", None, start + timedelta(days=3)))
+    overdue = records.Sprint(
+        "S8", "B1", "Sprint 8", "active", utc(2026, 10, 26, 13), utc(2026, 11, 2, 13), None
+    )
+    planned = records.Sprint(
+        "S9", "B1", "Sprint 9", "future", utc(2026, 11, 2, 13), utc(2026, 11, 9, 13), None
+    )
+    started = records.WorkItem(
+        "W-8", "W-8", "W-8", "story", "In Progress", "in_progress", "",
+        utc(2026, 10, 20), utc(2026, 10, 20), None, story_points=5.0, sprint_ids=("S8",),
+    )  # fmt: skip
+    return [*rows, overdue, planned, started, done_item("D-9", "S9", 20.0, utc(2026, 11, 3))]
+
+
+def test_sprint_state_decides_and_velocity_is_the_last_n_closed_sprints_whatever_the_window(
+    team, settings
+):
+    integration = make_integration(team, kind="jira")
+    ingest(integration, seven_closed_sprints_then_overdue_and_planned_ones())
+    derived.refresh(integration)
+    window = scope(team, since=date(2026, 11, 1), until=date(2026, 11, 9))
+
+    (board,) = selectors.sprint_metrics(window)["boards"]
+
+    # No sprint was closed in the window: S8 only passed its end date, S9 is planned.
+    assert board["sprints"] == []
+    active = board["active_sprint"]
+    assert (active["name"], active["state"]) == ("Sprint 8", "active")
+    assert (active["committed_points"], active["completed_points"]) == (5, 0)
+    # The last 6 closed sprints (the default), in the order they were completed.
+    velocity = board["velocity"]
+    assert velocity["sprints"] == ["S2", "S3", "S5", "S6", "S7", "S4"]
+    assert velocity["completed_points"] == [4, 6, 10, 12, 14, 8]
+    assert velocity["mean"] == 9
+    assert velocity["completed_items"] == [1, 2, 2, 1, 2, 1]
+    assert velocity["mean_items"] == 1.5
+
+    settings.AGILETRACK_VELOCITY_SPRINTS = 2
+    (board,) = selectors.sprint_metrics(window)["boards"]
+    assert board["velocity"]["sprints"] == ["S7", "S4"]
+    assert (board["velocity"]["mean"], board["velocity"]["mean_items"]) == (11, 1.5)
+
+    # A past window ending Oct 28 (New York): S4 completed in it; S8 was running at its end.
+    (board,) = selectors.sprint_metrics(
+        scope(team, since=date(2026, 10, 27), until=date(2026, 10, 28))
+    )["boards"]
+    assert [s["name"] for s in board["sprints"]] == ["Sprint 4"]
+    assert board["velocity"]["sprints"] == ["S7", "S4"]
+    assert board["active_sprint"]["name"] == "Sprint 8"
