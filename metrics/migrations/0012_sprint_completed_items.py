@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("metrics", "0010_aging_covering_index"),
+        ("metrics", "0011_work_item_finishes"),
     ]
 
     operations = [
