@@ -21,6 +21,7 @@ from integrations.providers.errors import ProviderError
 from integrations.providers.http import options_from_settings
 from integrations.providers.records import ConnectionCheck
 from integrations.providers.registry import build_provider
+from metrics.cache import invalidate_integration
 
 
 def _clean(field: str, clean: Callable[[str, Any], dict], kind: str, value: Any) -> dict:
@@ -112,6 +113,9 @@ def update_integration(
         integration.is_active = is_active
     _full_clean(integration)
     integration.save()
+    if config is not None:
+        # Metrics read some settings live (the production environments): drop cached numbers.
+        invalidate_integration(integration.pk)
     if integration.is_active and _reread_settings(integration) != mapping_before:
         # Stored categories came from the old mapping: re-read everything so every item, every
         # status change and every derived time follows the new one.

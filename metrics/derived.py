@@ -32,7 +32,7 @@ from metrics.models import (
     WorkItemChange,
     WorkItemFinish,
 )
-from metrics.production import is_production
+from metrics.production import is_production, production_environments
 from metrics.sprint_items import sprint_item_facts
 
 T = TypeVar("T")
@@ -49,9 +49,10 @@ def deployment_facts(integration: Integration) -> list[calc.DeploymentFacts]:
         merges[repository].append((merged_at, sha))
     facts = []
     previous_success: dict[str, object] = {}
+    environments = production_environments(integration.config or {})
     rows = Deployment.objects.filter(integration=integration).order_by("created_at", "pk")
     for row in rows:
-        production = is_production(row.source, row.environment)
+        production = is_production(row.source, row.environment, environments)
         shipped: tuple[str, ...] = ()
         baseline = previous_success.get(row.repository)
         if row.status == "success" and production:

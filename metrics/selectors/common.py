@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 
+from integrations.models import Integration
 from metrics import calculations as calc
 from metrics.calculations._common import period_key
 from metrics.models import Deployment, PullRequest, WorkItem, WorkItemFinish
@@ -29,9 +30,10 @@ def human_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
 
 
 def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
-    """Production deployments (the rule of metrics.production), with `at` = finished, else
-    created."""
-    return production_only(in_scope(scope, Deployment.objects.all())).annotate(
+    """Production deployments (metrics.production, by each integration's
+    `deployment_environments`), with `at` = finished, else created."""
+    configs = Integration.objects.filter(pk__in=scope.integration_ids).values_list("pk", "config")
+    return production_only(in_scope(scope, Deployment.objects.all()), configs).annotate(
         at=Coalesce("finished_at", "created_at")
     )
 

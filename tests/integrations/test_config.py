@@ -24,7 +24,7 @@ def test_github_config_fills_defaults():
         "api_url": f"https://{API_HOST}",
         "repositories": ["a/b"],
         "deployment_source": "deployments",
-        "deployment_environments": ["production"],
+        "deployment_environments": ["production", "prod"],
         "deployment_workflow_pattern": "",
         "incident_labels": ["incident"],
         "bot_patterns": ["*[bot]"],

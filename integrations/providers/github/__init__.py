@@ -23,5 +23,8 @@ PROVIDER = ProviderSpec(
     is_webhook_ping=webhooks.is_ping,
     capabilities=frozenset({PULL_REQUESTS, DEPLOYMENTS}),
     scope_setting="repositories",
+    # The environments filter what is fetched and which stored deployments count (and ship
+    # pull requests): a change re-reads and re-derives.
+    reread_on_change=("deployment_environments",),
     demo=demo,
 )

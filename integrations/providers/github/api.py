@@ -44,7 +44,7 @@ class GitHubApi(Provider):
         self.repositories: list[str] = list(config.get("repositories") or [])
         self.deployment_source = config.get("deployment_source") or "deployments"
         self.deployment_environments: list[str] = list(
-            config.get("deployment_environments", ["production"]) or []
+            config.get("deployment_environments", ["production", "prod"]) or []
         )
         self.workflow_pattern: str = config.get("deployment_workflow_pattern") or ""
         self.incident_labels: list[str] = list(config.get("incident_labels", ["incident"]) or [])

@@ -40,10 +40,14 @@ class GitHubConfigSerializer(StrictSerializer):
         help_text="Where deployments come from: the deployments API, releases, or workflow runs.",
     )
     deployment_environments = serializers.ListField(
-        child=StrictCharField(max_length=100),
+        child=StrictCharField(max_length=100, allow_blank=True),
         required=False,
-        default=lambda: ["production"],
-        help_text="Deployment environments that count (deployments source).",
+        default=lambda: ["production", "prod"],
+        help_text=(
+            "Environments whose deployments count as production (deployments source; "
+            'case-insensitive). List "" to count deployments that name no environment; '
+            "an empty list counts every environment."
+        ),
     )
     deployment_workflow_pattern = StrictCharField(
         required=False,

@@ -57,7 +57,7 @@ class DeploymentStreams(GitHubApi):
                     "name": name,
                     "size": self.deployment_page_size,
                     "after": after,
-                    "environments": self.deployment_environments or None,
+                    "environments": self._fetched_environments(),
                 }
                 data = self._graphql(DEPLOYMENTS_QUERY, variables, repo)
                 connection = data["repository"]["deployments"]
@@ -79,6 +79,12 @@ class DeploymentStreams(GitHubApi):
                 after = connection["pageInfo"]["endCursor"]
 
         yield from batches(pages(), lambda: mark.cursor(probe.etag))
+
+    def _fetched_environments(self) -> list[str] | None:
+        # GitHub cannot filter on "no environment": when "" counts, read every environment and
+        # let the production rule (metrics.production) choose among the stored rows.
+        names = self.deployment_environments
+        return None if not names or "" in names else names
 
     def _read_releases(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
         mark = Watermark(cursor)
