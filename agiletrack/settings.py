@@ -260,7 +260,9 @@ AGILETRACK_METRICS_CACHE_TTL = env.int("AGILETRACK_METRICS_CACHE_TTL", default=3
 AGILETRACK_METRICS_CACHE_TTLS = env.dict(
     "AGILETRACK_METRICS_CACHE_TTLS", cast={"value": int}, default={}
 )
-AGILETRACK_INCIDENT_ATTRIBUTION_HOURS = env.int("AGILETRACK_INCIDENT_ATTRIBUTION_HOURS", default=0)
+# Change failure rate links an incident to the latest production deployment at most this many
+# days before it (0: however old, DevLake's rule).
+AGILETRACK_INCIDENT_LINK_WINDOW_DAYS = env.int("AGILETRACK_INCIDENT_LINK_WINDOW_DAYS", default=7)
 AGILETRACK_VELOCITY_SPRINTS = env.int("AGILETRACK_VELOCITY_SPRINTS", default=6)
 
 # Outbound bounds (integrations/providers/http.py): the largest body read, counted after

@@ -13,10 +13,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -73,6 +75,15 @@ def _trend(key: str, now: float | None, before: float | None) -> dict | None:
     return {"direction": "up" if now > before else "down", "better": better, "change": change}
 
 
+def failure_detail(failure: dict) -> str:
+    detail = f"{failure['failed']} of {failure['deployments']} deployments failed"
+    if unlinked := len(failure["unlinked_incidents"]):
+        days = settings.AGILETRACK_INCIDENT_LINK_WINDOW_DAYS
+        within = f" within {days} days" if days else ""
+        detail += f"; {unlinked} incident{pluralize(unlinked)} linked to no deployment{within}"
+    return detail
+
+
 def dora_tiles(dora: dict, previous: dict) -> list[dict]:
     frequency, before_frequency = dora["deployment_frequency"], previous["deployment_frequency"]
     lead, before_lead = dora["lead_time_for_changes"], previous["lead_time_for_changes"]
@@ -108,7 +119,7 @@ def dora_tiles(dora: dict, previous: dict) -> list[dict]:
             "title": "Change failure rate",
             "value": failure["rate"],
             "format": "percent",
-            "detail": f"{failure['failed']} of {failure['deployments']} deployments failed",
+            "detail": failure_detail(failure),
             "band": failure["band"],
             "trend": _trend("failure_rate", failure["rate"], before_failure["rate"]),
             "empty": failure["rate"] is None,

@@ -30,7 +30,13 @@ METRICS_EXAMPLE = {
             },
             "band": "high",
         },
-        "change_failure_rate": {"deployments": 16, "failed": 6, "rate": 0.375, "band": "low"},
+        "change_failure_rate": {
+            "deployments": 16,
+            "failed": 6,
+            "rate": 0.375,
+            "band": "low",
+            "unlinked_incidents": [],
+        },
         "time_to_restore": {
             "summary": {
                 "count": 3,

@@ -95,6 +95,13 @@ class ChangeFailureRateSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     rate = serializers.FloatField(allow_null=True)
     band = serializers.ChoiceField(choices=BANDS, allow_null=True)
+    unlinked_incidents = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text=(
+            "Ids of incidents opened in the window linked to no deployment: none finished before "
+            "them within AGILETRACK_INCIDENT_LINK_WINDOW_DAYS."
+        ),
+    )
 
 
 class TimeToRestoreSerializer(BandedSummarySerializer):

@@ -147,10 +147,11 @@ def attribute_incidents(
     deployments: Iterable[DeploymentFacts],
     window: timedelta | None = None,
 ) -> dict[str, str | None]:
-    """Incident id -> the deployment it is blamed on: the latest successful production deployment
+    """Incident id -> the deployment it is linked to: the latest successful production deployment
     finished at or before the incident was opened, and (if `window` is set) no longer than
-    `window` before it. None when there is none (the incident still counts for time to restore).
-    DevLake takes the latest prior deployment however old; the window is our addition."""
+    `window` before it. None (unlinked) when there is none, or it is older than the window; the
+    incident still counts for time to restore. DevLake links to the latest prior deployment
+    however old (window None)."""
     candidates = sorted(
         (d for d in production(deployments) if d.succeeded),
         key=lambda d: (utc(d.at), d.id),
@@ -175,6 +176,8 @@ class ChangeFailureRate:
     rate: float | None  # failed / deployments, None without deployments
     failed_deployment_ids: tuple[str, ...]
     band: Band | None
+    # Incidents opened in the window linked to no deployment (none before them within the window)
+    unlinked_incident_ids: tuple[str, ...] = ()
 
 
 def change_failure_rate_band(rate: float) -> Band:
@@ -198,18 +201,20 @@ def change_failure_rate(
 ) -> ChangeFailureRate:
     """Failed deployments / deployments, over production deployments that finished (success,
     failure or error) in [start, end). A deployment failed if its status is failure/error or an
-    incident is attributed to it (attribute_incidents with `incident_window`)."""
+    incident is linked to it (attribute_incidents within `incident_window`); incidents opened in
+    the window and linked to none are listed as unlinked."""
     in_range = [
         d
         for d in production(deployments)
         if (d.succeeded or d.failed) and in_window(d.at, start, end)
     ]
-    blamed = {
-        deployment_id
-        for deployment_id in attribute_incidents(incidents, deployments, incident_window).values()
-        if deployment_id is not None
-    }
+    incidents = list(incidents)
+    links = attribute_incidents(incidents, deployments, incident_window)
+    blamed = {deployment_id for deployment_id in links.values() if deployment_id is not None}
     failed = tuple(d.id for d in in_range if d.failed or d.id in blamed)
+    unlinked = tuple(
+        i.id for i in incidents if links[i.id] is None and in_window(i.created_at, start, end)
+    )
     rate = len(failed) / len(in_range) if in_range else None
     return ChangeFailureRate(
         deployments=len(in_range),
@@ -217,6 +222,7 @@ def change_failure_rate(
         rate=rate,
         failed_deployment_ids=failed,
         band=change_failure_rate_band(rate) if rate is not None else None,
+        unlinked_incident_ids=unlinked,
     )
 
 

@@ -60,9 +60,9 @@ def list_incident_facts(queryset: QuerySet[Incident]) -> list[calc.IncidentFacts
 
 
 def incident_window() -> timedelta | None:
-    """How long after a deployment an incident may still be blamed on it (None: no limit)."""
-    hours = settings.AGILETRACK_INCIDENT_ATTRIBUTION_HOURS
-    return timedelta(hours=hours) if hours else None
+    """How long after a deployment an incident may still be linked to it (None: no limit)."""
+    days = settings.AGILETRACK_INCIDENT_LINK_WINDOW_DAYS
+    return timedelta(days=days) if days else None
 
 
 def dora_metrics(scope: MetricScope) -> dict:
@@ -110,6 +110,7 @@ def dora_metrics(scope: MetricScope) -> dict:
             "failed": failure.failed,
             "rate": failure.rate,
             "band": str(failure.band) if failure.band else None,
+            "unlinked_incidents": [int(pk) for pk in failure.unlinked_incident_ids],
         },
         "time_to_restore": {
             "summary": summary_dict(restore.summary),

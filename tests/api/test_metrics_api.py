@@ -36,6 +36,7 @@ def test_metrics_of_a_team_are_the_selectors_numbers(client, team, github, jira)
         "failed": 1,
         "rate": 1 / 3,
         "band": "low",
+        "unlinked_incidents": [],
     }
     assert (
         body["pull_requests"]["throughput"]["merged"]

@@ -275,6 +275,8 @@ def test_change_failure_rate_counts_failed_statuses_and_deployments_with_inciden
     assert (result.deployments, result.failed, result.failed_deployment_ids) == (4, 2, ("b", "c"))
     assert result.rate == 0.5
     assert result.band is Band.LOW
+    # i2 opened in the window, its deployment too old: listed as unlinked; i3 opened before it.
+    assert result.unlinked_incident_ids == ("i2",)
     unbounded = attribute_incidents(incidents, deployments)  # DevLake: latest prior, any age
     assert unbounded == {"i1": "c", "i2": "c", "i3": None}
 
