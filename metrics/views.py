@@ -98,7 +98,8 @@ def dora_tiles(dora: dict, previous: dict) -> list[dict]:
             "detail": (
                 f"{frequency['deployments']} deployments on {frequency['deployment_days']} days"
             ),
-            "band": frequency["band"] if frequency["deployments"] else None,
+            "band": frequency["band"],
+            "reason": frequency["reason"],
             "trend": _trend("frequency", frequency["per_week"], before_frequency["per_week"]),
             "empty": not frequency["deployments"],
         },
@@ -109,6 +110,7 @@ def dora_tiles(dora: dict, previous: dict) -> list[dict]:
             "format": "duration",
             "detail": f"median of {lead['summary']['count']} deployed pull requests",
             "band": lead["band"],
+            "reason": lead["reason"],
             "trend": _trend(
                 "lead_time", lead["summary"]["median"], before_lead["summary"]["median"]
             ),
@@ -121,6 +123,7 @@ def dora_tiles(dora: dict, previous: dict) -> list[dict]:
             "format": "percent",
             "detail": failure_detail(failure),
             "band": failure["band"],
+            "reason": failure["reason"],
             "trend": _trend("failure_rate", failure["rate"], before_failure["rate"]),
             "empty": failure["rate"] is None,
         },
@@ -131,6 +134,7 @@ def dora_tiles(dora: dict, previous: dict) -> list[dict]:
             "format": "duration",
             "detail": f"median of {restore['summary']['count']} resolved incidents",
             "band": restore["band"],
+            "reason": restore["reason"],
             "trend": _trend(
                 "restore", restore["summary"]["median"], before_restore["summary"]["median"]
             ),

@@ -17,6 +17,7 @@ METRICS_EXAMPLE = {
             "median_deployment_days_per_week": 6.0,
             "median_deployment_days_per_month": 6.0,
             "band": "elite",
+            "reason": None,
         },
         "lead_time_for_changes": {
             "summary": {
@@ -29,12 +30,14 @@ METRICS_EXAMPLE = {
                 "max": 8332.0,
             },
             "band": "high",
+            "reason": None,
         },
         "change_failure_rate": {
             "deployments": 16,
             "failed": 6,
             "rate": 0.375,
             "band": "low",
+            "reason": None,
             "unlinked_incidents": [],
         },
         "time_to_restore": {
@@ -48,6 +51,7 @@ METRICS_EXAMPLE = {
                 "max": 1775.0,
             },
             "band": "high",
+            "reason": None,
             "failed_deployment_recovery": {
                 "count": 3,
                 "median": 1414.0,

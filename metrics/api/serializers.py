@@ -73,6 +73,18 @@ class SummarySerializer(serializers.Serializer):
 
 
 BANDS = ["elite", "high", "medium", "low"]
+REASONS = ["no_deployments_configured", "no_incidents_labelled", "nothing_in_window"]
+
+
+def reason_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=REASONS,
+        allow_null=True,
+        help_text=(
+            "Why band is null (n/a): no production deployment stored for the scope, no incident "
+            "stored for it, or nothing the metric counts in the window. Null when banded."
+        ),
+    )
 
 
 class DeploymentFrequencySerializer(serializers.Serializer):
@@ -82,12 +94,14 @@ class DeploymentFrequencySerializer(serializers.Serializer):
     per_week = serializers.FloatField()
     median_deployment_days_per_week = serializers.FloatField()
     median_deployment_days_per_month = serializers.FloatField()
-    band = serializers.ChoiceField(choices=BANDS)
+    band = serializers.ChoiceField(choices=BANDS, allow_null=True)
+    reason = reason_field()
 
 
 class BandedSummarySerializer(serializers.Serializer):
     summary = SummarySerializer()
     band = serializers.ChoiceField(choices=BANDS, allow_null=True)
+    reason = reason_field()
 
 
 class ChangeFailureRateSerializer(serializers.Serializer):
@@ -95,6 +109,7 @@ class ChangeFailureRateSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     rate = serializers.FloatField(allow_null=True)
     band = serializers.ChoiceField(choices=BANDS, allow_null=True)
+    reason = reason_field()
     unlinked_incidents = serializers.ListField(
         child=serializers.IntegerField(),
         help_text=(

@@ -20,6 +20,9 @@ from metrics.calculations._common import (
     weekend_seconds,
 )
 from metrics.calculations.dora import (
+    NO_DEPLOYMENTS,
+    NO_INCIDENTS,
+    NOTHING_IN_WINDOW,
     ChangeFailureRate,
     DeploymentFrequency,
     LeadTimeForChanges,
@@ -32,6 +35,7 @@ from metrics.calculations.dora import (
     deployments_by_commit,
     lead_time_band,
     lead_time_for_changes,
+    no_data_reason,
     time_to_restore,
     time_to_restore_band,
 )
@@ -109,6 +113,9 @@ __all__ = [
     "DONE",
     "FUTURE",
     "IN_PROGRESS",
+    "NOTHING_IN_WINDOW",
+    "NO_DEPLOYMENTS",
+    "NO_INCIDENTS",
     "TODO",
     "Band",
     "ChangeFailureRate",
@@ -165,6 +172,7 @@ __all__ = [
     "median",
     "merged_pull_request_timings",
     "merged_without_review",
+    "no_data_reason",
     "open_pull_request_ages",
     "percentile",
     "points_at",

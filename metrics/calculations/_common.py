@@ -105,6 +105,14 @@ def median(values: Sequence[float]) -> float | None:
     return percentile(values, 50)
 
 
+def lower_median(values: Sequence[float]) -> float | None:
+    """The middle value, the lower of the two middle ones for an even count: DevLake's
+    `max(x) where percent_rank() <= 0.5` (its median deployment days per week and month)."""
+    if not values:
+        return None
+    return sorted(values)[(len(values) - 1) // 2]
+
+
 @dataclass(frozen=True)
 class Summary:
     """Aggregate of a set of values (minutes unless said otherwise); all None when count is 0."""

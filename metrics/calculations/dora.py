@@ -14,7 +14,7 @@ from metrics.calculations._common import (
     Summary,
     in_window,
     local_days,
-    median,
+    lower_median,
     period_key,
     span_minutes,
     summarize,
@@ -81,8 +81,8 @@ def deployment_frequency(
     deployments: Iterable[DeploymentFacts], start: datetime, end: datetime, tz: ZoneInfo
 ) -> DeploymentFrequency:
     """Successful production deployments in [start, end): per day, per week, and DevLake's
-    "deployment days" form (median distinct deployment days per local week and month, weeks and
-    months the window touches counted even when empty)."""
+    "deployment days" form (lower median of distinct deployment days per local week and month,
+    weeks and months the window touches counted even when empty)."""
     shipped = [d for d in production(deployments) if d.succeeded and in_window(d.at, start, end)]
     deploy_days = {d.at.astimezone(tz).date() for d in shipped}
     all_days = local_days(start, end, tz)
@@ -94,8 +94,8 @@ def deployment_frequency(
         per_week[week] = per_week.get(week, 0) + hit
         per_month[month] = per_month.get(month, 0) + hit
     days = max((utc(end) - utc(start)).total_seconds() / 86400, 0.0)
-    weekly = median(list(per_week.values())) or 0.0
-    monthly = median(list(per_month.values())) or 0.0
+    weekly = float(lower_median(list(per_week.values())) or 0)
+    monthly = float(lower_median(list(per_month.values())) or 0)
     return DeploymentFrequency(
         deployments=len(shipped),
         deployment_days=len(deploy_days),
@@ -106,6 +106,31 @@ def deployment_frequency(
         median_deployment_days_per_month=monthly,
         band=deployment_frequency_band(weekly, monthly),
     )
+
+
+# --- No data ------------------------------------------------------------------------------------
+
+# Why a DORA metric has no band (the API's `reason`); None when it has one.
+NO_DEPLOYMENTS = "no_deployments_configured"  # the scope has no production deployment stored
+NO_INCIDENTS = "no_incidents_labelled"  # the scope has no incident stored
+NOTHING_IN_WINDOW = "nothing_in_window"  # nothing the metric counts happened in the window
+
+
+def no_data_reason(
+    *,
+    has_deployments: bool,
+    has_incidents: bool,
+    needs_deployments: bool,
+    needs_incidents: bool,
+    counted: int,
+) -> str | None:
+    """Why a metric is "n/a" rather than banded: a source it needs has no data at all, or it
+    counted nothing in the window. None: it has data and gets a band."""
+    if needs_deployments and not has_deployments:
+        return NO_DEPLOYMENTS
+    if needs_incidents and not has_incidents:
+        return NO_INCIDENTS
+    return None if counted else NOTHING_IN_WINDOW
 
 
 # --- Lead time for changes -----------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
@@ -65,6 +67,34 @@ def incident_window() -> timedelta | None:
     return timedelta(days=days) if days else None
 
 
+def no_data_reasons(
+    scope: MetricScope,
+    incidents: QuerySet[Incident],
+    lead_count: int,
+    failure: calc.ChangeFailureRate,
+    restore: calc.TimeToRestore,
+) -> dict[str, str | None]:
+    """Per DORA metric, why it is "n/a" (calc.no_data_reason), or None when it has a band."""
+    reason = partial(
+        calc.no_data_reason,
+        has_deployments=production_deployments(scope).exists(),
+        has_incidents=incidents.exists(),
+    )
+    return {
+        # No deployment in the window is a measurement (low), once deployments exist at all.
+        "deployment_frequency": reason(needs_deployments=True, needs_incidents=False, counted=1),
+        "lead_time_for_changes": reason(
+            needs_deployments=True, needs_incidents=False, counted=lead_count
+        ),
+        "change_failure_rate": reason(
+            needs_deployments=True, needs_incidents=True, counted=failure.deployments
+        ),
+        "time_to_restore": reason(
+            needs_deployments=False, needs_incidents=True, counted=restore.summary.count
+        ),
+    }
+
+
 def dora_metrics(scope: MetricScope) -> dict:
     """Deployment frequency, lead time for changes, change failure rate and time to restore."""
     incidents = in_scope(scope, Incident.objects.all())
@@ -91,7 +121,8 @@ def dora_metrics(scope: MetricScope) -> dict:
         scope.end,
         incident_window=window,
     )
-    return {
+    reasons = no_data_reasons(scope, incidents, lead.count, failure, restore)
+    report: dict[str, dict[str, Any]] = {
         "deployment_frequency": {
             "deployments": frequency.deployments,
             "deployment_days": frequency.deployment_days,
@@ -118,3 +149,8 @@ def dora_metrics(scope: MetricScope) -> dict:
             "band": str(restore.band) if restore.band else None,
         },
     }
+    for key, why in reasons.items():
+        report[key]["reason"] = why
+        if why is not None:
+            report[key]["band"] = None
+    return report

@@ -44,6 +44,16 @@ def number(value: float | None, digits: int = 1) -> str:
 BAND_LABELS = {"elite": "Elite", "high": "High", "medium": "Medium", "low": "Low"}
 
 
+# Why a DORA metric is n/a (the selectors' `reason`), as the page words it.
+REASON_LABELS = {
+    "no_deployments_configured": "no deployments configured",
+    "no_incidents_labelled": "no incidents labelled",
+    "nothing_in_window": "nothing in this window",
+}
+
+
 @register.filter
-def band_label(band: str | None) -> str:
-    return BAND_LABELS.get(band or "", "No data")
+def band_label(band: str | None, reason: str | None = None) -> str:
+    if band in BAND_LABELS:
+        return BAND_LABELS[band]
+    return f"n/a: {REASON_LABELS[reason]}" if reason in REASON_LABELS else "n/a"
