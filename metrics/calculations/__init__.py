@@ -76,6 +76,7 @@ from metrics.calculations.sprints import (
     velocity_of,
 )
 from metrics.calculations.work_items import (
+    ARCHIVED,
     CATEGORIES,
     DONE,
     IN_PROGRESS,
@@ -96,7 +97,9 @@ from metrics.calculations.work_items import (
     finish_in,
     finish_lead_minutes,
     finishes,
+    flow_items,
     initial_category,
+    is_left_out,
     lead_time_minutes,
     work_in_progress,
 )
@@ -104,6 +107,7 @@ from metrics.calculations.work_items import throughput as work_item_throughput
 
 __all__ = [
     "ACTIVE",
+    "ARCHIVED",
     "CATEGORIES",
     "CLOSED",
     "DONE",
@@ -155,8 +159,10 @@ __all__ = [
     "first_commit",
     "first_review",
     "floor_minutes",
+    "flow_items",
     "in_window",
     "initial_category",
+    "is_left_out",
     "last_closed",
     "lead_time_band",
     "lead_time_for_changes",

@@ -1,7 +1,17 @@
 """Trello: a board's cards as work items, with list moves as status changes."""
 
-from integrations.providers.spec import WORK_ITEMS, ProviderSpec
-from integrations.providers.trello import config, webhooks
+from integrations.providers.spec import WORK_ITEMS, ProviderSpec, Reading
+from integrations.providers.trello import config, parse, webhooks
+
+
+def reading(settings: dict) -> Reading:
+    """The list mapping over the guess from the list's name."""
+    mapping = settings.get("list_mapping") or {}
+
+    def category(status: str, source: str) -> str:
+        return parse.mapped_category(status, mapping) or source or "todo"
+
+    return Reading(category=category)
 
 
 def demo(sandbox: dict) -> tuple[str, dict, dict]:
@@ -26,7 +36,8 @@ PROVIDER = ProviderSpec(
     # Trello checks the callback URL with HEAD when the webhook is created.
     webhook_methods=("HEAD", "POST"),
     capabilities=frozenset({WORK_ITEMS}),
-    reread_on_change=("list_mapping",),
+    rederive_on_change=("list_mapping",),
+    reading=reading,
     scope_setting="board_ids",
     demo=demo,
 )

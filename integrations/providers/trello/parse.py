@@ -50,8 +50,8 @@ def guess_category(list_name: str) -> str:
     return "todo"
 
 
-def category_for(list_name: str, list_mapping: Mapping[str, str] | None = None) -> str:
-    """The configured category of a list (exact name, then case-insensitive), else a guess."""
+def mapped_category(list_name: str, list_mapping: Mapping[str, str] | None) -> str | None:
+    """The configured category of a list (exact name, then case-insensitive), if any."""
     mapping = list_mapping or {}
     if mapping.get(list_name) in STATUS_CATEGORIES:
         return mapping[list_name]
@@ -59,7 +59,12 @@ def category_for(list_name: str, list_mapping: Mapping[str, str] | None = None) 
     for name, category in mapping.items():
         if name.strip().casefold() == folded and category in STATUS_CATEGORIES:
             return category
-    return guess_category(list_name)
+    return None
+
+
+def category_for(list_name: str, list_mapping: Mapping[str, str] | None = None) -> str:
+    """The configured category of a list, else a guess."""
+    return mapped_category(list_name, list_mapping) or guess_category(list_name)
 
 
 def parse_lists(payload: Iterable[dict]) -> dict[str, str]:
@@ -92,6 +97,10 @@ def parse_list_move(
         name = current.get(str(ref.get("id")), ref.get("name"))
         return category_for(str(name), list_mapping) if name is not None else None
 
+    def guessed(ref: dict) -> str | None:
+        name = current.get(str(ref.get("id")), ref.get("name"))
+        return guess_category(str(name)) if name is not None else None
+
     return WorkItemChange(
         external_id=str(action["id"]),
         work_item_external_id=str(data["card"]["id"]),
@@ -102,6 +111,8 @@ def parse_list_move(
         author=_author(action),
         from_category=category(before) if before else None,
         to_category=category(after),
+        from_source_category=guessed(before) if before else None,
+        to_source_category=guessed(after),
     )
 
 
@@ -136,20 +147,7 @@ def parse_card(
 
     resolved_at = None
     if category == "done":
-        into_current = [
-            change
-            for change, action in moves
-            if str(action["data"]["listAfter"].get("id")) == list_id
-        ]
-        created_in = bool(created_action and str(created_action["data"]["list"]["id"]) == list_id)
-        if into_current:
-            resolved_at = into_current[-1].changed_at
-        elif created_in:
-            resolved_at = created_at
-        else:
-            # The move into this list is not in the board's history (e.g. the card came from
-            # another board): its last activity is the best estimate there is.
-            resolved_at = updated_at
+        resolved_at = _done_at(list_id, moves, created_action, created_at, updated_at)
 
     return WorkItem(
         external_id=card_id,
@@ -158,6 +156,7 @@ def parse_card(
         kind="card",
         status=status,
         status_category=category,
+        source_category=guess_category(status),
         url=str(card.get("url") or card.get("shortUrl") or ""),
         created_at=created_at,
         updated_at=updated_at,
@@ -165,6 +164,28 @@ def parse_card(
         container=str(card.get("idBoard") or board_id),
         changes=changes,
     )
+
+
+def _done_at(
+    list_id: str,
+    moves: list[tuple[WorkItemChange, dict]],
+    created_action: dict | None,
+    created_at: datetime,
+    updated_at: datetime,
+) -> datetime:
+    """When a card in a done list got there: its last move into it, its creation in it, else
+    its last activity."""
+    into_current = [
+        change for change, action in moves if str(action["data"]["listAfter"].get("id")) == list_id
+    ]
+    created_in = bool(created_action and str(created_action["data"]["list"]["id"]) == list_id)
+    if into_current:
+        return into_current[-1].changed_at
+    if created_in:
+        return created_at
+    # The move into this list is not in the board's history (e.g. the card came from another
+    # board): its last activity is the best estimate there is.
+    return updated_at
 
 
 def action_card_id(action: dict) -> str | None:
