@@ -5,13 +5,18 @@ from integrations.providers.trello import config, parse, webhooks
 
 
 def reading(settings: dict) -> Reading:
-    """The list mapping over the guess from the list's name."""
+    """The list mapping over the guess from the list's name; an archived card stays archived."""
     mapping = settings.get("list_mapping") or {}
 
     def category(status: str, source: str) -> str:
+        if source == parse.ARCHIVED:
+            return source
         return parse.mapped_category(status, mapping) or source or "todo"
 
-    return Reading(category=category)
+    def unplaced(status: str, source: str) -> bool:
+        return not source and parse.mapped_category(status, mapping) is None
+
+    return Reading(category=category, unplaced=unplaced)
 
 
 def demo(sandbox: dict) -> tuple[str, dict, dict]:
