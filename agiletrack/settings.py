@@ -302,6 +302,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "state": name each so the schema stays stable.
+    "ENUM_NAME_OVERRIDES": {
+        "PullRequestStateEnum": "metrics.models.PullRequest.State",
+        "SprintStateEnum": ["closed", "active"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "agiletrack.api.document_errors",

@@ -174,6 +174,7 @@ def integration_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
     def store(settings: dict, credentials: dict) -> str:
+        before = dict(integration.config)
         services.update_integration(
             integration,
             name=form.cleaned_data["name"],
@@ -182,6 +183,7 @@ def integration_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             keep_stored_credentials=True,
             is_active=form.cleaned_data["is_active"],
         )
-        return f"{integration.name} saved."
+        note = services.settings_change_note(integration.kind, before, integration.config)
+        return f"{integration.name} saved. {note}".strip()
 
     return _form_view(request, page, form, integration, store)

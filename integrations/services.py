@@ -22,6 +22,7 @@ from integrations.providers.http import options_from_settings
 from integrations.providers.records import ConnectionCheck
 from integrations.providers.registry import build_provider
 from metrics.cache import invalidate_integration
+from metrics.rederive import rederive_work_items
 
 
 def _clean(field: str, clean: Callable[[str, Any], dict], kind: str, value: Any) -> dict:
@@ -86,7 +87,7 @@ def update_integration(
     `keep_stored_credentials` (the forms, whose secret fields start empty) the fields left out
     keep their stored values. A new API origin (scheme, host or port) needs the credentials again,
     whole, in the same call: stored ones never go to a host they were not entered for."""
-    mapping_before = _reread_settings(integration)
+    config_before = dict(integration.config)
     origin_before = origin_of(integration.kind, integration.config)
     if name is not None:
         integration.name = name
@@ -116,9 +117,12 @@ def update_integration(
     if config is not None:
         # Metrics read some settings live (the production environments): drop cached numbers.
         invalidate_integration(integration.pk)
-    if integration.is_active and _reread_settings(integration) != mapping_before:
-        # Stored categories came from the old mapping: re-read everything so every item, every
-        # status change and every derived time follows the new one.
+    rederive, refetch = changed_settings(integration.kind, config_before, integration.config)
+    if rederive:
+        # How stored rows are read changed: derive them again, with no provider request.
+        rederive_work_items(integration)
+    if integration.is_active and refetch:
+        # What is fetched changed (a filter the provider applies): read everything again.
         queueing.queue_sync(integration, SyncRun.Trigger.RECONCILE)
     return integration
 
@@ -133,11 +137,32 @@ def enter_again_message(integration: Integration, origin: str) -> str:
     )
 
 
-def _reread_settings(integration: Integration) -> dict:
-    """The settings whose change means re-reading everything (see ProviderSpec)."""
-    spec = registry.get(integration.kind)
-    keys = spec.reread_on_change if spec else ()
-    return {key: integration.config.get(key) or {} for key in keys}
+def changed_settings(kind: str, before: dict, after: dict) -> tuple[list[str], list[str]]:
+    """(settings that re-derive stored rows, settings that re-fetch) changed between two configs,
+    as the provider's ProviderSpec sorts them."""
+    spec = registry.get(kind)
+    if spec is None:
+        return [], []
+
+    def changed(keys: tuple[str, ...]) -> list[str]:
+        return [key for key in keys if before.get(key) != after.get(key)]
+
+    return changed(spec.rederive_on_change), changed(spec.refetch_on_change)
+
+
+def settings_change_note(kind: str, before: dict, after: dict) -> str:
+    """What a settings change does to the data, in words for the page ("" when nothing)."""
+    rederive, refetch = changed_settings(kind, before, after)
+    notes = []
+    if rederive:
+        notes.append(
+            f"Stored items were read again with the new {', '.join(rederive)}: no sync needed."
+        )
+    if refetch:
+        notes.append(
+            f"A full sync is queued: {', '.join(refetch)} change what is read from the provider."
+        )
+    return " ".join(notes)
 
 
 def get_credentials(integration: Integration) -> dict[str, str]:

@@ -21,6 +21,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from integrations.models import Integration
+from integrations.providers.registry import reading
 from metrics import calculations as calc
 from metrics.bulk import update_rows
 from metrics.models import (
@@ -178,6 +179,7 @@ WORK_ITEM_FIELDS = (
     "initial_category",
     "lead_time_minutes",
     "cycle_time_minutes",
+    "left_out",
 )
 
 
@@ -252,6 +254,7 @@ def _refresh_finishes(rows: list[WorkItem], wanted: dict[int, list[tuple]]) -> N
 def refresh_work_items(integration: Integration) -> int:
     """Recompute and store every work item's derived values and each status change's previous
     category, a chunk at a time; return how many work items changed."""
+    left_out_kinds = reading(integration.kind, integration.config).left_out_kinds
     ordered = WorkItemChange.objects.order_by("changed_at", "pk")
     rows = (
         WorkItem.objects.filter(integration=integration)
@@ -261,17 +264,18 @@ def refresh_work_items(integration: Integration) -> int:
     changed = 0
     with transaction.atomic():
         for chunk in _chunks(rows.iterator(chunk_size=REFRESH_CHUNK)):
-            changed += _refresh_work_item_chunk(chunk)
+            changed += _refresh_work_item_chunk(chunk, left_out_kinds)
         refresh_flow_days(integration)
     return changed
 
 
 def refresh_flow_days(integration: Integration) -> int:
     """Rebuild the integration's FlowDay rows from its work items (created into their initial
-    category) and status moves (previous category -> new), per UTC day; return the rows."""
+    category) and status moves (previous category -> new), per UTC day, left-out kinds aside;
+    return the rows."""
     counts: Counter[tuple] = Counter()
     created = (
-        WorkItem.objects.filter(integration=integration)
+        WorkItem.objects.filter(integration=integration, left_out=False)
         .annotate(day=TruncDate("created_at", tzinfo=UTC))
         .order_by()
         .values("day", "initial_category")
@@ -281,7 +285,9 @@ def refresh_flow_days(integration: Integration) -> int:
     for day, entered, n in created:
         counts[(day, "", entered)] += n
     moves = (
-        WorkItemChange.objects.filter(integration=integration, field="status")
+        WorkItemChange.objects.filter(
+            integration=integration, field="status", work_item__left_out=False
+        )
         .annotate(day=TruncDate("changed_at", tzinfo=UTC))
         .order_by()
         .values("day", "previous_category", "to_category")
@@ -308,7 +314,7 @@ def refresh_flow_days(integration: Integration) -> int:
     return len(counts)
 
 
-def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:
+def _refresh_work_item_chunk(rows: list[WorkItem], left_out_kinds: tuple[str, ...] = ()) -> int:
     changed, changed_moves = [], []
     wanted: dict[int, list[tuple]] = {}
     for row in rows:
@@ -318,9 +324,12 @@ def _refresh_work_item_chunk(rows: list[WorkItem]) -> int:
             status_category=row.status_category,
             resolved_at=row.resolved_at,
             status_changes=status_changes(row),
+            kind=row.kind,
         )
         values = work_item_values(facts)
-        wanted[row.pk] = finish_values(facts)
+        # A left-out kind has no finishes: lead, cycle time and throughput never see it.
+        values["left_out"] = calc.is_left_out(row.kind, left_out_kinds)
+        wanted[row.pk] = [] if values["left_out"] else finish_values(facts)
         if any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)

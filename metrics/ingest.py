@@ -347,6 +347,7 @@ def _ingest_work_items(integration: Integration, items: list, result: IngestResu
             "kind": _cut(item.kind, 50),
             "status": _cut(item.status, 100),
             "status_category": item.status_category,
+            "source_category": item.source_category,
             "url": item.url,
             "created_at": item.created_at,
             "updated_at": item.updated_at,
@@ -368,6 +369,8 @@ def _ingest_work_items(integration: Integration, items: list, result: IngestResu
                 "to_value": _cut(change.to_value, 255),
                 "from_category": change.from_category or "",
                 "to_category": change.to_category or "",
+                "from_source_category": change.from_source_category or "",
+                "to_source_category": change.to_source_category or "",
                 "changed_at": change.changed_at,
                 "author": _cut(change.author, 200),
             }

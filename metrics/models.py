@@ -181,12 +181,18 @@ class WorkItem(ActivityModel):
         TODO = "todo", "To do"
         IN_PROGRESS = "in_progress", "In progress"
         DONE = "done", "Done"
+        # A Trello card archived outside done: off the board (no WIP, aging or flow band).
+        ARCHIVED = "archived", "Archived"
 
     key = models.CharField(max_length=100)
     title = models.CharField(max_length=500)
     kind = models.CharField(max_length=50)
     status = models.CharField(max_length=100)
     status_category = models.CharField(max_length=12, choices=Category.choices)
+    # The provider's own category of the status (Jira's status category, Trello's guess from the
+    # list name; "" when the guess cannot place it), kept so a mapping change re-derives
+    # status_category without a re-sync.
+    source_category = models.CharField(max_length=12, blank=True, default="")
     url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -202,6 +208,8 @@ class WorkItem(ActivityModel):
     initial_category = models.CharField(max_length=12, blank=True, default="")
     lead_time_minutes = models.PositiveIntegerField(null=True, blank=True)
     cycle_time_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Derived: of a kind the integration leaves out of flow metrics (Jira epics by default).
+    left_out = models.BooleanField(default=False)
 
     class Meta:
         constraints = [unique_per_integration("unique_work_item")]
@@ -256,6 +264,9 @@ class WorkItemChange(ActivityModel):
     to_value = models.CharField(max_length=255, blank=True, default="")
     from_category = models.CharField(max_length=12, blank=True, default="")
     to_category = models.CharField(max_length=12, blank=True, default="")
+    # The provider's own categories of both statuses (see WorkItem.source_category).
+    from_source_category = models.CharField(max_length=12, blank=True, default="")
+    to_source_category = models.CharField(max_length=12, blank=True, default="")
     # Derived (metrics.derived): the category the item left, read from the history itself (the
     # previous change's to_category), so day-by-day flow sums never drift from the timeline.
     previous_category = models.CharField(max_length=12, blank=True, default="")

@@ -336,6 +336,7 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
             aging=[(item, minutes_between(item.since, now)) for item in aging],
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,
+            reading_notes=selectors.list_reading_notes(scope),
         ),
     )
 

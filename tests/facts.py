@@ -23,6 +23,7 @@ def work_item_facts(rows: QuerySet[WorkItem]) -> list[calc.WorkItemFacts]:
             status_category=row.status_category,
             resolved_at=row.resolved_at,
             status_changes=derived.status_changes(row),
+            kind=row.kind,
         )
         for row in rows.prefetch_related(Prefetch("changes", queryset=ordered))
     ]

@@ -100,6 +100,9 @@ class WorkItemChange:
     # For status changes: the categories (todo | in_progress | done) of both statuses.
     from_category: str | None = None
     to_category: str | None = None
+    # The provider's own categories, before the integration's mapping (re-derivation reads them).
+    from_source_category: str | None = None
+    to_source_category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class WorkItem:
     container: str = ""  # Jira project key or Trello board id
     sprint_ids: tuple[str, ...] = ()
     changes: tuple[WorkItemChange, ...] = ()
+    source_category: str = ""  # the provider's own category of `status`, before the mapping
 
 
 @dataclass(frozen=True)

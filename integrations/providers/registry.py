@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 from integrations.providers.base import Provider
 from integrations.providers.http import HttpOptions
-from integrations.providers.spec import ProviderSpec
+from integrations.providers.spec import ProviderSpec, Reading
 
 _PROVIDERS: dict[str, ProviderSpec] = {}
 _discovered = False
@@ -84,3 +84,9 @@ def build_provider(
         raise KeyError(f"No provider of kind {kind!r} is registered.")
     provider_class = import_string(spec.client)
     return provider_class(config, credentials, options=options)
+
+
+def reading(kind: str, config: dict) -> Reading:
+    """How stored work items of an integration of `kind` are read under `config`."""
+    spec = get(kind)
+    return spec.reading(config) if spec else Reading()

@@ -22,6 +22,24 @@ def never(request: HttpRequest) -> bool:
     return False
 
 
+def as_stored(status: str, source_category: str) -> str:
+    """The default reading of a stored status: the provider's own category, else to do."""
+    return source_category or "todo"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How an integration's stored work items are read under its current settings (what
+    metrics.rederive applies to stored rows, and a sync applies to what it fetches)."""
+
+    # category(status name, provider's own category) -> todo | in_progress | done | archived
+    category: Callable[[str, str], str] = as_stored
+    # Kinds left out of flow metrics, as configured ("Epic"): calculations.is_left_out compares.
+    left_out_kinds: tuple[str, ...] = ()
+    # Status names the provider could not place: shown for the user to map.
+    unplaced: Callable[[str, str], bool] = lambda status, source: False
+
+
 @dataclass(frozen=True)
 class ProviderSpec:
     """One provider: everything forms, the admin, the API, webhooks and the sync need to know."""
@@ -42,9 +60,14 @@ class ProviderSpec:
     # Methods its webhook endpoint answers (Trello checks the callback URL with HEAD first).
     webhook_methods: tuple[str, ...] = ("POST",)
     capabilities: frozenset[str] = field(default_factory=frozenset)
-    # Config keys whose change re-reads everything (a full reconcile): e.g. a status mapping,
-    # which the stored categories and times were derived with.
-    reread_on_change: tuple[str, ...] = ()
+    # Config keys that only change how stored rows are read (a status mapping, left-out kinds):
+    # a change re-derives the stored rows from `reading`, with no request to the provider.
+    rederive_on_change: tuple[str, ...] = ()
+    # Config keys that change what is fetched (filters the provider applies): a change queues a
+    # full re-sync (a reconcile), and the page says so.
+    refetch_on_change: tuple[str, ...] = ()
+    # reading(config): how stored work items are read under that config.
+    reading: Callable[[dict], Reading] = lambda config: Reading()
     # The config key the form's picker writes the chosen scopes to ("" when the provider lists
     # none), and whether it holds several (a list) or one value.
     scope_setting: str = ""

@@ -80,6 +80,7 @@ from metrics.calculations.sprints import (
     velocity_of,
 )
 from metrics.calculations.work_items import (
+    ARCHIVED,
     CATEGORIES,
     DONE,
     IN_PROGRESS,
@@ -100,7 +101,9 @@ from metrics.calculations.work_items import (
     finish_in,
     finish_lead_minutes,
     finishes,
+    flow_items,
     initial_category,
+    is_left_out,
     lead_time_minutes,
     work_in_progress,
 )
@@ -108,6 +111,7 @@ from metrics.calculations.work_items import throughput as work_item_throughput
 
 __all__ = [
     "ACTIVE",
+    "ARCHIVED",
     "CATEGORIES",
     "CLOSED",
     "DONE",
@@ -162,8 +166,10 @@ __all__ = [
     "first_commit",
     "first_review",
     "floor_minutes",
+    "flow_items",
     "in_window",
     "initial_category",
+    "is_left_out",
     "last_closed",
     "lead_time_band",
     "lead_time_for_changes",

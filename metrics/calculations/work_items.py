@@ -22,6 +22,27 @@ TODO = "todo"
 IN_PROGRESS = "in_progress"
 DONE = "done"
 CATEGORIES = (TODO, IN_PROGRESS, DONE)
+# Off the board (a Trello card archived outside done): in no category the flow counts.
+ARCHIVED = "archived"
+
+
+def kind_key(kind: str) -> str:
+    """A work item kind as kinds are compared: casefolded, "Sub-task" is "subtask"."""
+    return kind.strip().casefold().replace("-", "").replace(" ", "")
+
+
+def is_left_out(kind: str, left_out_kinds: Iterable[str]) -> bool:
+    """Whether items of `kind` are left out of WIP, aging, throughput, cycle and lead time and
+    the flow (a setting; epics by default, as DevLake does). Sub-tasks count."""
+    return kind_key(kind) in {kind_key(k) for k in left_out_kinds}
+
+
+def flow_items(
+    items: Iterable[WorkItemFacts], left_out_kinds: Iterable[str]
+) -> list[WorkItemFacts]:
+    """The items flow metrics count: those of a kind not left out."""
+    kinds = tuple(left_out_kinds)
+    return [item for item in items if not is_left_out(item.kind, kinds)]
 
 
 @dataclass(frozen=True)

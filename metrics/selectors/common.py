@@ -39,8 +39,9 @@ def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
 
 
 def work_items(scope: MetricScope) -> QuerySet[WorkItem]:
-    """The scope's work items (Jira issues and Trello cards)."""
-    return in_scope(scope, WorkItem.objects.all())
+    """The scope's work items (Jira issues and Trello cards) flow metrics count: left-out kinds
+    (epics by default) aside."""
+    return in_scope(scope, WorkItem.objects.filter(left_out=False))
 
 
 def work_item_finishes(scope: MetricScope) -> QuerySet[WorkItemFinish]:

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, time
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
+from integrations.models import Integration
+from integrations.providers.registry import reading
 from metrics import calculations as calc
 from metrics.aggregates import minutes_until_summary, summary
 from metrics.models import FlowDay, WorkItem, WorkItemChange
@@ -80,7 +82,12 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
     enter their initial category when created, and each status change moves one item from its
     previous category to the new one (WorkItemChange.previous_category)."""
     items = work_items(scope)
-    moves = in_scope(scope, WorkItemChange.objects.filter(field="status", changed_at__lt=scope.end))
+    moves = in_scope(
+        scope,
+        WorkItemChange.objects.filter(
+            field="status", changed_at__lt=scope.end, work_item__left_out=False
+        ),
+    )
     totals = dict.fromkeys(calc.CATEGORIES, 0)
     # COUNT(*) in the reads, not COUNT(id): PostgreSQL can then count from the covering indexes
     # alone.
@@ -145,3 +152,27 @@ def list_aging_work_items(scope: MetricScope, limit: int) -> QuerySet:
         .select_related("integration")
         .order_by("since")[:limit]
     )
+
+
+def list_reading_notes(scope: MetricScope) -> list[dict]:
+    """Per integration of the scope: the kinds left out of flow metrics, and the statuses (Trello
+    lists) its provider could not place, for the user to map."""
+    notes = []
+    for integration in Integration.objects.filter(pk__in=scope.integration_ids).order_by("name"):
+        read = reading(integration.kind, integration.config)
+        items = WorkItem.objects.filter(integration=integration, source_category="")
+        moves = WorkItemChange.objects.filter(
+            integration=integration, field="status", to_source_category=""
+        )
+        names = set(items.values_list("status", flat=True).distinct())
+        names |= set(moves.exclude(to_value="").values_list("to_value", flat=True).distinct())
+        unplaced = sorted(name for name in names if read.unplaced(name, ""))
+        if read.left_out_kinds or unplaced:
+            notes.append(
+                {
+                    "integration": integration.name,
+                    "left_out_kinds": list(read.left_out_kinds),
+                    "unplaced": unplaced,
+                }
+            )
+    return notes

@@ -301,3 +301,34 @@ def test_the_sprints_page_shows_velocity_of_the_last_closed_sprints_and_the_over
     assert '<span data-metric="velocity-items">1</span> items' in html
     assert "over the last 3 closed sprints" in html
     assert "Sprint 4: 0 points committed" in html
+
+
+def test_the_work_items_page_names_left_out_kinds_and_lists_to_map(client, member, team):
+    make_integration(team, "jira", name="Jira board")
+    trello = make_integration(team, "trello", name="Trello board")
+    now = datetime.now(UTC)
+    ingest(
+        trello,
+        [
+            records.WorkItem(
+                external_id="c1",
+                key="c1",
+                title="Check the contract",
+                kind="card",
+                status="Waiting on legal",
+                status_category="todo",
+                source_category="",  # no word of the name places it
+                url="",
+                created_at=now - timedelta(days=2),
+                updated_at=now - timedelta(days=2),
+                resolved_at=None,
+            )
+        ],
+    )
+    client.force_login(member)
+
+    page = client.get(reverse("team-work-items", args=[team.slug])).content.decode()
+
+    assert "Jira board: Epic left out of WIP, aging, throughput, cycle and lead time" in page
+    assert "Trello board: lists not placed by their names" in page
+    assert "Waiting on legal" in page

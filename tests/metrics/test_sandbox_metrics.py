@@ -111,7 +111,9 @@ def all_pull_request_facts(team: Team) -> list[calc.PullRequestFacts]:
 
 
 def all_work_item_facts(team: Team) -> list[calc.WorkItemFacts]:
-    return work_item_facts(WorkItem.objects.filter(integration__team=team))
+    """The team's work items flow metrics count: epics (left out by default) aside."""
+    rows = WorkItem.objects.filter(integration__team=team)
+    return calc.flow_items(work_item_facts(rows), ["Epic"])
 
 
 def windows(team: Team) -> list[selectors.MetricScope]:

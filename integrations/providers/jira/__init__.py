@@ -1,7 +1,17 @@
 """Jira Cloud: issues with their status, sprint and story-point histories, and sprints."""
 
 from integrations.providers.jira import config, webhooks
-from integrations.providers.spec import SPRINTS, WORK_ITEMS, ProviderSpec
+from integrations.providers.spec import SPRINTS, WORK_ITEMS, ProviderSpec, Reading
+
+
+def reading(settings: dict) -> Reading:
+    """The status mapping by name (case-insensitive) over Jira's own categories; left-out kinds."""
+    mapping = {str(k).casefold(): v for k, v in (settings.get("status_mapping") or {}).items()}
+    kinds = settings.get("left_out_kinds", config.DEFAULT_LEFT_OUT_KINDS) or ()
+    return Reading(
+        category=lambda status, source: mapping.get(status.casefold()) or source or "todo",
+        left_out_kinds=tuple(str(kind) for kind in kinds),
+    )
 
 
 def demo(sandbox: dict) -> tuple[str, dict, dict]:
@@ -26,7 +36,8 @@ PROVIDER = ProviderSpec(
     config_example={"site_url": "https://your-site.atlassian.net", "board_id": 1},
     verify_webhook=webhooks.signature_ok,
     capabilities=frozenset({WORK_ITEMS, SPRINTS}),
-    reread_on_change=("status_mapping",),
+    rederive_on_change=("status_mapping", "left_out_kinds"),
+    reading=reading,
     scope_setting="board_id",
     scope_multiple=False,
     demo=demo,

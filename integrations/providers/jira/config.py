@@ -12,6 +12,9 @@ from integrations.providers.schema import (
     validate_api_url,
 )
 
+# Issue types left out of flow metrics unless configured (DevLake leaves epics out too).
+DEFAULT_LEFT_OUT_KINDS = ["Epic"]
+
 
 class JiraConfigSerializer(StrictSerializer):
     """Which Jira Cloud board or projects to read and how statuses map to categories."""
@@ -45,6 +48,14 @@ class JiraConfigSerializer(StrictSerializer):
     )
     status_mapping = category_mapping(
         "Status name to category (todo, in_progress, done); Jira's own categories otherwise."
+    )
+
+    left_out_kinds = serializers.ListField(
+        child=StrictCharField(max_length=50),
+        required=False,
+        default=lambda: list(DEFAULT_LEFT_OUT_KINDS),
+        max_length=50,
+        help_text='Issue types left out of WIP, aging, throughput, cycle and lead time: ["Epic"].',
     )
 
     def validate_site_url(self, value: str) -> str:

@@ -121,6 +121,11 @@ def category_of(status_id: Any, name: str | None, context: IssueContext) -> str 
     """A status's category: the integration's mapping by name first, then Jira's own."""
     if name and name.casefold() in context.status_mapping:
         return context.status_mapping[name.casefold()]
+    return jira_category_of(status_id, context)
+
+
+def jira_category_of(status_id: Any, context: IssueContext) -> str | None:
+    """Jira's own category of a status (by id), before the integration's mapping."""
     if status_id is None:
         return None
     return context.categories.get(str(status_id))
@@ -178,10 +183,12 @@ def parse_changelog(
             if tracked is None:
                 continue
             from_value, to_value = item.get("fromString"), item.get("toString")
-            from_category = to_category = None
+            from_category = to_category = from_source = to_source = None
             if tracked == "status":
                 from_category = category_of(item.get("from"), from_value, context)
                 to_category = category_of(item.get("to"), to_value, context)
+                from_source = jira_category_of(item.get("from"), context)
+                to_source = jira_category_of(item.get("to"), context)
             elif tracked == "sprint":
                 # Jira gives the sprint ids as comma-separated strings ("12, 13").
                 from_value, to_value = item.get("from"), item.get("to")
@@ -199,6 +206,8 @@ def parse_changelog(
                     author=author,
                     from_category=from_category,
                     to_category=to_category,
+                    from_source_category=from_source,
+                    to_source_category=to_source,
                 ),
             )
     return tuple(change for _at, _id, change in sorted(changes.values(), key=lambda c: c[:2]))
@@ -228,9 +237,8 @@ def parse_issue(
     key = raw["key"]
     status = fields["status"]
     status_name = status["name"]
-    category = category_of(None, status_name, context) or CATEGORIES.get(
-        status["statusCategory"]["key"], "todo"
-    )
+    source = CATEGORIES.get(status["statusCategory"]["key"], "todo")
+    category = category_of(None, status_name, context) or source
     embedded = (raw.get("changelog") or {}).get("histories") or []
     all_histories = [*embedded, *(histories or [])]
     points_field = context.story_points_field
@@ -242,6 +250,7 @@ def parse_issue(
         kind=_kind(fields["issuetype"]),
         status=status_name,
         status_category=category,
+        source_category=source,
         url=f"{context.site_url.rstrip('/')}/browse/{key}",
         created_at=required_time(fields["created"]),
         updated_at=required_time(fields["updated"]),

@@ -1,7 +1,22 @@
 """Trello: a board's cards as work items, with list moves as status changes."""
 
-from integrations.providers.spec import WORK_ITEMS, ProviderSpec
-from integrations.providers.trello import config, webhooks
+from integrations.providers.spec import WORK_ITEMS, ProviderSpec, Reading
+from integrations.providers.trello import config, parse, webhooks
+
+
+def reading(settings: dict) -> Reading:
+    """The list mapping over the guess from the list's name; an archived card stays archived."""
+    mapping = settings.get("list_mapping") or {}
+
+    def category(status: str, source: str) -> str:
+        if source == parse.ARCHIVED:
+            return source
+        return parse.mapped_category(status, mapping) or source or "todo"
+
+    def unplaced(status: str, source: str) -> bool:
+        return not source and parse.mapped_category(status, mapping) is None
+
+    return Reading(category=category, unplaced=unplaced)
 
 
 def demo(sandbox: dict) -> tuple[str, dict, dict]:
@@ -26,7 +41,8 @@ PROVIDER = ProviderSpec(
     # Trello checks the callback URL with HEAD when the webhook is created.
     webhook_methods=("HEAD", "POST"),
     capabilities=frozenset({WORK_ITEMS}),
-    reread_on_change=("list_mapping",),
+    rederive_on_change=("list_mapping",),
+    reading=reading,
     scope_setting="board_ids",
     demo=demo,
 )
