@@ -36,6 +36,18 @@ class ScopeListError(Exception):
         self.message = message
 
 
+def list_scopes_asked(asked: dict[str, Any], integration: Integration | None) -> ScopePage:
+    """list_scopes for a picker request already validated (ScopeRequestSerializer)."""
+    return list_scopes(
+        kind=asked["kind"],
+        config=asked["config"],
+        credentials=asked["credentials"],
+        query=asked["query"],
+        cursor=asked["cursor"],
+        integration=integration,
+    )
+
+
 def list_scopes(
     *,
     kind: str,

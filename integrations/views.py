@@ -229,14 +229,7 @@ def integration_scopes(request: HttpRequest, slug: str) -> JsonResponse:
         if integration is None:
             return JsonResponse({"error": "No such integration in this team."}, status=404)
     try:
-        page = scopes.list_scopes(
-            kind=data["kind"],
-            config=data["config"],
-            credentials=data["credentials"],
-            query=data["query"],
-            cursor=data["cursor"],
-            integration=integration,
-        )
+        page = scopes.list_scopes_asked(data, integration)
     except scopes.ScopeListError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse(ScopePageSerializer(page).data)

@@ -1,5 +1,6 @@
-"""Recorded mode (`--data DIR`): serve the raw GitHub rows of Apache DevLake's e2e fixtures
-(../shared/devlake-fixtures/github) for panjf2000/ants through the same REST endpoints.
+"""Recorded mode (`--data DIR`): serve the raw GitHub rows of Apache DevLake's e2e fixtures (a
+folder of `_raw_github_api_*.csv` files named on the command line, which the tests supply) for
+panjf2000/ants through the same REST endpoints.
 
 Each `_raw_github_api_*.csv` row holds one API object (`data`) with its scope (`params`); rows of
 any other scope are decoys and are ignored. Objects are served verbatim.

@@ -107,14 +107,7 @@ class IntegrationViewSet(viewsets.ModelViewSet):
         if data["integration"] is not None:
             integration = get_object_or_404(self.get_queryset(), pk=data["integration"])
         try:
-            page = scopes.list_scopes(
-                kind=data["kind"],
-                config=data["config"],
-                credentials=data["credentials"],
-                query=data["query"],
-                cursor=data["cursor"],
-                integration=integration,
-            )
+            page = scopes.list_scopes_asked(data, integration)
         except scopes.ScopeListError as exc:
             raise ValidationError({"non_field_errors": [exc.message]}) from None
         return Response(ScopePageSerializer(page).data)
