@@ -125,6 +125,7 @@ def sync_all(base: str, integration_ids: list[int], trigger: str) -> dict:
         "endpoints": stats["endpoints"],
         "github_budget": (limits["github_budget"] - limits["github_remaining"])
         + (limits["github_graphql_budget"] - limits["github_graphql_remaining"]),
+        "graphql_points": limits["github_graphql_budget"] - limits["github_graphql_remaining"],
         "statuses": sorted(set(statuses)),
     }
 
@@ -203,6 +204,7 @@ def _table(scale, change, sizes, ids, results, changed, startup) -> str:
                     r["requests"] + r["not_modified"],
                     r["not_modified"],
                     budget,
+                    r["graphql_points"] if kind == "github" else "—",
                     target,
                     naive.get(kind, "—"),
                     r["seconds"],
@@ -218,6 +220,7 @@ def _table(scale, change, sizes, ids, results, changed, startup) -> str:
             "requests",
             "of them 304",
             "budget spent",
+            "GraphQL points",
             "target",
             "naive REST",
             "seconds",
@@ -234,7 +237,10 @@ def _table(scale, change, sizes, ids, results, changed, startup) -> str:
             "(/_sandbox/mutate)",
             "requests: every API request the sandbox counted, 304s included; budget spent: "
             "GitHub REST core + GraphQL points used (/_sandbox/limits; 304s are free), for Jira "
-            "and Trello every non-304 request counts against their limits",
+            "and Trello every non-304 request counts against their limits; GraphQL points: the "
+            "GraphQL part of it, by GitHub's formula (each connection costs a request per parent "
+            "node, the sum / 100 rounded, min 1 per query; a page of 50 pull requests with its "
+            "timeline and commits costs 1)",
             "GitHub target: sum over repositories of ceil(N/50)+ceil(D/50)+ceil(I/100)+10; Jira "
             "target: sum over boards of ceil(M/100)+ceil(M/1000)+5, plus the sprint pages "
             f"actually read ({sprint_page_count})",

@@ -80,7 +80,7 @@ def deployment_facts(integration: Integration) -> list[calc.DeploymentFacts]:
 
 
 def pull_request_facts(rows) -> list[calc.PullRequestFacts]:
-    """Calculation inputs for pull request rows (reviews and commits prefetched)."""
+    """Calculation inputs for pull request rows (reviews, comments and commits prefetched)."""
     return [
         calc.PullRequestFacts(
             id=str(pr.pk),
@@ -101,6 +101,18 @@ def pull_request_facts(rows) -> list[calc.PullRequestFacts]:
                     id=str(r.pk),
                 )
                 for r in pr.reviews.all()
+            ),
+            comments=tuple(
+                calc.ReviewFacts(
+                    reviewer=c.author,
+                    submitted_at=c.created_at,
+                    is_bot=c.author_is_bot,
+                    id=c.external_id,
+                )
+                for c in pr.comments.all()
+            ),
+            ready_for_review_times=tuple(
+                datetime.fromisoformat(t) for t in pr.ready_for_review_times or ()
             ),
             merge_commit_sha=pr.merge_commit_sha,
             author_is_bot=pr.author_is_bot,
@@ -130,7 +142,7 @@ def refresh_pull_requests(integration: Integration) -> int:
     rows = (
         PullRequest.objects.filter(integration=integration)
         .order_by("pk")
-        .prefetch_related("reviews", "commits")
+        .prefetch_related("reviews", "comments", "commits")
     )
     changed = 0
     with transaction.atomic():

@@ -19,6 +19,7 @@ from django.utils import timezone
 from integrations.models import Integration
 from integrations.providers import records
 from metrics.models import (
+    Comment,
     Commit,
     Deployment,
     Incident,
@@ -275,14 +276,23 @@ def _ingest_pull_requests(integration: Integration, pulls: list, result: IngestR
             "merge_commit_sha": pr.merge_commit_sha or "",
             "base_branch": pr.base_branch,
             "head_branch": pr.head_branch,
+            "ready_for_review_times": [t.isoformat() for t in pr.ready_for_review_times],
         }
         for pr in pulls
     }
     pks = _upsert(PullRequest, integration, rows, "pull_request", result)
     reviews: dict[str, dict] = {}
     commits: dict[str, dict] = {}
+    comments: dict[str, dict] = {}
     for pr in pulls:
         pr_pk = pks[pr.external_id]
+        for comment in pr.comments:
+            comments[comment.external_id] = {
+                "pull_request_id": pr_pk,
+                "author": comment.author,
+                "author_is_bot": comment.author_is_bot,
+                "created_at": comment.created_at,
+            }
         for review in pr.reviews:
             reviews[review.external_id] = {
                 "pull_request_id": pr_pk,
@@ -303,6 +313,7 @@ def _ingest_pull_requests(integration: Integration, pulls: list, result: IngestR
             }
     _upsert(Review, integration, reviews, "review", result)
     _upsert(Commit, integration, commits, "commit", result)
+    _upsert(Comment, integration, comments, "comment", result)
 
 
 def _ingest_deployments(integration: Integration, deployments: list, result: IngestResult) -> None:

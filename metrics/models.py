@@ -51,6 +51,8 @@ class PullRequest(ActivityModel):
     merge_commit_sha = models.CharField(max_length=64, blank=True, default="")
     base_branch = models.CharField(max_length=255, blank=True, default="")
     head_branch = models.CharField(max_length=255, blank=True, default="")
+    # When it was marked ready for review (left draft), oldest first, as ISO 8601 strings.
+    ready_for_review_times = models.JSONField(default=list, blank=True)
     # Derived (metrics.derived): DevLake's per-PR spans in whole minutes, None when undefined.
     first_review_at = models.DateTimeField(null=True, blank=True)
     # Another human reviewed it before the merge (calculations.reviewed_before_merge); None
@@ -89,6 +91,22 @@ class Review(ActivityModel):
 
     def __str__(self) -> str:
         return f"{self.reviewer} {self.state} on {self.pull_request_id}"
+
+
+class Comment(ActivityModel):
+    """A conversation comment on a pull request by someone other than its author (the first
+    few: enough to find the pull request's first response); external_id is "comment:<id>"."""
+
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="comments")
+    author = models.CharField(max_length=200)
+    author_is_bot = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [unique_per_integration("unique_comment")]
+
+    def __str__(self) -> str:
+        return f"{self.author} commented on {self.pull_request_id}"
 
 
 class Commit(ActivityModel):

@@ -40,7 +40,7 @@ def generate(seed: int, scale: Scale, now: int) -> Organisation:
     # The last id given out per kind; records made at run time (mutate.py) continue from them.
     github_ids = {"review": 80_000_000, "deployment": 500_000, "status": 9_000_000}
     github_ids |= {"run": 30_000_000, "issue_id": 1_500_000_000, "release": 100_000}
-    github_ids |= {"pr_id": 1_200_000_000}
+    github_ids |= {"pr_id": 1_200_000_000, "comment": 2_100_000_000}
     jira_ids = {"issue": 10000, "history": 100000, "sprint": 0}
     org = Organisation(
         seed=seed,

@@ -1,6 +1,7 @@
 """Generates the organisation's GitHub repositories, one seeded generator per repository.
 
-Pull requests with their commits and reviews, deployments, releases, issues and workflow runs.
+Pull requests with their commits, reviews and conversation (comments, drafts turned ready),
+deployments, releases, issues and workflow runs.
 """
 
 # Seeded generators here make stable fake data, not secrets.
@@ -23,6 +24,7 @@ from .model import (
     Deployment,
     DeploymentStatus,
     Issue,
+    IssueComment,
     PullRequest,
     Release,
     Repository,
@@ -46,6 +48,8 @@ class RepoContext:
     start: int
     now: int
     ids: dict[str, int]  # the last id given out per kind, shared by every repository
+    # The conversation's own generator, so adding it left every other generated value as it was.
+    talk: random.Random
 
 
 def github_records(seed: int, scale: Scale, start: int, now: int, ids: dict[str, int]) -> dict:
@@ -68,6 +72,7 @@ def github_records(seed: int, scale: Scale, start: int, now: int, ids: dict[str,
             start=start,
             now=now,
             ids=ids,
+            talk=random.Random(f"{seed}:github:{name}:conversation"),
         )
         _github_repo(repo, ctx)
         repos[name] = repo
@@ -131,7 +136,14 @@ def _pull_request(ctx: RepoContext, repo, number: int, title: str, author, creat
         t = created + int(rng.uniform(1, 200) * HOUR)
         if t < now:
             closed_at = t
-    events = [created, *(r.submitted_at for r in reviews), *(c.committed_at for c in commits)]
+    ready_at, comments = _conversation(ctx, author, created, draft, reviews)
+    events = [
+        created,
+        *(r.submitted_at for r in reviews),
+        *(c.committed_at for c in commits),
+        *(c.created_at for c in comments),
+        ready_at or 0,
+    ]
     adds = int(rng.paretovariate(1.2) * 20)
     return PullRequest(
         number=number,
@@ -152,7 +164,43 @@ def _pull_request(ctx: RepoContext, repo, number: int, title: str, author, creat
         commits=commits,
         reviews=reviews,
         base_sha=sha(repo.name, "base", number),
+        comments=comments,
+        ready_at=ready_at,
     )
+
+
+def _conversation(ctx: RepoContext, author, created: int, draft: bool, reviews: list):
+    """(ready-for-review time, conversation comments) of a pull request.
+
+    Some were opened as drafts and marked ready before their first human review; some get a
+    bot's comment, a note from their author, or a colleague's question before any review."""
+    rng, now, ids = ctx.talk, ctx.now, ctx.ids
+    human = [r.submitted_at for r in reviews if not r.user.is_bot]
+    first_review = min(human) if human else None
+    ready_at = None
+    if not draft and rng.random() < 0.25:
+        until = first_review if first_review is not None else created + 20 * HOUR
+        ready_at = created + int((until - created) * rng.uniform(0.2, 0.7))
+        if ready_at >= now:
+            ready_at = None
+    start = ready_at or created
+    drafted: list[tuple[User, int, str]] = []
+    if rng.random() < 0.3:
+        bot = rng.choice(ctx.review_bots)
+        drafted.append((bot, created + int(rng.uniform(120, 600)), "Coverage: 87.1% (+0.2%)."))
+    if rng.random() < 0.25:
+        drafted.append((author, start + int(rng.uniform(60, 900)), "Ready for a look."))
+    if not draft and rng.random() < 0.35:
+        colleague = rng.choice([u for u in ctx.users if u is not author])
+        later = first_review if first_review is not None else start + 30 * HOUR
+        at = start + int((later - start) * rng.uniform(0.1, 0.9))
+        drafted.append((colleague, at, "Does this need a migration?"))
+    comments = []
+    for user, at, body in sorted(drafted, key=lambda d: d[1]):
+        if at < now:
+            ids["comment"] += 1
+            comments.append(IssueComment(ids["comment"], user, at, body))
+    return ready_at, comments
 
 
 def _branch_commits(ctx: RepoContext, repo, number: int, author, created: int) -> list[Commit]:

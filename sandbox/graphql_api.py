@@ -3,7 +3,8 @@ against the subset of GitHub's public schema that it serves (github_schema.graph
 module, or SANDBOX_GITHUB_SCHEMA).
 
 Supported: repository(owner, name) { pullRequests(first/last, after/before, orderBy, states) {
-totalCount pageInfo nodes/edges { ... reviews(...) commits(...) } } pullRequest(number) {...}
+totalCount pageInfo nodes/edges { ... reviews(...) timelineItems(...) commits(...) } }
+pullRequest(number) {...}
 deployments(first/last, after/before, environments, orderBy) { nodes { ... latestStatus
 statuses(...) } } }, viewer, rateLimit. In recorded mode (`--data`) the repository and its pull
 requests, reviews and commits come from the recorded REST rows (see recorded.py). Cost is
@@ -33,7 +34,17 @@ from graphql import (
 from graphql.type import get_named_type
 
 from .github_rest import GITHUB, github_window
-from .model import ORG, PullRequest
+from .graphql_nodes import (
+    actor,
+    commit_node,
+    deployment_node,
+    pr_state,
+    pull_node,
+    review_node,
+    status_node,
+    timeline,
+)
+from .model import ORG
 from .routing import Reply
 from .timefmt import github_time
 
@@ -155,108 +166,6 @@ def connection(items: list, build, first=None, after=None, last=None, before=Non
     }
 
 
-def _actor(u) -> dict | None:
-    if u is None:
-        return None
-    return {
-        "__typename": "Bot" if u.is_bot else "User",
-        "login": u.login,
-        "id": f"U_{u.id}",
-        "databaseId": u.id,
-        "url": f"https://github.com/{u.login}",
-        "resourcePath": f"/{u.login}",
-        "avatarUrl": f"https://avatars.githubusercontent.com/u/{u.id}?v=4",
-        "name": u.name,
-        "email": u.email,
-    }
-
-
-def _pr_state(pr: PullRequest) -> str:
-    if pr.merged_at is not None:
-        return "MERGED"
-    return "CLOSED" if pr.closed_at is not None else "OPEN"
-
-
-def _pull_node(pr: PullRequest, repo) -> dict:
-    merge = None
-    if pr.merge_commit_sha:
-        merge = {
-            "oid": pr.merge_commit_sha,
-            "abbreviatedOid": pr.merge_commit_sha[:7],
-            "committedDate": github_time(pr.merged_at),
-            "authoredDate": github_time(pr.merged_at),
-            "message": f"{pr.title} (#{pr.number})",
-            "url": f"https://github.com/{repo.full_name}/commit/{pr.merge_commit_sha}",
-        }
-    return {
-        "_pr": pr,
-        "_repo": repo,
-        "id": f"PR_{pr.id}",
-        "databaseId": pr.id,
-        "number": pr.number,
-        "state": _pr_state(pr),
-        "title": pr.title,
-        "body": f"This pull request: {pr.title.lower()}.",
-        "url": f"https://github.com/{repo.full_name}/pull/{pr.number}",
-        "createdAt": github_time(pr.created_at),
-        "updatedAt": github_time(pr.updated_at),
-        "mergedAt": github_time(pr.merged_at),
-        "closedAt": github_time(pr.closed_at),
-        "publishedAt": github_time(pr.created_at),
-        "isDraft": pr.draft,
-        "merged": pr.merged_at is not None,
-        "closed": pr.closed_at is not None,
-        "additions": pr.additions,
-        "deletions": pr.deletions,
-        "changedFiles": pr.changed_files,
-        "headRefName": pr.branch,
-        "headRefOid": pr.head_sha,
-        "baseRefName": "main",
-        "baseRefOid": pr.base_sha,
-        "mergeCommit": merge,
-        "author": _actor(pr.author),
-        "mergedBy": _actor(pr.merged_by),
-    }
-
-
-def _review_node(review) -> dict:
-    return {
-        "id": f"PRR_{review.id}",
-        "databaseId": review.id,
-        "state": review.state,
-        "body": review.body,
-        "submittedAt": github_time(review.submitted_at),
-        "createdAt": github_time(review.submitted_at),
-        "author": _actor(review.user),
-        "commit": {"oid": review.commit_id, "abbreviatedOid": review.commit_id[:7]},
-    }
-
-
-def _commit_node(commit, repo) -> dict:
-    def person(u, date):
-        return {"name": u.name, "email": u.email, "date": github_time(date), "user": _actor(u)}
-
-    inner = {
-        "oid": commit.sha,
-        "abbreviatedOid": commit.sha[:7],
-        "message": commit.message,
-        "messageHeadline": commit.message,
-        "authoredDate": github_time(commit.authored_at),
-        "committedDate": github_time(commit.committed_at),
-        "additions": 10,
-        "deletions": 2,
-        "changedFiles": 1,
-        "author": person(commit.author, commit.authored_at),
-        "committer": person(commit.author, commit.committed_at),
-        "url": f"https://github.com/{repo.full_name}/commit/{commit.sha}",
-    }
-    return {
-        "id": f"PRC_{commit.sha[:12]}",
-        "commit": inner,
-        "url": f"https://github.com/{repo.full_name}/commit/{commit.sha}",
-    }
-
-
 def _not_found(owner: str, name: str) -> GraphQLError:
     return GraphQLError(
         f"Could not resolve to a Repository with the name '{owner}/{name}'.",
@@ -296,7 +205,7 @@ def _resolve_pull_requests(
     repo = source["_repo"]
     pulls = list(repo.pulls.values())
     if states:
-        pulls = [p for p in pulls if _pr_state(p) in states]
+        pulls = [p for p in pulls if pr_state(p) in states]
     field = (orderBy or {}).get("field", "CREATED_AT")
     direction = (orderBy or {}).get("direction", "ASC")
     key = (
@@ -305,7 +214,7 @@ def _resolve_pull_requests(
         else (lambda p: (p.created_at, p.number))
     )
     pulls.sort(key=key, reverse=direction == "DESC")
-    return connection(pulls, lambda p: _pull_node(p, repo), first, after, last, before)
+    return connection(pulls, lambda p: pull_node(p, repo), first, after, last, before)
 
 
 def _resolve_reviews(
@@ -319,7 +228,29 @@ def _resolve_reviews(
     reviews = source["_pr"].reviews
     if states:
         reviews = [r for r in reviews if r.state in states]
-    return connection(reviews, _review_node, first, after, last, before)
+    return connection(reviews, review_node, first, after, last, before)
+
+
+def _resolve_timeline(
+    source, info, first=None, after=None, last=None, before=None, itemTypes=None, **more
+):
+    """Timeline items in time order; `itemTypes`, `since` and `skip` filter as GitHub's do."""
+    if "_recorded_timeline" in source:
+        nodes = source["_recorded_timeline"]
+        items = [(n["submittedAt"] or "", "PULL_REQUEST_REVIEW", n) for n in nodes]
+    else:
+        items = [
+            (github_time(t), kind, node)
+            for t, kind, node in timeline(source["_pr"], source["_repo"])
+        ]
+    since = more.get("since")
+    kept = [
+        node
+        for at, kind, node in items
+        if (itemTypes is None or kind in itemTypes) and (since is None or at >= since)
+    ][more.get("skip") or 0 :]
+    result = connection(kept, lambda n: n, first, after, last, before)
+    return {**result, "filteredCount": len(kept)}
 
 
 def _resolve_commits(source, info, first=None, after=None, last=None, before=None, **_):
@@ -328,7 +259,7 @@ def _resolve_commits(source, info, first=None, after=None, last=None, before=Non
         return connection(commits, lambda c: c, first, after, last, before)
     repo = source["_repo"]
     return connection(
-        source["_pr"].commits[:250], lambda c: _commit_node(c, repo), first, after, last, before
+        source["_pr"].commits[:250], lambda c: commit_node(c, repo), first, after, last, before
     )
 
 
@@ -342,49 +273,7 @@ def _resolve_pull_request(source, info, number, **_):
             f"Could not resolve to a PullRequest with the number of {number}.",
             extensions={"type": "NOT_FOUND"},
         )
-    return _pull_node(pr, repo)
-
-
-# GitHub reports a deployment's state from its latest status; a successful one is ACTIVE.
-DEPLOYMENT_STATE = {"success": "ACTIVE"}
-
-
-def _status_node(status, deployment, repo) -> dict:
-    log = f"https://github.com/{repo.full_name}/actions/runs/{deployment.id}"
-    return {
-        "id": base64.b64encode(f"016:DeploymentStatus{status.id}".encode()).decode(),
-        "state": status.state.upper(),
-        "createdAt": github_time(status.created_at),
-        "updatedAt": github_time(status.created_at),
-        "description": status.state.replace("_", " "),
-        "environment": "production",
-        "environmentUrl": f"https://{repo.name}.acme-eng.example",
-        "logUrl": log,
-        "creator": _actor(deployment.creator),
-    }
-
-
-def _deployment_node(d, repo) -> dict:
-    latest = d.statuses[-1] if d.statuses else None
-    return {
-        "_deployment": d,
-        "_repo": repo,
-        "id": base64.b64encode(f"010:Deployment{d.id}".encode()).decode(),
-        "databaseId": d.id,
-        "environment": "production",
-        "originalEnvironment": "production",
-        "latestEnvironment": "production",
-        "task": "deploy",
-        "description": f"Deploy {d.sha[:7]} to production",
-        "payload": "{}",
-        "commitOid": d.sha,
-        "commit": {"oid": d.sha, "abbreviatedOid": d.sha[:7]},
-        "createdAt": github_time(d.created_at),
-        "updatedAt": github_time(d.updated_at),
-        "creator": _actor(d.creator),
-        "state": DEPLOYMENT_STATE.get(latest.state, latest.state.upper()) if latest else "PENDING",
-        "latestStatus": _status_node(latest, d, repo) if latest else None,
-    }
+    return pull_node(pr, repo)
 
 
 def _resolve_deployments(
@@ -399,14 +288,14 @@ def _resolve_deployments(
         deployments = []  # every generated deployment targets production
     if (orderBy or {}).get("direction", "ASC") == "DESC":
         deployments.reverse()
-    return connection(deployments, lambda d: _deployment_node(d, repo), first, after, last, before)
+    return connection(deployments, lambda d: deployment_node(d, repo), first, after, last, before)
 
 
 def _resolve_deployment_statuses(source, info, first=None, after=None, last=None, before=None):
     d, repo = source["_deployment"], source["_repo"]
     # GitHub lists a deployment's statuses newest first.
     statuses = list(reversed(d.statuses))
-    return connection(statuses, lambda s: _status_node(s, d, repo), first, after, last, before)
+    return connection(statuses, lambda s: status_node(s, d, repo), first, after, last, before)
 
 
 def _resolve_rate_limit(root, info, dryRun=False, **_):
@@ -414,7 +303,7 @@ def _resolve_rate_limit(root, info, dryRun=False, **_):
 
 
 def _resolve_viewer(root, info):
-    return _actor(info.context["org"].viewer)
+    return actor(info.context["org"].viewer)
 
 
 def _wire(schema) -> None:
@@ -430,6 +319,7 @@ def _wire(schema) -> None:
     pr_fields = schema.type_map["PullRequest"].fields
     pr_fields["reviews"].resolve = _resolve_reviews
     pr_fields["commits"].resolve = _resolve_commits
+    pr_fields["timelineItems"].resolve = _resolve_timeline
 
 
 # ---------------------------------------------------------------------- endpoint

@@ -129,6 +129,16 @@ class Review:
 
 
 @dataclass(slots=True)
+class IssueComment:
+    """A conversation comment on a pull request (GitHub keeps them with the issue)."""
+
+    id: int
+    user: User
+    created_at: int
+    body: str
+
+
+@dataclass(slots=True)
 class PullRequest:
     number: int
     id: int
@@ -148,6 +158,8 @@ class PullRequest:
     commits: list[Commit]
     reviews: list[Review]
     base_sha: str
+    comments: list[IssueComment] = field(default_factory=list)
+    ready_at: int | None = None  # marked ready for review (it was opened as a draft)
 
     @property
     def state(self) -> str:

@@ -102,6 +102,8 @@ def _merge_pr(org, body):
         pr = min(candidates, key=lambda p: p.number)
     t = org.now
     reviewer = next(u for u in org.users if u is not pr.author)
+    if pr.draft:
+        pr.ready_at = t - 60
     pr.draft = False
     pr.reviews.append(
         Review(org.new_id("review"), reviewer, "APPROVED", t - 30, pr.head_sha, "Ship it.")

@@ -152,6 +152,12 @@ class RecordedData:
         merged = p.get("merged_at") is not None
         return {
             "_recorded_reviews": [_review_node(r) for r in self.review_rows.get(p["number"], [])],
+            # The recorded REST rows hold reviews only: no conversation comments or events.
+            "_recorded_timeline": [
+                {"__typename": "PullRequestReview", **_review_node(r)}
+                for r in self.review_rows.get(p["number"], [])
+                if r.get("submitted_at")
+            ],
             "_recorded_commits": [_commit_node(c) for c in self.commit_rows.get(p["number"], [])],
             "id": p["node_id"],
             "databaseId": p["id"],

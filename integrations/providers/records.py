@@ -24,6 +24,16 @@ class Review:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A conversation comment on a pull request (not part of a review)."""
+
+    external_id: str
+    author: str
+    author_is_bot: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Commit:
     sha: str
     repository: str
@@ -58,6 +68,10 @@ class PullRequest:
     head_branch: str = ""
     reviews: tuple[Review, ...] = ()
     commits: tuple[Commit, ...] = ()
+    # The first conversation comments (enough to find the first response, not all of them).
+    comments: tuple[Comment, ...] = ()
+    # Every time the pull request was marked ready for review (left draft), oldest first.
+    ready_for_review_times: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class IncidentFacts:
 
 @dataclass(frozen=True)
 class ReviewFacts:
-    """A review or a conversation comment on a pull request."""
+    """A review, or a conversation comment (state COMMENTED), on a pull request."""
 
     reviewer: str
     submitted_at: datetime
@@ -73,6 +73,10 @@ class PullRequestFacts:
     first_commit_at: datetime | None = None
     commits: tuple[CommitFacts, ...] = ()
     reviews: tuple[ReviewFacts, ...] = ()
+    # Conversation comments: they answer a pull request (pickup) but are not reviews.
+    comments: tuple[ReviewFacts, ...] = ()
+    # When it was marked ready for review (left draft); empty when it never was a draft.
+    ready_for_review_times: tuple[datetime, ...] = ()
     merge_commit_sha: str = ""
     author_is_bot: bool = False
     is_draft: bool = False

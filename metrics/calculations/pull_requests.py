@@ -35,11 +35,23 @@ def first_commit(pr: PullRequestFacts) -> tuple[str | None, datetime | None]:
 
 
 def first_review(pr: PullRequestFacts) -> ReviewFacts | None:
-    """The first review or comment by someone other than the author and not a bot."""
-    candidates = [r for r in pr.reviews if r.reviewer != pr.author and not r.is_bot]
+    """The first response: the earliest review or conversation comment by someone other than
+    the author and not a bot (a review comment comes with its review)."""
+    candidates = [
+        r for r in (*pr.reviews, *pr.comments) if r.reviewer != pr.author and not r.is_bot
+    ]
     if not candidates:
         return None
     return min(candidates, key=lambda r: (utc(r.submitted_at), r.id))
+
+
+def ready_for_review_at(pr: PullRequestFacts, response_at: datetime | None) -> datetime:
+    """When pickup starts: the last time the PR was marked ready for review at or before its
+    first response (every such time when there is none yet), else its creation."""
+    times = [
+        t for t in pr.ready_for_review_times if response_at is None or utc(t) <= utc(response_at)
+    ]
+    return max(times, key=utc) if times else pr.created_at
 
 
 def pull_request_timings(
@@ -67,7 +79,7 @@ def pull_request_timings(
         deployment_id=deployment.id if deployment else None,
         deployed_at=deployed_at,
         coding_minutes=coding,
-        pickup_minutes=span_minutes(pr.created_at, review_at, w),
+        pickup_minutes=span_minutes(ready_for_review_at(pr, review_at), review_at, w),
         review_minutes=span_minutes(review_at, pr.merged_at, w),
         deploy_minutes=deploy,
         # DevLake: coding + (merged - created) + deploy, a missing part counting as 0.

@@ -71,7 +71,7 @@ def test_seeded_pull_requests_carry_the_review_flag_their_reviews_give():
 
     counts = seed.seed(harness.make_team("seeded"), 300, 20)
     assert counts["pull_requests"] == 300
-    rows = PullRequest.objects.prefetch_related("reviews", "commits").order_by("pk")
+    rows = PullRequest.objects.prefetch_related("reviews", "comments", "commits").order_by("pk")
     flags = [row.reviewed_before_merge for row in rows]
     expected = [calc.reviewed_before_merge(facts) for facts in pull_request_facts(rows)]
     assert flags == expected

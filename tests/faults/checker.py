@@ -219,7 +219,9 @@ def _check_c3_delivery(team, ids: list[int], scope) -> None:
     integrations = list(Integration.objects.filter(pk__in=ids))
     deployments = [fact for i in integrations for fact in derived.deployment_facts(i)]
     prs = derived.pull_request_facts(
-        PullRequest.objects.filter(integration_id__in=ids).prefetch_related("reviews", "commits")
+        PullRequest.objects.filter(integration_id__in=ids).prefetch_related(
+            "reviews", "comments", "commits"
+        )
     )
     incidents = [
         calc.IncidentFacts(str(i.pk), i.created_at, i.resolved_at, i.repository)

@@ -137,6 +137,47 @@ def test_pickup_ignores_the_authors_own_comments_and_bot_reviews():
     assert timings.review_minutes == 270
 
 
+def test_pickup_ends_at_a_conversation_comment_by_another_human_before_any_review():
+    comments = (
+        review("ana", at(minutes=5)),  # the author's own note
+        review("codecov[bot]", at(minutes=8), is_bot=True),
+        review("cy", at(minutes=40)),
+    )
+    reviews = (review("bo", at(hours=2), state="APPROVED"),)
+    timings = pull_request_timings(pr(reviews=reviews, comments=comments))
+    assert timings.first_review_id == comments[2].id
+    assert timings.first_review_at == at(minutes=40)
+    assert timings.pickup_minutes == 40
+    assert timings.review_minutes == 300 - 40
+
+
+def test_pickup_starts_when_a_draft_was_last_marked_ready_before_the_first_response():
+    # Opened as a draft, ready after 3 h, back to draft, ready again at 4 h, reviewed at 4 h 30;
+    # marked ready once more after the review, which does not move the start.
+    ready = (at(hours=3), at(hours=4), at(hours=4, minutes=45))
+    reviews = (review("bo", at(hours=4, minutes=30), state="APPROVED"),)
+    timings = pull_request_timings(pr(reviews=reviews, ready_for_review_times=ready))
+    assert timings.pickup_minutes == 30
+    # The review span and cycle time still run from the response and the opening.
+    assert timings.review_minutes == 30
+    assert timings.cycle_minutes == 120 + 300
+
+
+def test_a_comment_on_a_draft_before_it_was_ready_starts_pickup_at_the_opening():
+    comments = (review("cy", at(hours=1)),)
+    timings = pull_request_timings(pr(comments=comments, ready_for_review_times=(at(hours=2),)))
+    assert timings.pickup_minutes == 60
+
+
+def test_review_load_and_merged_without_review_count_reviews_not_comments():
+    commented = pr("1", comments=(review("cy", at(minutes=10)),))
+    reviewed = pr("2", reviews=(review("cy", at(minutes=20), state="COMMENTED"),))
+    load = review_load([commented, reviewed], at(days=-1), at(days=1))
+    assert {name: (v.reviews, v.pull_requests) for name, v in load.items()} == {"cy": (1, 1)}
+    assert reviewed_before_merge(commented) is False
+    assert merged_without_review([commented, reviewed], at(), at(days=1)).pull_request_ids == ("1",)
+
+
 def test_deploy_time_comes_from_the_first_production_deployment_that_shipped_the_merge():
     staging = DeploymentFacts(
         "s", "success", at(hours=6), at(hours=6), is_production=False, shipped_shas=("m1",)

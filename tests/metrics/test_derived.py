@@ -56,6 +56,31 @@ def test_a_merged_pr_gets_devlake_spans_and_the_deployment_that_shipped_it():
     assert pr.review_time_minutes is None
 
 
+def test_stored_pickup_runs_from_ready_for_review_to_the_first_comment_by_another_human():
+    from integrations.providers import records
+
+    integration = make_integration(TeamFactory())
+    comments = (
+        records.Comment("comment:1", "codecov[bot]", True, T0 + timedelta(minutes=90)),
+        records.Comment("comment:2", "cy", False, T0 + timedelta(hours=3)),
+    )
+    # Opened as a draft, ready after 2 h, first human answer (a comment) an hour later; the
+    # review came a day after opening.
+    ingest(
+        integration,
+        [pull_request(1, comments=comments, ready_for_review_times=(T0 + timedelta(hours=2),))],
+    )
+
+    derived.refresh(integration)
+
+    pr = PullRequest.objects.get(integration=integration, number=1)
+    assert pr.first_review_at == T0 + timedelta(hours=3)
+    assert pr.pickup_time_minutes == 60
+    assert pr.review_time_minutes == 120  # merged at +5 h
+    assert pr.reviewed_before_merge is False  # a comment is not a review
+    assert pr.comments.count() == 2
+
+
 def test_a_first_deployment_has_no_baseline_and_ships_nothing():
     integration = make_integration(TeamFactory())
     ingest(integration, [pull_request(1, commits=()), deployment("first", T0 + timedelta(hours=6))])

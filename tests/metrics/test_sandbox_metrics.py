@@ -106,7 +106,9 @@ def all_deployment_facts(team: Team) -> list[calc.DeploymentFacts]:
 
 
 def all_pull_request_facts(team: Team) -> list[calc.PullRequestFacts]:
-    rows = PullRequest.objects.filter(integration__team=team).prefetch_related("reviews", "commits")
+    rows = PullRequest.objects.filter(integration__team=team).prefetch_related(
+        "reviews", "comments", "commits"
+    )
     return derived.pull_request_facts(rows)
 
 

@@ -14,6 +14,7 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLUnionType,
     assert_valid_schema,
     build_schema,
     parse,
@@ -82,6 +83,10 @@ def subset_problems(subset, official) -> list[str]:
             extra = set(ours.values) - set(theirs.values)
             if extra:
                 problems.append(f"{name}: values GitHub lacks: {sorted(extra)}")
+        elif isinstance(ours, GraphQLUnionType):
+            extra = {t.name for t in ours.types} - {t.name for t in theirs.types}
+            if extra:
+                problems.append(f"{name}: members GitHub lacks: {sorted(extra)}")
         elif isinstance(ours, GraphQLInputObjectType):
             if {k: str(f.type) for k, f in ours.fields.items()} != {
                 k: str(f.type) for k, f in theirs.fields.items()
@@ -108,20 +113,22 @@ def test_subset_check_finds_a_field_or_type_github_lacks(official):
         "type Query { repository(owner: String!, name: String!): Repository }\n"
         "type Repository { name: String! stars: Int }\n"
         "enum PullRequestState { OPEN MERGED DRAFTED }\n"
+        "union PullRequestTimelineItems = Repository | Invented\n"
         "type Invented { id: ID! }\n"
     )
     problems = subset_problems(invented, official)
     assert "Repository.stars: no such field" in problems
     assert "PullRequestState: values GitHub lacks: ['DRAFTED']" in problems
     assert "Invented: not a type of GitHub's schema" in problems
+    assert "PullRequestTimelineItems: members GitHub lacks: ['Invented', 'Repository']" in problems
     # Leaving out an optional argument (repository's followRenames) narrows, it does not differ.
     assert not [p for p in problems if p.startswith("Query.")]
 
 
 @pytest.mark.parametrize(
     "query",
-    [github.PULLS_QUERY, github.REVIEWS_QUERY, github.COMMITS_QUERY, github.DEPLOYMENTS_QUERY],
-    ids=["pulls", "reviews", "commits", "deployments"],
+    [github.PULLS_QUERY, github.TIMELINE_QUERY, github.COMMITS_QUERY, github.DEPLOYMENTS_QUERY],
+    ids=["pulls", "timeline", "commits", "deployments"],
 )
 def test_every_query_the_provider_sends_validates_against_the_subset(subset, official, query):
     document = parse(query)

@@ -3,7 +3,8 @@
 Every stream starts with a cheap conditional REST request (ETag / If-None-Match); GitHub does not
 charge a 304 against the rate limit, so a re-sync with nothing changed costs no budget at all.
 Pull requests and deployments are then read newest-first through GraphQL in pages of 50 with
-their reviews, commits and statuses nested, instead of one REST request per object.
+their timeline (reviews, conversation comments, ready-for-review events), commits and
+statuses nested, instead of one REST request per object.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from integrations.providers.github.parse import (
 from integrations.providers.github.queries import (
     COMMITS_QUERY,
     PULLS_QUERY,
-    REVIEWS_QUERY,
+    TIMELINE_QUERY,
 )
 from integrations.providers.github.scopes import list_repositories
 from integrations.providers.github.watermark import Watermark, batches
@@ -174,9 +175,10 @@ class GitHubProvider(DeploymentStreams):
         yield from batches(pages(), lambda: mark.cursor(probe.etag))
 
     def _complete_pull_request(self, node: dict, owner: str, name: str, repo: str) -> dict:
-        """Page reviews and commits that did not fit in the nested first page."""
+        """Page timeline items (reviews, comments, ready events) and commits that did not fit in
+        the nested first page."""
         extra: dict[str, Any] = {}
-        for field, query in (("reviews", REVIEWS_QUERY), ("commits", COMMITS_QUERY)):
+        for field, query in (("timelineItems", TIMELINE_QUERY), ("commits", COMMITS_QUERY)):
             connection = node[field]
             nodes = list(connection["nodes"])
             page = connection["pageInfo"]

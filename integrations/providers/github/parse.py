@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integrations.providers.records import (
+    Comment,
     Commit,
     Deployment,
     Incident,
@@ -93,6 +94,44 @@ def parse_review(node: dict, repo: str, number: int, bot_patterns: Iterable[str]
     )
 
 
+# Conversation comments kept per pull request: the first few by others than its author are
+# enough to find the first response whatever the bot patterns say.
+KEPT_COMMENTS = 5
+
+
+def parse_timeline(
+    nodes: Iterable[dict], repo: str, number: int, author: str, bot_patterns: Iterable[str]
+) -> tuple[tuple[Review, ...], tuple[Comment, ...], tuple[datetime, ...]]:
+    """(reviews, comments, ready-for-review times) of a pull request's timeline items.
+
+    Pending reviews are left out; of the comments, the author's own (which never answer the
+    pull request) are dropped and only the first KEPT_COMMENTS others kept."""
+    patterns = tuple(bot_patterns)
+    reviews: list[Review] = []
+    comments: list[Comment] = []
+    ready: list[datetime] = []
+    for node in nodes:
+        kind = node.get("__typename")
+        if kind == "PullRequestReview":
+            review = parse_review(node, repo, number, patterns)
+            if review is not None:
+                reviews.append(review)
+        elif kind == "IssueComment":
+            login, actor_type = _actor(node.get("author"))
+            if login != author and len(comments) < KEPT_COMMENTS:
+                comments.append(
+                    Comment(
+                        external_id=f"comment:{node['databaseId']}",
+                        author=login,
+                        author_is_bot=is_bot(login, patterns, actor_type),
+                        created_at=parse_time(node["createdAt"]),
+                    )
+                )
+        elif kind == "ReadyForReviewEvent":
+            ready.append(parse_time(node["createdAt"]))
+    return tuple(reviews), tuple(comments), tuple(sorted(ready))
+
+
 def parse_commit(node: dict, repo: str, number: int | None) -> Commit:
     """A GraphQL pull request commit node (`{commit {oid ...}}`)."""
     commit = node["commit"]
@@ -110,11 +149,13 @@ def parse_commit(node: dict, repo: str, number: int | None) -> Commit:
 
 
 def parse_pull_request(node: dict, repo: str, bot_patterns: Iterable[str]) -> PullRequest:
-    """A GraphQL pull request node with its nested reviews and commits."""
+    """A GraphQL pull request node with its nested timeline items and commits."""
     number = int(node["number"])
     patterns = tuple(bot_patterns)
     login, kind = _actor(node.get("author"))
-    reviews = [parse_review(r, repo, number, patterns) for r in node["reviews"]["nodes"]]
+    reviews, comments, ready = parse_timeline(
+        node["timelineItems"]["nodes"], repo, number, login, patterns
+    )
     commits = tuple(parse_commit(c, repo, number) for c in node["commits"]["nodes"])
     merge_commit = node.get("mergeCommit") or {}
     return PullRequest(
@@ -138,8 +179,10 @@ def parse_pull_request(node: dict, repo: str, bot_patterns: Iterable[str]) -> Pu
         merge_commit_sha=merge_commit.get("oid"),
         base_branch=node.get("baseRefName") or "",
         head_branch=node.get("headRefName") or "",
-        reviews=tuple(r for r in reviews if r is not None),
+        reviews=reviews,
         commits=commits,
+        comments=comments,
+        ready_for_review_times=ready,
     )
 
 

@@ -1,9 +1,20 @@
-"""The GraphQL queries the GitHub client sends: pull requests with their reviews and commits
-nested, the rest of one pull request's reviews or commits, and deployments with statuses."""
+"""The GraphQL queries the GitHub client sends: pull requests with their timeline (reviews,
+conversation comments, ready-for-review events) and commits nested, the rest of one pull
+request's timeline or commits, and deployments with statuses."""
 
 from __future__ import annotations
 
 REVIEW_FIELDS = "databaseId state submittedAt author { __typename login }"
+ACTOR = "author { __typename login }"
+# Reviews, comments and ready-for-review events share one connection: GitHub charges a query by
+# its connections (each nested one costs a request per parent), so one timeline instead of
+# `reviews` plus `comments` plus events keeps a page of 50 pull requests at 1 point.
+TIMELINE_TYPES = "[PULL_REQUEST_REVIEW, ISSUE_COMMENT, READY_FOR_REVIEW_EVENT]"
+TIMELINE_FIELDS = (
+    f"__typename ... on PullRequestReview {{ {REVIEW_FIELDS} }} "
+    f"... on IssueComment {{ databaseId createdAt {ACTOR} }} "
+    "... on ReadyForReviewEvent { createdAt }"
+)
 COMMIT_FIELDS = (
     "commit { oid message authoredDate committedDate author { name email user { login } } }"
 )
@@ -17,8 +28,8 @@ query PullRequests($owner: String!, $name: String!, $size: Int!, $nested: Int!, 
         additions deletions changedFiles baseRefName headRefName
         mergeCommit {{ oid }}
         author {{ __typename login }}
-        reviews(first: $nested) {{
-          pageInfo {{ hasNextPage endCursor }} nodes {{ {REVIEW_FIELDS} }}
+        timelineItems(first: $nested, itemTypes: {TIMELINE_TYPES}) {{
+          pageInfo {{ hasNextPage endCursor }} nodes {{ {TIMELINE_FIELDS} }}
         }}
         commits(first: $nested) {{
           pageInfo {{ hasNextPage endCursor }} nodes {{ {COMMIT_FIELDS} }}
@@ -33,7 +44,7 @@ query PullRequest{Name}($owner: String!, $name: String!, $number: Int!, $size: I
                         $after: String) {{
   repository(owner: $owner, name: $name) {{
     pullRequest(number: $number) {{
-      {field}(first: $size, after: $after) {{
+      {field}(first: $size, after: $after{args}) {{
         pageInfo {{ hasNextPage endCursor }}
         nodes {{ {fields} }}
       }}
@@ -41,8 +52,15 @@ query PullRequest{Name}($owner: String!, $name: String!, $number: Int!, $size: I
   }}
 }}
 """
-REVIEWS_QUERY = PULL_CONNECTION_QUERY.format(Name="Reviews", field="reviews", fields=REVIEW_FIELDS)
-COMMITS_QUERY = PULL_CONNECTION_QUERY.format(Name="Commits", field="commits", fields=COMMIT_FIELDS)
+TIMELINE_QUERY = PULL_CONNECTION_QUERY.format(
+    Name="Timeline",
+    field="timelineItems",
+    args=f", itemTypes: {TIMELINE_TYPES}",
+    fields=TIMELINE_FIELDS,
+)
+COMMITS_QUERY = PULL_CONNECTION_QUERY.format(
+    Name="Commits", field="commits", args="", fields=COMMIT_FIELDS
+)
 DEPLOYMENTS_QUERY = """
 query Deployments($owner: String!, $name: String!, $size: Int!, $after: String,
                   $environments: [String!]) {

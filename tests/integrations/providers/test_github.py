@@ -35,7 +35,7 @@ from integrations.providers.github.queries import (
     COMMITS_QUERY,
     DEPLOYMENTS_QUERY,
     PULLS_QUERY,
-    REVIEWS_QUERY,
+    TIMELINE_QUERY,
 )
 from integrations.providers.http import HttpOptions
 from integrations.providers.records import Batch, Cursor
@@ -149,16 +149,37 @@ def test_pull_request_reviews_match_rest_and_flag_bot_reviewers(sandbox):
     assert not any(r.reviewer_is_bot for p in pulls for r in p.reviews if "[bot]" not in r.reviewer)
 
 
+def test_pull_requests_carry_others_comments_with_bots_flagged_and_when_they_became_ready(
+    sandbox,
+):
+    pulls, _ = read(make_provider(sandbox), f"pull_requests:{sandbox.repo}")
+    comments = [(p, c) for p in pulls for c in p.comments]
+    assert comments
+    # The author's own comments never answer a pull request: they are not kept.
+    assert all(c.author != p.author for p, c in comments)
+    assert {c.author_is_bot for _, c in comments} == {True, False}
+    assert all(c.author_is_bot == c.author.endswith("[bot]") for _, c in comments)
+    assert all(c.external_id.startswith("comment:") for _, c in comments)
+    ready = [p for p in pulls if p.ready_for_review_times]
+    assert ready and not any(p.is_draft for p in ready)
+    for pr in ready:
+        human = [r.submitted_at for r in pr.reviews if not r.reviewer_is_bot]
+        assert all(pr.created_at < t <= min(human, default=t) for t in pr.ready_for_review_times)
+
+
 def test_reviews_and_commits_beyond_one_nested_page_are_fetched_with_follow_up_queries(sandbox):
     whole, _ = read(make_provider(sandbox), f"pull_requests:{sandbox.repo}")
     paged_provider = make_provider(sandbox)
     paged_provider.nested_page_size = 2
     paged, _ = read(paged_provider, f"pull_requests:{sandbox.repo}")
 
-    assert {p.number: (p.reviews, p.commits) for p in paged} == {
-        p.number: (p.reviews, p.commits) for p in whole
-    }
+    def nested(p):
+        return (p.reviews, p.comments, p.ready_for_review_times, p.commits)
+
+    assert {p.number: nested(p) for p in paged} == {p.number: nested(p) for p in whole}
     assert any(len(p.reviews) > 2 for p in whole) and any(len(p.commits) > 2 for p in whole)
+    # Timeline pages of two items mix reviews, comments and ready events.
+    assert any(len(p.reviews) + len(p.comments) + len(p.ready_for_review_times) > 2 for p in whole)
     assert paged_provider.stats.by_endpoint["graphql"] > make_provider(sandbox).pull_page_size
 
 
@@ -426,7 +447,7 @@ def test_provider_queries_are_valid_against_githubs_schema():
     schema = build_schema(
         (OPENAPI / "github-schema.graphql").read_text(), assume_valid_sdl=True, assume_valid=True
     )
-    for query in (PULLS_QUERY, REVIEWS_QUERY, COMMITS_QUERY, DEPLOYMENTS_QUERY):
+    for query in (PULLS_QUERY, TIMELINE_QUERY, COMMITS_QUERY, DEPLOYMENTS_QUERY):
         assert validate(schema, parse(query)) == []
 
 
