@@ -1,5 +1,6 @@
-"""DORA reads: deployment frequency, lead time for changes, change failure rate and time to
-restore of a scope, and the deployment and incident facts they are computed from."""
+"""DORA reads: deployment frequency, lead time for changes, change failure rate, time to restore
+and failed deployment recovery time of a scope, banded by the team's band table, and the
+deployment and incident facts they are computed from."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ def no_data_reasons(
     lead_count: int,
     failure: calc.ChangeFailureRate,
     restore: calc.TimeToRestore,
+    recovery: calc.FailedDeploymentRecovery,
 ) -> dict[str, str | None]:
     """Per DORA metric, why it is "n/a" (calc.no_data_reason), or None when it has a band."""
     reason = partial(
@@ -92,36 +94,39 @@ def no_data_reasons(
         "time_to_restore": reason(
             needs_deployments=False, needs_incidents=True, counted=restore.summary.count
         ),
+        "failed_deployment_recovery_time": reason(
+            needs_deployments=True, needs_incidents=False, counted=recovery.summary.count
+        ),
     }
 
 
 def dora_metrics(scope: MetricScope) -> dict:
-    """Deployment frequency, lead time for changes, change failure rate and time to restore."""
+    """Deployment frequency, lead time for changes, change failure rate, time to restore and
+    failed deployment recovery time, banded by the scope's band table."""
+    table = calc.band_table(scope.bands)
     incidents = in_scope(scope, Incident.objects.all())
     opened = list_incident_facts(incidents.filter(created_at__gte=scope.start))
     resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
     deployments = list_deployment_facts(scope, resolved)
-    frequency = calc.deployment_frequency(deployments, scope.start, scope.end, scope.tz)
+    frequency = calc.deployment_frequency(
+        deployments, scope.start, scope.end, scope.tz, now=scope.now, table=table
+    )
     lead = summary(
         human_pull_requests(scope).filter(window_filter("deployed_at", scope)),
         "cycle_time_minutes",
     )
     window = incident_window()
+    start, end = scope.start, scope.end
     failure = calc.change_failure_rate(
-        deployments,
-        opened,
-        scope.start,
-        scope.end,
-        incident_window=window,
+        deployments, opened, start, end, incident_window=window, table=table
     )
     restore = calc.time_to_restore(
-        resolved,
-        deployments,
-        scope.start,
-        scope.end,
-        incident_window=window,
+        resolved, deployments, start, end, incident_window=window, table=table
     )
-    reasons = no_data_reasons(scope, incidents, lead.count, failure, restore)
+    recovery = calc.failed_deployment_recovery_time(
+        deployments, resolved, start, end, incident_window=window, table=table
+    )
+    reasons = no_data_reasons(scope, incidents, lead.count, failure, restore, recovery)
     report: dict[str, dict[str, Any]] = {
         "deployment_frequency": {
             "deployments": frequency.deployments,
@@ -134,7 +139,7 @@ def dora_metrics(scope: MetricScope) -> dict:
         },
         "lead_time_for_changes": {
             "summary": summary_dict(lead),
-            "band": str(calc.lead_time_band(lead.median)) if lead.median is not None else None,
+            "band": None if lead.median is None else str(calc.lead_time_band(lead.median, table)),
         },
         "change_failure_rate": {
             "deployments": failure.deployments,
@@ -145,10 +150,20 @@ def dora_metrics(scope: MetricScope) -> dict:
         },
         "time_to_restore": {
             "summary": summary_dict(restore.summary),
-            "failed_deployment_recovery": summary_dict(restore.failed_deployment_recovery),
+            # Former name of failed_deployment_recovery_time's summary, kept for API clients
+            "failed_deployment_recovery": summary_dict(recovery.summary),
             "band": str(restore.band) if restore.band else None,
         },
+        "failed_deployment_recovery_time": {
+            "summary": summary_dict(recovery.summary),
+            "band": str(recovery.band) if recovery.band else None,
+        },
     }
+    return {**with_reasons(report, reasons), "bands_table": table.key, "bands_source": table.source}
+
+
+def with_reasons(report: dict[str, dict[str, Any]], reasons: dict[str, str | None]) -> dict:
+    """Each metric with its `reason`; a metric with a reason has no band (n/a)."""
     for key, why in reasons.items():
         report[key]["reason"] = why
         if why is not None:
