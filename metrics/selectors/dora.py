@@ -14,7 +14,7 @@ from django.db.models import Max, Q, QuerySet
 
 from metrics import calculations as calc
 from metrics.aggregates import summary
-from metrics.calculations.facts import SUCCESS
+from metrics.calculations.facts import FAILED_STATUSES, SUCCESS
 from metrics.models import Incident
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
@@ -29,15 +29,25 @@ def list_deployment_facts(
     scope: MetricScope, incidents: Iterable[calc.IncidentFacts] = ()
 ) -> list[calc.DeploymentFacts]:
     """The production deployments the window and these incidents need: those at or after the
-    earliest of the window's start and the incidents' openings, and the last successful one
-    before that (an incident opened later may be attributed to it). Older ones can change no
-    number, and a year of them would only be read to be skipped."""
+    earliest of the window's start and the incidents' openings, and per repository the last
+    successful one before that (an incident opened later may be attributed to it) and the ones
+    after it (a failure it has not recovered yet), or its failures when none succeeded before.
+    Older ones can change no number, and a year of them would only be read to be skipped."""
     rows = production_deployments(scope)
     since = min([scope.start, *(incident.created_at for incident in incidents)])
-    last_before = rows.filter(Q(status__iexact=SUCCESS) & Q(at__lt=since)).aggregate(
-        latest=Max("at")
-    )["latest"]
-    rows = rows.filter(Q(at__gte=last_before or since))
+    last_success = (
+        rows.filter(Q(status__iexact=SUCCESS) & Q(at__lt=since))
+        .order_by()
+        .values("repository")
+        .annotate(latest=Max("at"))
+        .values_list("repository", "latest")
+    )
+    needed = Q(at__gte=since) | (
+        Q(status__iregex=FAILED_PATTERN) & ~Q(repository__in=[repo for repo, _ in last_success])
+    )
+    for repository, latest in last_success:
+        needed |= Q(repository=repository, at__gte=latest)
+    rows = rows.filter(needed)
     return [
         calc.DeploymentFacts(
             id=str(pk),
@@ -50,6 +60,9 @@ def list_deployment_facts(
             "pk", "status", "created_at", "finished_at", "repository"
         )
     ]
+
+
+FAILED_PATTERN = f"^({'|'.join(sorted(FAILED_STATUSES))})$"
 
 
 def list_incident_facts(queryset: QuerySet[Incident]) -> list[calc.IncidentFacts]:
