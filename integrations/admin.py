@@ -23,7 +23,7 @@ from integrations.providers import registry
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "time_zone", "member_count", "integration_count")
+    list_display = ("name", "slug", "time_zone", "dora_bands", "member_count", "integration_count")
     search_fields = ("name", "slug", "members__username")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)

@@ -9,6 +9,13 @@ from integrations.providers import registry
 class Team(models.Model):
     """A group of people whose integrations are measured together."""
 
+    class DoraBands(models.TextChoices):
+        """The DORA band tables (metrics.calculations.dora_bands, same keys)."""
+
+        DORA_2023 = "dora-2023", "DORA 2023 (Accelerate State of DevOps 2023)"
+        DORA_2021 = "dora-2021", "DORA 2021 (Accelerate State of DevOps 2021)"
+        DORA_2024 = "dora-2024", "DORA 2024 (Accelerate State of DevOps 2024)"
+
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
@@ -16,6 +23,12 @@ class Team(models.Model):
         max_length=64,
         default="UTC",
         help_text="IANA time zone for the team's metric windows and daily buckets.",
+    )
+    dora_bands = models.CharField(
+        max_length=16,
+        choices=DoraBands.choices,
+        default=DoraBands.DORA_2023,
+        help_text="The State of DevOps report whose table bands the team's DORA metrics.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.models import Integration, Team
-from metrics.calculations._common import local_midnight
+from metrics.calculations._common import elapsed_days, local_midnight
+from metrics.calculations.dora_bands import DEFAULT_BAND_TABLE
 
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 732
@@ -33,6 +34,9 @@ class MetricScope:
     until: date  # last local day, inclusive
     time_zone: str = "UTC"
     now: datetime = field(default_factory=timezone.now, compare=False)
+    bands: str = DEFAULT_BAND_TABLE  # the team's DORA band table (metrics.calculations)
+    # Exact instants instead of local midnights: a previous window of an elapsed length
+    bounds: tuple[datetime, datetime] | None = None
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -41,12 +45,24 @@ class MetricScope:
     @property
     def start(self) -> datetime:
         """Local midnight starting `since` (the window is [start, end))."""
-        return local_midnight(self.since, self.tz)
+        return self.bounds[0] if self.bounds else local_midnight(self.since, self.tz)
 
     @property
     def end(self) -> datetime:
         """Local midnight after `until`."""
+        if self.bounds:
+            return self.bounds[1]
         return local_midnight(self.until + timedelta(days=1), self.tz)
+
+    @property
+    def elapsed_end(self) -> datetime:
+        """The window's end, or now if the window ends after now."""
+        return min(self.now, self.end)
+
+    @property
+    def elapsed_days(self) -> float:
+        """Days of the window elapsed by now: what rates divide by (its length if it is past)."""
+        return elapsed_days(self.start, self.end, self.now)
 
     @property
     def moment(self) -> datetime:
@@ -58,15 +74,27 @@ class MetricScope:
         return (self.until - self.since).days + 1
 
     def previous(self) -> MetricScope:
-        """The window of the same length just before this one (for trends)."""
+        """The window of the same length just before this one (for trends). A window that ends
+        after now compares with the time elapsed: [start - (now - start), start), whole minutes."""
+        if self.bounds is None and self.now < self.end:
+            elapsed = max(self.now - self.start, timedelta(0)) // timedelta(minutes=1)
+            start = self.start - timedelta(minutes=elapsed)
+            return replace(
+                self,
+                since=start.astimezone(self.tz).date(),
+                until=self.since - timedelta(days=1),
+                bounds=(start, self.start),
+            )
         return replace(
             self,
             since=self.since - timedelta(days=self.days),
             until=self.since - timedelta(days=1),
+            bounds=None,
         )
 
     def cache_parts(self) -> tuple:
-        return (self.team_id, self.integration_ids, self.since, self.until, self.time_zone)
+        parts = (self.team_id, self.integration_ids, self.since, self.until, self.time_zone)
+        return (*parts, self.bands, self.bounds)
 
     def as_window(self) -> dict[str, Any]:
         """The window as the metrics and time series answers state it."""
@@ -110,6 +138,7 @@ def metric_scope(
         until=until,
         time_zone=tz.key,
         now=now,
+        bands=team.dora_bands,
     )
 
 

@@ -42,7 +42,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def chart(kind: str, labels: list, datasets: list[dict], **options: Any) -> dict:
-    """A chart description for static/agiletrack/charts.js (Chart.js under the hood)."""
+    """A chart description for static/agiletrack/charts.js (Chart.js under the hood); a
+    `partial` list (one flag per label) draws those periods lighter."""
     return {
         "type": kind,
         "labels": [str(label) for label in labels],
@@ -84,11 +85,28 @@ def failure_detail(failure: dict) -> str:
     return detail
 
 
+def recovery_tile(key: str, title: str, metric: dict, before: dict, counted: str) -> dict:
+    """A tile of one of the two recovery metrics: the median, lower is better."""
+    return {
+        "key": key,
+        "title": title,
+        "value": metric["summary"]["median"],
+        "format": "duration",
+        "detail": f"median of {metric['summary']['count']} {counted}",
+        "band": metric["band"],
+        "reason": metric["reason"],
+        "trend": _trend("restore", metric["summary"]["median"], before["summary"]["median"]),
+        "empty": not metric["summary"]["count"],
+    }
+
+
 def dora_tiles(dora: dict, previous: dict) -> list[dict]:
     frequency, before_frequency = dora["deployment_frequency"], previous["deployment_frequency"]
     lead, before_lead = dora["lead_time_for_changes"], previous["lead_time_for_changes"]
     failure, before_failure = dora["change_failure_rate"], previous["change_failure_rate"]
     restore, before_restore = dora["time_to_restore"], previous["time_to_restore"]
+    recovery = dora["failed_deployment_recovery_time"]
+    before_recovery = previous["failed_deployment_recovery_time"]
     return [
         {
             "key": "frequency",
@@ -127,20 +145,23 @@ def dora_tiles(dora: dict, previous: dict) -> list[dict]:
             "trend": _trend("failure_rate", failure["rate"], before_failure["rate"]),
             "empty": failure["rate"] is None,
         },
-        {
-            "key": "restore",
-            "title": "Time to restore",
-            "value": restore["summary"]["median"],
-            "format": "duration",
-            "detail": f"median of {restore['summary']['count']} resolved incidents",
-            "band": restore["band"],
-            "reason": restore["reason"],
-            "trend": _trend(
-                "restore", restore["summary"]["median"], before_restore["summary"]["median"]
-            ),
-            "empty": not restore["summary"]["count"],
-        },
+        recovery_tile("restore", "Time to restore", restore, before_restore, "resolved incidents"),
+        recovery_tile(
+            "recovery",
+            "Failed deployment recovery time",
+            recovery,
+            before_recovery,
+            "recovered failed deployments",
+        ),
     ]
+
+
+def compared_with(scope: MetricScope) -> str:
+    """What the trends compare with: the previous window of the same (elapsed) length."""
+    before = scope.previous()
+    days = round((before.end - before.start).total_seconds() / 86400, 1)
+    length = f"{days:g} day{pluralize(days)}"
+    return f"the previous {length}" if before.bounds is None else f"the {length} before it"
 
 
 STAGE_LABELS = {"coding": "Coding", "pickup": "Pickup", "review": "Review", "deploy": "Deploy"}
@@ -169,6 +190,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             stacked=True,
             unit="minutes",
             title=f"Median pull request cycle time by stage, per {interval}",
+            partial=[point["partial"] for point in stages],
         ),
         "throughput": chart(
             "bar",
@@ -178,6 +200,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
                 {"label": "Work items done", "data": [p["value"] for p in done]},
             ],
             title=f"Throughput per {interval}",
+            partial=[point["partial"] for point in merged],
         ),
     }
     return render(
@@ -186,6 +209,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         page.context(
             "overview",
             tiles=dora_tiles(report["dora"], previous["dora"]),
+            bands=report["dora"],
+            compared_with=compared_with(scope),
             pull_requests=report["pull_requests"],
             work_items=report["work_items"],
             charts=charts,
@@ -310,6 +335,7 @@ def _work_item_charts(metrics: dict, finished, done: list[dict], interval: str) 
             [p["period"] for p in done],
             [{"label": "Work items done", "data": [p["value"] for p in done]}],
             title=f"Work items finished per {interval}",
+            partial=[p["partial"] for p in done],
         ),
     }
 

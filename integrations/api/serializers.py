@@ -45,7 +45,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "slug", "time_zone", "members", "created_at"]
+        fields = ["id", "name", "slug", "time_zone", "dora_bands", "members", "created_at"]
 
 
 class IntegrationSerializer(serializers.ModelSerializer):

@@ -62,6 +62,23 @@ METRICS_EXAMPLE = {
                 "max": 2441.0,
             },
         },
+        "failed_deployment_recovery_time": {
+            "summary": {
+                "count": 3,
+                "median": 1414.0,
+                "p75": 1927.5,
+                "p90": 2235.6,
+                "mean": 1670.0,
+                "min": 1155.0,
+                "max": 2441.0,
+            },
+            "band": "high",
+            "reason": None,
+        },
+        "bands_table": "dora-2023",
+        "bands_source": (
+            "Accelerate State of DevOps Report 2023 (https://dora.dev/research/2023/dora-report/)"
+        ),
     },
     "pull_requests": {
         "stages": {
@@ -239,8 +256,8 @@ TIMESERIES_EXAMPLE = {
         "integrations": [1, 2, 3],
     },
     "points": [
-        {"period": "2026-10-19", "value": 1, "count": None, "stages": None},
-        {"period": "2026-10-20", "value": 2, "count": None, "stages": None},
-        {"period": "2026-10-21", "value": 2, "count": None, "stages": None},
+        {"period": "2026-10-19", "value": 1, "count": None, "stages": None, "partial": False},
+        {"period": "2026-10-20", "value": 2, "count": None, "stages": None, "partial": False},
+        {"period": "2026-10-21", "value": 2, "count": None, "stages": None, "partial": False},
     ],
 }

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from metrics.calculations import BAND_TABLES
 from metrics.models import Deployment, PullRequest, Sprint, WorkItem
 
 
@@ -90,8 +91,8 @@ def reason_field() -> serializers.ChoiceField:
 class DeploymentFrequencySerializer(serializers.Serializer):
     deployments = serializers.IntegerField()
     deployment_days = serializers.IntegerField()
-    per_day = serializers.FloatField()
-    per_week = serializers.FloatField()
+    per_day = serializers.FloatField(help_text="Per day of the window elapsed by now.")
+    per_week = serializers.FloatField(help_text="Per 7 days of the window elapsed by now.")
     median_deployment_days_per_week = serializers.FloatField()
     median_deployment_days_per_month = serializers.FloatField()
     band = serializers.ChoiceField(choices=BANDS, allow_null=True)
@@ -120,7 +121,11 @@ class ChangeFailureRateSerializer(serializers.Serializer):
 
 
 class TimeToRestoreSerializer(BandedSummarySerializer):
-    failed_deployment_recovery = SummarySerializer()
+    summary = SummarySerializer(help_text="Incident opened -> resolved, whole minutes truncated.")
+    failed_deployment_recovery = SummarySerializer(
+        help_text="Alias of failed_deployment_recovery_time.summary (its former place), kept for "
+        "existing clients."
+    )
 
 
 class DoraSerializer(serializers.Serializer):
@@ -128,6 +133,15 @@ class DoraSerializer(serializers.Serializer):
     lead_time_for_changes = BandedSummarySerializer()
     change_failure_rate = ChangeFailureRateSerializer()
     time_to_restore = TimeToRestoreSerializer()
+    failed_deployment_recovery_time = BandedSummarySerializer(
+        help_text="A failed deployment to the next successful production deployment of its "
+        "repository, or an incident-linked deployment to the incident's resolution; whole "
+        "minutes truncated."
+    )
+    bands_table = serializers.ChoiceField(
+        choices=sorted(BAND_TABLES), help_text="The team's band table (Team.dora_bands)."
+    )
+    bands_source = serializers.CharField(help_text="The report the band table comes from.")
 
 
 class StagesSerializer(serializers.Serializer):
@@ -279,6 +293,10 @@ class TimeseriesPointSerializer(serializers.Serializer):
     )
     stages = StageMediansSerializer(
         allow_null=True, help_text="pull_request_stages only: the median of each stage."
+    )
+    partial = serializers.BooleanField(
+        help_text="The period is not wholly inside the window up to now: a first or last period "
+        "the window cuts, or one still running."
     )
 
 

@@ -267,6 +267,7 @@ class TimeseriesView(APIView):
                     "value": point.get("value", stages["cycle"] if stages else None),
                     "count": point.get("count"),
                     "stages": stages,
+                    "partial": point["partial"],
                 }
             )
         body = TimeseriesSerializer(
@@ -280,7 +281,12 @@ class TimeseriesView(APIView):
         if wants_csv(request):
             return Response(
                 [
-                    {"period": p["period"], "value": p["value"], "count": p["count"]}
+                    {
+                        "period": p["period"],
+                        "value": p["value"],
+                        "count": p["count"],
+                        "partial": p["partial"],
+                    }
                     for p in body["points"]
                 ]
             )

@@ -177,5 +177,31 @@ def bucket_counts(
     return {key: counts.get(key, 0) for key in keys}
 
 
+def elapsed_days(start: datetime, end: datetime, now: datetime | None = None) -> float:
+    """Days of [start, end) elapsed by `now` (all of them when now is None or past the end):
+    what rates divide by, so a window that ends today is not diluted by the hours to come."""
+    stop = utc(end) if now is None else min(utc(end), utc(now))
+    return max((stop - utc(start)).total_seconds() / 86400, 0.0)
+
+
 def in_window(moment: datetime | None, start: datetime, end: datetime) -> bool:
     return moment is not None and utc(start) <= utc(moment) < utc(end)
+
+
+def next_period_start(period: date, interval: str) -> date:
+    """The first day of the day/week/month after the one starting at `period`."""
+    if interval == "day":
+        return period + timedelta(days=1)
+    if interval == "week":
+        return period + timedelta(days=7)
+    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def partial_period(
+    period: date, interval: str, start: datetime, end: datetime, tz: ZoneInfo
+) -> bool:
+    """Whether the local day/week/month starting at `period` is not wholly inside [start, end):
+    a first or last period the window cuts, or one that has not ended by `end`."""
+    first = local_midnight(period, tz)
+    after = local_midnight(next_period_start(period, interval), tz)
+    return utc(first) < utc(start) or utc(after) > utc(end)

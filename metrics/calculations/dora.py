@@ -1,5 +1,6 @@
-"""DORA: deployment frequency, lead time for changes, change failure rate and time to restore,
-each with its performance band (DevLake v1.0's criteria for the 2023 DORA report)."""
+"""DORA: deployment frequency, lead time for changes, change failure rate, time to restore and
+failed deployment recovery time, each with its performance band from a band table
+(metrics.calculations.dora_bands; DevLake v1.0's reading of the 2023 report by default)."""
 
 from __future__ import annotations
 
@@ -12,24 +13,21 @@ from zoneinfo import ZoneInfo
 from metrics.calculations._common import (
     Band,
     Summary,
+    elapsed_days,
+    floor_minutes,
     in_window,
     local_days,
     lower_median,
     period_key,
-    span_minutes,
     summarize,
     utc,
 )
+from metrics.calculations.dora_bands import DORA_2023, BandTable
 from metrics.calculations.facts import (
     DeploymentFacts,
     IncidentFacts,
     PullRequestTimings,
 )
-
-MINUTES_PER_HOUR = 60
-MINUTES_PER_DAY = 24 * 60
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
-MINUTES_PER_MONTH = 30 * MINUTES_PER_DAY
 
 
 def deployments_by_commit(deployments: Iterable[DeploymentFacts]) -> dict[str, DeploymentFacts]:
@@ -57,7 +55,7 @@ def production(deployments: Iterable[DeploymentFacts]) -> list[DeploymentFacts]:
 class DeploymentFrequency:
     deployments: int  # successful production deployments finished in the window
     deployment_days: int  # local days with at least one of them
-    days: float  # length of the window in days
+    days: float  # days of the window elapsed (its length, unless it ends after now)
     per_day: float
     per_week: float
     median_deployment_days_per_week: float
@@ -65,22 +63,28 @@ class DeploymentFrequency:
     band: Band
 
 
-def deployment_frequency_band(days_per_week: float, days_per_month: float) -> Band:
-    """DevLake v1.0 criteria (2023 DORA report): median deployment days per week >= 5 elite,
-    >= 1 high; median deployment days per month >= 1 medium; else low."""
-    if days_per_week >= 5:
-        return Band.ELITE
-    if days_per_week >= 1:
-        return Band.HIGH
-    if days_per_month >= 1:
-        return Band.MEDIUM
-    return Band.LOW
+def deployment_frequency_band(
+    days_per_week: float,
+    days_per_month: float,
+    per_day: float = 0.0,
+    table: BandTable = DORA_2023,
+) -> Band:
+    """The table's band (2023, DevLake v1.0: median deployment days per week >= 5 elite, >= 1
+    high; median deployment days per month >= 1 medium; else low)."""
+    return table.frequency_band(days_per_week, days_per_month, per_day)
 
 
 def deployment_frequency(
-    deployments: Iterable[DeploymentFacts], start: datetime, end: datetime, tz: ZoneInfo
+    deployments: Iterable[DeploymentFacts],
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    *,
+    now: datetime | None = None,
+    table: BandTable = DORA_2023,
 ) -> DeploymentFrequency:
-    """Successful production deployments in [start, end): per day, per week, and DevLake's
+    """Successful production deployments in [start, end): per day and per week of the time
+    elapsed by `now` (a window ending in the future is measured up to now), and DevLake's
     "deployment days" form (lower median of distinct deployment days per local week and month,
     weeks and months the window touches counted even when empty)."""
     shipped = [d for d in production(deployments) if d.succeeded and in_window(d.at, start, end)]
@@ -93,18 +97,19 @@ def deployment_frequency(
         week, month = period_key(day, "week"), period_key(day, "month")
         per_week[week] = per_week.get(week, 0) + hit
         per_month[month] = per_month.get(month, 0) + hit
-    days = max((utc(end) - utc(start)).total_seconds() / 86400, 0.0)
+    days = elapsed_days(start, end, now)
     weekly = float(lower_median(list(per_week.values())) or 0)
     monthly = float(lower_median(list(per_month.values())) or 0)
+    per_day = len(shipped) / days if days else 0.0
     return DeploymentFrequency(
         deployments=len(shipped),
         deployment_days=len(deploy_days),
         days=days,
-        per_day=len(shipped) / days if days else 0.0,
-        per_week=len(shipped) / days * 7 if days else 0.0,
+        per_day=per_day,
+        per_week=per_day * 7,
         median_deployment_days_per_week=weekly,
         median_deployment_days_per_month=monthly,
-        band=deployment_frequency_band(weekly, monthly),
+        band=deployment_frequency_band(weekly, monthly, per_day, table),
     )
 
 
@@ -142,25 +147,22 @@ class LeadTimeForChanges:
     band: Band | None  # from the median; None without data
 
 
-def lead_time_band(median_minutes: float) -> Band:
-    """DevLake v1.0 (2023 DORA report): < 1 day elite, < 1 week high, < 1 month (30 days)
-    medium, else low."""
-    if median_minutes < MINUTES_PER_DAY:
-        return Band.ELITE
-    if median_minutes < MINUTES_PER_WEEK:
-        return Band.HIGH
-    if median_minutes < MINUTES_PER_MONTH:
-        return Band.MEDIUM
-    return Band.LOW
+def lead_time_band(median_minutes: float, table: BandTable = DORA_2023) -> Band:
+    """The table's band (2023, DevLake v1.0: < 1 day elite, < 1 week high, < 1 month (30 days)
+    medium, else low)."""
+    return table.lead_time_band(median_minutes)
 
 
 def lead_time_for_changes(
-    timings: Iterable[PullRequestTimings], start: datetime, end: datetime
+    timings: Iterable[PullRequestTimings],
+    start: datetime,
+    end: datetime,
+    table: BandTable = DORA_2023,
 ) -> LeadTimeForChanges:
     """Cycle times of the PRs whose deployment finished in [start, end) (DevLake's rule)."""
     summary = summarize(t.cycle_minutes for t in timings if in_window(t.deployed_at, start, end))
     return LeadTimeForChanges(
-        summary, lead_time_band(summary.median) if summary.median is not None else None
+        summary, lead_time_band(summary.median, table) if summary.median is not None else None
     )
 
 
@@ -205,15 +207,10 @@ class ChangeFailureRate:
     unlinked_incident_ids: tuple[str, ...] = ()
 
 
-def change_failure_rate_band(rate: float) -> Band:
-    """DevLake v1.0 (2023 DORA report): <= 5% elite, <= 10% high, <= 15% medium, else low."""
-    if rate <= 0.05:
-        return Band.ELITE
-    if rate <= 0.10:
-        return Band.HIGH
-    if rate <= 0.15:
-        return Band.MEDIUM
-    return Band.LOW
+def change_failure_rate_band(rate: float, table: BandTable = DORA_2023) -> Band:
+    """The table's band (2023, DevLake v1.0: <= 5% elite, <= 10% high, <= 15% medium, else
+    low)."""
+    return table.change_failure_band(rate)
 
 
 def change_failure_rate(
@@ -223,6 +220,7 @@ def change_failure_rate(
     end: datetime,
     *,
     incident_window: timedelta | None = None,
+    table: BandTable = DORA_2023,
 ) -> ChangeFailureRate:
     """Failed deployments / deployments, over production deployments that finished (success,
     failure or error) in [start, end). A deployment failed if its status is failure/error or an
@@ -246,31 +244,78 @@ def change_failure_rate(
         failed=len(failed),
         rate=rate,
         failed_deployment_ids=failed,
-        band=change_failure_rate_band(rate) if rate is not None else None,
+        band=change_failure_rate_band(rate, table) if rate is not None else None,
         unlinked_incident_ids=unlinked,
     )
 
 
-# --- Time to restore -----------------------------------------------------------------------------
+# --- Time to restore and failed deployment recovery time ------------------------------------------
+
+
+def time_to_restore_band(median_minutes: float, table: BandTable = DORA_2023) -> Band:
+    """The table's band for both recovery metrics (2023, DevLake v1.0: < 1 hour elite, < 1 day
+    high, < 1 week medium, else low)."""
+    return table.recovery_band(median_minutes)
+
+
+@dataclass(frozen=True)
+class FailedDeploymentRecovery:
+    summary: Summary  # failed or incident-linked deployment -> its recovery, minutes (truncated)
+    band: Band | None  # from summary.median
+
+
+def deployment_recoveries(
+    deployments: Sequence[DeploymentFacts],
+    incidents: Iterable[IncidentFacts],
+    incident_window: timedelta | None = None,
+) -> list[tuple[datetime, datetime]]:
+    """(failed at, recovered at) of every recovery: a failed production deployment to the next
+    successful production deployment of its repository finished after it; an incident-linked
+    deployment (attribute_incidents) to the incident's resolution. Unrecovered ones are left out."""
+    successes = sorted(
+        (d for d in production(deployments) if d.succeeded), key=lambda d: (utc(d.at), d.id)
+    )
+    found: list[tuple[datetime, datetime]] = []
+    for failed in (d for d in production(deployments) if d.failed):
+        after = (s for s in successes if s.repository == failed.repository and s.at > failed.at)
+        if (fix := next(after, None)) is not None:
+            found.append((failed.at, fix.at))
+    incidents = [i for i in incidents if i.resolved_at is not None]
+    links = attribute_incidents(incidents, deployments, incident_window)
+    by_id = {d.id: d for d in deployments}
+    for incident in incidents:
+        if (dep_id := links[incident.id]) is not None and incident.resolved_at is not None:
+            found.append((by_id[dep_id].at, incident.resolved_at))
+    return found
+
+
+def failed_deployment_recovery_time(
+    deployments: Sequence[DeploymentFacts],
+    incidents: Iterable[IncidentFacts],
+    start: datetime,
+    end: datetime,
+    *,
+    incident_window: timedelta | None = None,
+    table: BandTable = DORA_2023,
+) -> FailedDeploymentRecovery:
+    """Recoveries (deployment_recoveries) that happened in [start, end), in whole minutes
+    truncated (59.9 minutes is 59), with the table's band on the median."""
+    recoveries = deployment_recoveries(deployments, incidents, incident_window)
+    summary = summarize(
+        floor_minutes(failed_at, recovered_at)
+        for failed_at, recovered_at in recoveries
+        if in_window(recovered_at, start, end)
+    )
+    band = time_to_restore_band(summary.median, table) if summary.median is not None else None
+    return FailedDeploymentRecovery(summary=summary, band=band)
 
 
 @dataclass(frozen=True)
 class TimeToRestore:
-    summary: Summary  # incident opened -> resolved, minutes
-    failed_deployment_recovery: Summary  # attributed deployment finished -> incident resolved
+    summary: Summary  # incident opened -> resolved, minutes (truncated)
+    # The failed deployment recovery time's summary, kept here under its former name
+    failed_deployment_recovery: Summary
     band: Band | None  # from summary.median
-
-
-def time_to_restore_band(median_minutes: float) -> Band:
-    """DevLake v1.0 (2023 DORA report): < 1 hour elite, < 1 day high, < 1 week medium, else
-    low."""
-    if median_minutes < MINUTES_PER_HOUR:
-        return Band.ELITE
-    if median_minutes < MINUTES_PER_DAY:
-        return Band.HIGH
-    if median_minutes < MINUTES_PER_WEEK:
-        return Band.MEDIUM
-    return Band.LOW
 
 
 def time_to_restore(
@@ -280,20 +325,17 @@ def time_to_restore(
     end: datetime,
     *,
     incident_window: timedelta | None = None,
+    table: BandTable = DORA_2023,
 ) -> TimeToRestore:
-    """Incidents resolved in [start, end): opened -> resolved, and DevLake's failed deployment
-    recovery time (attributed deployment finished -> resolved) for those with a deployment."""
+    """Incidents resolved in [start, end): opened -> resolved in whole minutes truncated, with
+    the table's band on the median; and the failed deployment recovery time of the window."""
     resolved = [i for i in incidents if in_window(i.resolved_at, start, end)]
-    blamed = attribute_incidents(resolved, deployments, incident_window)
-    by_id = {d.id: d for d in deployments}
-    summary = summarize(span_minutes(i.created_at, i.resolved_at) for i in resolved)
-    recovery = summarize(
-        span_minutes(by_id[dep_id].at, i.resolved_at)
-        for i in resolved
-        if (dep_id := blamed[i.id]) is not None
+    summary = summarize(floor_minutes(i.created_at, i.resolved_at) for i in resolved)
+    recovery = failed_deployment_recovery_time(
+        deployments, incidents, start, end, incident_window=incident_window, table=table
     )
     return TimeToRestore(
         summary=summary,
-        failed_deployment_recovery=recovery,
-        band=time_to_restore_band(summary.median) if summary.median is not None else None,
+        failed_deployment_recovery=recovery.summary,
+        band=time_to_restore_band(summary.median, table) if summary.median is not None else None,
     )

@@ -95,3 +95,9 @@ def counts_per_period(
 
 def summary_dict(value: calc.Summary) -> dict:
     return asdict(value)
+
+
+def per_week(count: int, scope: MetricScope) -> float:
+    """`count` per 7 days of the window elapsed by now (a window ending today is not diluted)."""
+    days = scope.elapsed_days
+    return count / days * 7 if days else 0.0

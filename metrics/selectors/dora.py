@@ -1,5 +1,6 @@
-"""DORA reads: deployment frequency, lead time for changes, change failure rate and time to
-restore of a scope, and the deployment and incident facts they are computed from."""
+"""DORA reads: deployment frequency, lead time for changes, change failure rate, time to restore
+and failed deployment recovery time of a scope, banded by the team's band table, and the
+deployment and incident facts they are computed from."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.db.models import Max, Q, QuerySet
 
 from metrics import calculations as calc
 from metrics.aggregates import summary
-from metrics.calculations.facts import SUCCESS
+from metrics.calculations.facts import FAILED_STATUSES, SUCCESS
 from metrics.models import Incident
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
@@ -28,15 +29,25 @@ def list_deployment_facts(
     scope: MetricScope, incidents: Iterable[calc.IncidentFacts] = ()
 ) -> list[calc.DeploymentFacts]:
     """The production deployments the window and these incidents need: those at or after the
-    earliest of the window's start and the incidents' openings, and the last successful one
-    before that (an incident opened later may be attributed to it). Older ones can change no
-    number, and a year of them would only be read to be skipped."""
+    earliest of the window's start and the incidents' openings, and per repository the last
+    successful one before that (an incident opened later may be attributed to it) and the ones
+    after it (a failure it has not recovered yet), or its failures when none succeeded before.
+    Older ones can change no number, and a year of them would only be read to be skipped."""
     rows = production_deployments(scope)
     since = min([scope.start, *(incident.created_at for incident in incidents)])
-    last_before = rows.filter(Q(status__iexact=SUCCESS) & Q(at__lt=since)).aggregate(
-        latest=Max("at")
-    )["latest"]
-    rows = rows.filter(Q(at__gte=last_before or since))
+    last_success = (
+        rows.filter(Q(status__iexact=SUCCESS) & Q(at__lt=since))
+        .order_by()
+        .values("repository")
+        .annotate(latest=Max("at"))
+        .values_list("repository", "latest")
+    )
+    needed = Q(at__gte=since) | (
+        Q(status__iregex=FAILED_PATTERN) & ~Q(repository__in=[repo for repo, _ in last_success])
+    )
+    for repository, latest in last_success:
+        needed |= Q(repository=repository, at__gte=latest)
+    rows = rows.filter(needed)
     return [
         calc.DeploymentFacts(
             id=str(pk),
@@ -49,6 +60,9 @@ def list_deployment_facts(
             "pk", "status", "created_at", "finished_at", "repository"
         )
     ]
+
+
+FAILED_PATTERN = f"^({'|'.join(sorted(FAILED_STATUSES))})$"
 
 
 def list_incident_facts(queryset: QuerySet[Incident]) -> list[calc.IncidentFacts]:
@@ -73,6 +87,7 @@ def no_data_reasons(
     lead_count: int,
     failure: calc.ChangeFailureRate,
     restore: calc.TimeToRestore,
+    recovery: calc.FailedDeploymentRecovery,
 ) -> dict[str, str | None]:
     """Per DORA metric, why it is "n/a" (calc.no_data_reason), or None when it has a band."""
     reason = partial(
@@ -92,36 +107,39 @@ def no_data_reasons(
         "time_to_restore": reason(
             needs_deployments=False, needs_incidents=True, counted=restore.summary.count
         ),
+        "failed_deployment_recovery_time": reason(
+            needs_deployments=True, needs_incidents=False, counted=recovery.summary.count
+        ),
     }
 
 
 def dora_metrics(scope: MetricScope) -> dict:
-    """Deployment frequency, lead time for changes, change failure rate and time to restore."""
+    """Deployment frequency, lead time for changes, change failure rate, time to restore and
+    failed deployment recovery time, banded by the scope's band table."""
+    table = calc.band_table(scope.bands)
     incidents = in_scope(scope, Incident.objects.all())
     opened = list_incident_facts(incidents.filter(created_at__gte=scope.start))
     resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
     deployments = list_deployment_facts(scope, resolved)
-    frequency = calc.deployment_frequency(deployments, scope.start, scope.end, scope.tz)
+    frequency = calc.deployment_frequency(
+        deployments, scope.start, scope.end, scope.tz, now=scope.now, table=table
+    )
     lead = summary(
         human_pull_requests(scope).filter(window_filter("deployed_at", scope)),
         "cycle_time_minutes",
     )
     window = incident_window()
+    start, end = scope.start, scope.end
     failure = calc.change_failure_rate(
-        deployments,
-        opened,
-        scope.start,
-        scope.end,
-        incident_window=window,
+        deployments, opened, start, end, incident_window=window, table=table
     )
     restore = calc.time_to_restore(
-        resolved,
-        deployments,
-        scope.start,
-        scope.end,
-        incident_window=window,
+        resolved, deployments, start, end, incident_window=window, table=table
     )
-    reasons = no_data_reasons(scope, incidents, lead.count, failure, restore)
+    recovery = calc.failed_deployment_recovery_time(
+        deployments, resolved, start, end, incident_window=window, table=table
+    )
+    reasons = no_data_reasons(scope, incidents, lead.count, failure, restore, recovery)
     report: dict[str, dict[str, Any]] = {
         "deployment_frequency": {
             "deployments": frequency.deployments,
@@ -134,7 +152,7 @@ def dora_metrics(scope: MetricScope) -> dict:
         },
         "lead_time_for_changes": {
             "summary": summary_dict(lead),
-            "band": str(calc.lead_time_band(lead.median)) if lead.median is not None else None,
+            "band": None if lead.median is None else str(calc.lead_time_band(lead.median, table)),
         },
         "change_failure_rate": {
             "deployments": failure.deployments,
@@ -145,10 +163,20 @@ def dora_metrics(scope: MetricScope) -> dict:
         },
         "time_to_restore": {
             "summary": summary_dict(restore.summary),
-            "failed_deployment_recovery": summary_dict(restore.failed_deployment_recovery),
+            # Former name of failed_deployment_recovery_time's summary, kept for API clients
+            "failed_deployment_recovery": summary_dict(recovery.summary),
             "band": str(restore.band) if restore.band else None,
         },
+        "failed_deployment_recovery_time": {
+            "summary": summary_dict(recovery.summary),
+            "band": str(recovery.band) if recovery.band else None,
+        },
     }
+    return {**with_reasons(report, reasons), "bands_table": table.key, "bands_source": table.source}
+
+
+def with_reasons(report: dict[str, dict[str, Any]], reasons: dict[str, str | None]) -> dict:
+    """Each metric with its `reason`; a metric with a reason has no band (n/a)."""
     for key, why in reasons.items():
         report[key]["reason"] = why
         if why is not None:

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from metrics.aggregates import minutes_until_summary, summaries, summary
 from metrics.models import PullRequest, Review
 from metrics.scope import MetricScope, window_filter
-from metrics.selectors.common import human_pull_requests, in_scope, summary_dict
+from metrics.selectors.common import human_pull_requests, in_scope, per_week, summary_dict
 
 STAGES = ("coding", "pickup", "review", "deploy", "cycle")
 
@@ -77,7 +77,7 @@ def pull_request_metrics(scope: MetricScope) -> dict:
         "size": summary_dict(summary(merged, _size())),
         "throughput": {
             "merged": merged_count,
-            "per_week": merged_count / scope.days * 7,
+            "per_week": per_week(merged_count, scope),
         },
         "review_load": [
             {

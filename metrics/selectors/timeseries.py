@@ -4,7 +4,6 @@ families."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
 
 from django.db.models import QuerySet
 
@@ -98,20 +97,12 @@ def _failure_rate_series(scope: MetricScope, interval: str) -> list[dict]:
     points = []
     for period in periods(scope, interval):
         start = max(local_midnight(period, scope.tz), scope.start)
-        end = min(local_midnight(_next_period(period, interval), scope.tz), scope.end)
+        end = min(local_midnight(calc.next_period_start(period, interval), scope.tz), scope.end)
         rate = calc.change_failure_rate(
             deployments, incidents, start, end, incident_window=incident_window()
         )
         points.append({"period": period, "value": rate.rate, "count": rate.deployments})
     return points
-
-
-def _next_period(period: date, interval: str) -> date:
-    if interval == "day":
-        return period + timedelta(days=1)
-    if interval == "week":
-        return period + timedelta(days=7)
-    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 TIMESERIES: dict[str, Series] = {
@@ -135,11 +126,20 @@ TIMESERIES: dict[str, Series] = {
 
 def timeseries(scope: MetricScope, metric: str, interval: str = "week") -> list[dict]:
     """One metric per local day, week (Monday) or month of the window, empty periods included;
-    cached like the families."""
+    cached like the families. `partial` marks a period not wholly inside the window up to now."""
     if metric not in TIMESERIES:
         raise ScopeError(f"metric must be one of {', '.join(sorted(TIMESERIES))}")
     if interval not in INTERVALS:
         raise ScopeError(f"interval must be one of {', '.join(INTERVALS)}")
-    return cached_family(
+    points = cached_family(
         "timeseries", scope, lambda s: TIMESERIES[metric](s, interval), extra=(metric, interval)
     )
+    return [
+        {
+            **point,
+            "partial": calc.partial_period(
+                point["period"], interval, scope.start, scope.elapsed_end, scope.tz
+            ),
+        }
+        for point in points
+    ]

@@ -15,7 +15,13 @@ from metrics import calculations as calc
 from metrics.aggregates import minutes_until_summary, summary
 from metrics.models import FlowDay, WorkItem, WorkItemChange
 from metrics.scope import MetricScope, window_filter
-from metrics.selectors.common import in_scope, summary_dict, work_item_finishes, work_items
+from metrics.selectors.common import (
+    in_scope,
+    per_week,
+    summary_dict,
+    work_item_finishes,
+    work_items,
+)
 
 # A category move: (category left, category entered, how many items); "" left: created.
 Move = tuple[str, str, int]
@@ -122,7 +128,7 @@ def work_item_metrics(scope: MetricScope) -> dict:
     return {
         "lead_time": summary_dict(summary(done, "lead_time_minutes")),
         "cycle_time": summary_dict(summary(done, "cycle_time_minutes")),
-        "throughput": {"done": done_count, "per_week": done_count / scope.days * 7},
+        "throughput": {"done": done_count, "per_week": per_week(done_count, scope)},
         "wip": {"at_window_end": last_day[calc.IN_PROGRESS]},
         "aging_wip": {"count": aging.count, "age": summary_dict(aging)},
         "cumulative_flow": [{"day": day, **counts} for day, counts in flow.items()],

@@ -226,6 +226,19 @@ def test_recent_window_defaults_to_the_last_30_days(page, live_server, demo, mem
     assert until - since == timedelta(days=29)
 
 
+def test_the_running_period_of_a_window_ending_today_is_drawn_partial(
+    page, live_server, demo, member
+):
+    sign_in(page, live_server, member, PASSWORD)
+    page.goto(team_url(live_server, demo, "overview"))
+    chart = page.locator("canvas#chart-throughput")
+    chart.wait_for()
+    page.wait_for_function("document.querySelector('#chart-throughput').dataset.points")
+    # The last week (today's) is still running, and the first one the window cuts.
+    assert int(chart.get_attribute("data-partial") or 0) >= 1
+    assert "partial week" in page.locator("#chart-throughput-title").inner_text()
+
+
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 

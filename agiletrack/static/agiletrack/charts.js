@@ -14,6 +14,28 @@
     return new Date(ms).toISOString().slice(0, 10);
   }
 
+  // Periods the window cuts or that are still running (spec.partial, one flag per label) are
+  // drawn lighter (bars) or dashed (lines): their numbers cover only part of the period.
+  function markPartial(spec, datasets) {
+    var partial = spec.partial || [];
+    if (!partial.some(Boolean)) return;
+    datasets.forEach(function (set) {
+      if (spec.type === "bar") {
+        var base = set.backgroundColor;
+        set.backgroundColor = spec.labels.map(function (_, i) {
+          return partial[i] ? base + "55" : base;
+        });
+      } else if (spec.type === "line") {
+        set.segment = {
+          borderDash: function (ctx) {
+            return partial[ctx.p0DataIndex] || partial[ctx.p1DataIndex] ? [6, 4] : undefined;
+          },
+        };
+        set.pointStyle = partial.map(function (p) { return p ? "rectRot" : "circle"; });
+      }
+    });
+  }
+
   function build(spec) {
     var datasets = spec.datasets.map(function (set, i) {
       var colour = palette[i % palette.length];
@@ -26,6 +48,7 @@
         set
       );
     });
+    markPartial(spec, datasets);
     var lines = (spec.lines || []).map(function (line, i) {
       var xs = datasets[0].data.map(function (p) { return p.x; });
       var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs);
@@ -79,6 +102,8 @@
       var source = document.getElementById(canvas.getAttribute("data-chart"));
       if (!source) return;
       var chart = new Chart(canvas, build(JSON.parse(source.textContent)));
+      var spec = JSON.parse(source.textContent);
+      canvas.setAttribute("data-partial", String((spec.partial || []).filter(Boolean).length));
       canvas.setAttribute("data-points", String(
         chart.data.datasets.reduce(function (n, set) { return n + set.data.length; }, 0)
       ));
