@@ -21,8 +21,9 @@ from metrics.scope import MetricScope
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-# Bumped when a cached result changes shape or meaning (v2: sprint state, velocity in items).
-KEY_PREFIX = "metrics:v2"
+# Bumped when a cached result changes shape or meaning (v2: sprint state, velocity in items;
+# v3: sprints completed during the sprint only, say/do, carry-over, burndown lines).
+KEY_PREFIX = "metrics:v3"
 MISSING = object()
 
 

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -367,6 +367,9 @@ SPRINT_FIELDS = (
     "completed_points",
     "remaining_points",
     "completed_items",
+    "carry_over_items",
+    "carry_over_points",
+    "completed_outside",
     "scope_read_at",
 )
 
@@ -381,6 +384,14 @@ def sprint_read_moment(
     return min(end_at, now) if state == calc.CLOSED else now
 
 
+def stored_scope(scope: calc.SprintScope, read_at: datetime) -> dict[str, Any]:
+    """The values of SPRINT_FIELDS for a sprint's scope read at `read_at`."""
+    values: dict[str, Any] = {name: getattr(scope, name) for name in SPRINT_FIELDS[:-2]}
+    values["completed_outside"] = sorted(int(item_id) for item_id in scope.outside_ids)
+    values["scope_read_at"] = read_at
+    return values
+
+
 def unsettled_sprints(integration: Integration, now: datetime) -> QuerySet[Sprint]:
     """Started sprints whose stored scope was not read at their close: never refreshed, or
     refreshed while still running and closed since."""
@@ -390,6 +401,7 @@ def unsettled_sprints(integration: Integration, now: datetime) -> QuerySet[Sprin
     return started.filter(
         Q(scope_read_at__isnull=True)
         | Q(completed_items__isnull=True)
+        | Q(carry_over_items__isnull=True)
         | Q(completed_at__isnull=False, scope_read_at__lt=F("completed_at"))
         | Q(completed_at__isnull=True, end_at__lte=now, scope_read_at__lt=F("end_at"))
     )
@@ -413,9 +425,7 @@ def refresh_sprints(integration: Integration, now: datetime | None = None) -> in
             completed_at=read_at,
             name=row.name,
         )
-        scope = calc.sprint_scope(facts, items)
-        values = {name: getattr(scope, name) for name in SPRINT_FIELDS if name != "scope_read_at"}
-        values["scope_read_at"] = read_at
+        values = stored_scope(calc.sprint_scope(facts, items), read_at)
         if any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)

@@ -180,6 +180,11 @@ class Sprint(ActivityModel):
     completed_points = models.FloatField(null=True, blank=True)
     remaining_points = models.FloatField(null=True, blank=True)
     completed_items = models.PositiveIntegerField(null=True, blank=True)
+    # Not done at close and moved into another sprint from then on (Jira's carry-over).
+    carry_over_items = models.PositiveIntegerField(null=True, blank=True)
+    carry_over_points = models.FloatField(null=True, blank=True)
+    # Work item ids in the sprint at close but done since before its start: listed, not counted.
+    completed_outside = models.JSONField(default=list, blank=True)
     # The moment the stored scope was read at: the sprint's close (completed, else its planned
     # end) once it has closed, else the refresh time. Metrics use the stored scope of a closed
     # sprint only when it was read at its close.

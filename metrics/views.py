@@ -8,7 +8,7 @@ them. A user sees only their teams' pages (404 otherwise).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -370,6 +370,73 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Sprints -----------------------------------------------------------------------------------
 
 
+# The velocity table's columns, from the lists of the sprints family's velocity.
+VELOCITY_COLUMNS = (
+    "names", "committed_points", "completed_points", "completed_items", "say_do",
+    "carry_over_items", "carry_over_points",
+)  # fmt: skip
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _burndown_chart(active: dict, scope: MetricScope) -> dict:
+    """The running sprint's burndown on a time axis: from its start at the committed points,
+    the remaining points at the end of each local day (the last read now), the ideal line to
+    its planned end, and the points added and removed drawn on the day they moved."""
+
+    def end_of(day: date) -> int:
+        next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=scope.tz)
+        return _ms(min(next_midnight, scope.moment))
+
+    def noon(day: date) -> int:
+        return _ms(datetime.combine(day, time(12), tzinfo=scope.tz))
+
+    start = active["burndown_start"]
+    top = max([start["remaining_points"], *(p["remaining_points"] for p in active["burndown"])])
+    changes = active["scope_changes"]
+    remaining = [{"x": _ms(start["at"]), "y": start["remaining_points"]}] + [
+        {"x": end_of(point["day"]), "y": point["remaining_points"]} for point in active["burndown"]
+    ]
+    marks = {"pointRadius": 6, "showLine": False}
+    return chart(
+        "line",
+        [],
+        [
+            {"label": "Points remaining", "data": remaining, "stepped": "after"},
+            {
+                "label": "Ideal",
+                "data": [{"x": _ms(p["at"]), "y": p["remaining_points"]} for p in active["ideal"]],
+                "borderDash": [6, 4],
+                "pointRadius": 0,
+            },
+            {
+                "label": "Sprint end",
+                "data": [{"x": _ms(active["end_at"]), "y": y} for y in (0, top)],
+                "pointRadius": 0,
+            },
+            {
+                "label": "Scope added",
+                "data": [{"x": noon(c["day"]), "y": c["added_points"]} for c in changes
+                         if c["added_points"]],
+                "pointStyle": "triangle",
+                **marks,
+            },
+            {
+                "label": "Scope removed",
+                "data": [{"x": noon(c["day"]), "y": c["removed_points"]} for c in changes
+                         if c["removed_points"]],
+                "pointStyle": "rectRot",
+                **marks,
+            },
+        ],
+        unit="points",
+        time_x=True,
+        title=f"Burndown of {active['name']}",
+    )  # fmt: skip
+
+
 @login_required
 @require_GET
 def sprints(request: HttpRequest, slug: str) -> HttpResponse:
@@ -390,25 +457,25 @@ def sprints(request: HttpRequest, slug: str) -> HttpResponse:
         }
         active = board["active_sprint"]
         if active:
-            charts["burndown"] = chart(
-                "line",
-                [point["day"] for point in active["burndown"]],
-                [
-                    {
-                        "label": "Points remaining",
-                        "data": [point["remaining_points"] for point in active["burndown"]],
-                    }
-                ],
-                unit="points",
-                title=f"Burndown of {active['name']}",
-            )
+            charts["burndown"] = _burndown_chart(active, page.scope)
         ids = {
             f"{name}{suffix}": f"chart-{name}-{board['integration']}{suffix.replace('_', '-')}"
             for name in ("velocity", "burndown")
             for suffix in ("", "_data")
         }
+        columns = VELOCITY_COLUMNS
+        rows = [
+            dict(zip(columns, row, strict=True))
+            for row in zip(*(velocity[c] for c in columns), strict=True)
+        ]
         shown.append(
-            {**board, "name": names.get(board["integration"], ""), "charts": charts, "ids": ids}
+            {
+                **board,
+                "name": names.get(board["integration"], ""),
+                "charts": charts,
+                "ids": ids,
+                "velocity_rows": rows,
+            }
         )
     return render(request, "dashboard/sprints.html", page.context("sprints", boards=shown))
 

@@ -212,6 +212,12 @@ METRICS_EXAMPLE = {
                         "completed_points": 35.0,
                         "remaining_points": 12.0,
                         "completed_items": 9,
+                        "say_do": 1.5909090909090908,
+                        "carry_over_items": 2,
+                        "carry_over_points": 8.0,
+                        "completed_outside": [
+                            {"key": "PAY-41", "title": "Retry failed refunds", "story_points": 3.0}
+                        ],
                     }
                 ],
                 "velocity": {
@@ -222,6 +228,10 @@ METRICS_EXAMPLE = {
                     "completed_items": [7, 9],
                     "mean_items": 8.0,
                     "last": 6,
+                    "committed_points": [30.0, 22.0],
+                    "say_do": [0.9666666666666667, 1.5909090909090908],
+                    "carry_over_items": [1, 2],
+                    "carry_over_points": [5.0, 8.0],
                 },
                 "active_sprint": {
                     "id": "9",
@@ -236,9 +246,21 @@ METRICS_EXAMPLE = {
                     "completed_points": 8.0,
                     "remaining_points": 39.0,
                     "completed_items": 3,
+                    "say_do": 0.19047619047619047,
+                    "carry_over_items": 0,
+                    "carry_over_points": 0.0,
+                    "completed_outside": [],
                     "burndown": [
                         {"day": "2026-10-24", "remaining_points": 37.0},
                         {"day": "2026-10-25", "remaining_points": 39.0},
+                    ],
+                    "burndown_start": {"at": "2026-10-24T00:00:00Z", "remaining_points": 42.0},
+                    "ideal": [
+                        {"at": "2026-10-24T00:00:00Z", "remaining_points": 42.0},
+                        {"at": "2026-11-07T00:00:00Z", "remaining_points": 0.0},
+                    ],
+                    "scope_changes": [
+                        {"day": "2026-10-25", "added_points": 5.0, "removed_points": 0.0}
                     ],
                 },
             }

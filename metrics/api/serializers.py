@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from metrics.calculations import BAND_TABLES
+from metrics.calculations import BAND_TABLES, say_do
 from metrics.models import Deployment, PullRequest, Sprint, WorkItem
 
 
@@ -49,13 +49,26 @@ class WorkItemSerializer(serializers.ModelSerializer):
 
 
 class SprintSerializer(serializers.ModelSerializer):
+    say_do = serializers.SerializerMethodField(
+        help_text="Completed points over committed points; null when nothing was committed."
+    )
+    completed_outside = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Ids of the work items in it at close but done before it started (not counted).",
+    )
+
     class Meta:
         model = Sprint
         fields = [
             "id", "integration", "board_id", "name", "state", "start_at", "end_at",
             "completed_at", "goal", "committed_points", "added_points", "removed_points",
             "completed_points", "remaining_points", "completed_items", "scope_read_at",
+            "say_do", "carry_over_items", "carry_over_points", "completed_outside",
         ]  # fmt: skip
+
+    def get_say_do(self, sprint: Sprint) -> float | None:
+        return say_do(sprint.completed_points, sprint.committed_points)
 
 
 # --- Metric reports ------------------------------------------------------------------------
@@ -208,6 +221,12 @@ class WorkItemMetricsSerializer(serializers.Serializer):
     cumulative_flow = FlowDaySerializer(many=True)
 
 
+class CompletedOutsideSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    story_points = serializers.FloatField(allow_null=True)
+
+
 class SprintScopeSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
@@ -222,7 +241,17 @@ class SprintScopeSerializer(serializers.Serializer):
     removed_points = serializers.FloatField()
     completed_points = serializers.FloatField()
     remaining_points = serializers.FloatField()
-    completed_items = serializers.IntegerField(help_text="Items in it and done at close.")
+    completed_items = serializers.IntegerField(help_text="Items in it and done during it.")
+    say_do = serializers.FloatField(
+        allow_null=True, help_text="Completed over committed points; null when none committed."
+    )
+    carry_over_items = serializers.IntegerField(
+        help_text="Items not done at close and moved into another sprint from then on."
+    )
+    carry_over_points = serializers.FloatField()
+    completed_outside = CompletedOutsideSerializer(
+        many=True, help_text="Items in it at close but done before it started: not counted."
+    )
 
 
 class BurndownPointSerializer(serializers.Serializer):
@@ -230,8 +259,28 @@ class BurndownPointSerializer(serializers.Serializer):
     remaining_points = serializers.FloatField()
 
 
+class BurndownMomentSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    remaining_points = serializers.FloatField()
+
+
+class ScopeChangeDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    added_points = serializers.FloatField()
+    removed_points = serializers.FloatField()
+
+
 class ActiveSprintSerializer(SprintScopeSerializer):
-    burndown = BurndownPointSerializer(many=True)
+    burndown = BurndownPointSerializer(
+        many=True, help_text="Points in it and not done at the end of each local day."
+    )
+    burndown_start = BurndownMomentSerializer(help_text="The start, at the committed points.")
+    ideal = BurndownMomentSerializer(
+        many=True, help_text="From the committed points at the start to 0 at the planned end."
+    )
+    scope_changes = ScopeChangeDaySerializer(
+        many=True, help_text="Points that joined and left the sprint, per local day."
+    )
 
 
 class VelocitySerializer(serializers.Serializer):
@@ -245,6 +294,13 @@ class VelocitySerializer(serializers.Serializer):
     completed_items = serializers.ListField(child=serializers.IntegerField())
     mean_items = serializers.FloatField(allow_null=True)
     last = serializers.IntegerField()
+    committed_points = serializers.ListField(child=serializers.FloatField())
+    say_do = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Each sprint's completed over committed points (null: none committed).",
+    )
+    carry_over_items = serializers.ListField(child=serializers.IntegerField())
+    carry_over_points = serializers.ListField(child=serializers.FloatField())
 
 
 class BoardSprintsSerializer(serializers.Serializer):

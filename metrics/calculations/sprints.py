@@ -1,11 +1,11 @@
 """Sprint metrics: committed, added, removed and completed points from the change history of
-sprint membership and story points; velocity; burndown."""
+sprint membership and story points; say/do and carry-over; velocity; burndown."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from metrics.calculations.work_items import (
     WorkItemFacts,
     category_at,
     category_reader,
+    finishes,
 )
 
 # Jira's sprint states. The state is authoritative, not the planned dates: a sprint past its end
@@ -78,13 +79,46 @@ def in_sprint(item: WorkItemFacts, sprint_id: str, moment: datetime) -> bool:
 
 
 def _membership_moments(item: WorkItemFacts, sprint: SprintFacts) -> list[datetime]:
-    """Sprint start, close and every sprint-field change in between, in order."""
+    """Sprint start, close, the item's creation when it falls inside the sprint (an item created
+    in the sprint joins it then) and every sprint-field change in between, in order."""
     inside = [
-        c.changed_at
-        for c in item.sprint_changes
-        if utc(sprint.start_at) < utc(c.changed_at) <= utc(sprint.closed_at)
+        moment
+        for moment in (item.created_at, *(c.changed_at for c in item.sprint_changes))
+        if utc(sprint.start_at) < utc(moment) <= utc(sprint.closed_at)
     ]
-    return sorted([sprint.start_at, *inside, sprint.closed_at], key=utc)
+    return sorted({utc(m) for m in (sprint.start_at, *inside, sprint.closed_at)})
+
+
+def done_entered_at(item: WorkItemFacts, moment: datetime) -> datetime | None:
+    """When the item's stretch in done that holds `moment` began, as `finishes` dates it (an
+    item created done finished at its resolution time, else at its creation); None when it is
+    not done at `moment`."""
+    if category_at(item, moment) != DONE:
+        return None
+    current = (f for f in finishes(item) if f.left_at is None or utc(f.left_at) > utc(moment))
+    stretch = next(current, None)
+    return stretch.done_at if stretch is not None else None
+
+
+def _carried_over(item: WorkItemFacts, sprint: SprintFacts) -> bool:
+    """Whether the item joined another sprint at or after this one's close (Jira moves the
+    unfinished items of a completed sprint into the next one, keeping the closed one)."""
+    closed = utc(sprint.closed_at)
+    before = sprints_at(item, closed - timedelta(microseconds=1)) | {sprint.id}
+    return any(
+        utc(c.changed_at) >= closed and _sprint_ids(c.to_value) - before
+        for c in item.sprint_changes
+    )
+
+
+@dataclass(frozen=True)
+class ScopeChange:
+    """One item joining (`added`) or leaving the sprint after its start, at its points then."""
+
+    at: datetime
+    item_id: str
+    added: bool
+    points: float
 
 
 @dataclass(frozen=True)
@@ -92,48 +126,109 @@ class SprintScope:
     committed_points: float  # in the sprint at its start, points at start
     added_points: float  # joined after the start, points when they joined
     removed_points: float  # left before close, points when they left
-    completed_points: float  # in the sprint and done at close, points at close
+    completed_points: float  # in the sprint at close, done during it, points at close
     remaining_points: float  # in the sprint and not done at close, points at close
     committed_ids: tuple[str, ...]
     added_ids: tuple[str, ...]
     removed_ids: tuple[str, ...]
     completed_ids: tuple[str, ...]
+    # In the sprint at close but done since before its start: listed, counted nowhere.
+    outside_ids: tuple[str, ...] = ()
+    # Not done at close and moved into another sprint from then on.
+    carried_over_ids: tuple[str, ...] = ()
+    carry_over_points: float = 0.0
+    changes: tuple[ScopeChange, ...] = ()
 
     @property
     def completed_items(self) -> int:
-        """How many items were in the sprint and done at close."""
+        """How many items were in the sprint and done during it."""
         return len(self.completed_ids)
+
+    @property
+    def carry_over_items(self) -> int:
+        return len(self.carried_over_ids)
+
+    @property
+    def say_do(self) -> float | None:
+        return say_do(self.completed_points, self.committed_points)
+
+
+def say_do(completed_points: float | None, committed_points: float | None) -> float | None:
+    """Completed points over committed points; None when nothing was committed."""
+    if completed_points is None or not committed_points:
+        return None
+    return completed_points / committed_points
+
+
+@dataclass
+class _ItemInSprint:
+    """One item's way through one sprint, as sprint_scope reads it."""
+
+    committed: float | None = None
+    added: float | None = None
+    removed: float | None = None
+    in_at_close: bool = False
+    changes: list[ScopeChange] = field(default_factory=list)
+
+
+def _follow(item: WorkItemFacts, sprint: SprintFacts) -> _ItemInSprint:
+    """Whether the item was in the sprint at its start, when it joined and left, and whether it
+    was in it at close, with its points at each of those moments."""
+    found = _ItemInSprint()
+    was_in = in_sprint(item, sprint.id, sprint.start_at)
+    if was_in:
+        found.committed = points_at(item, sprint.start_at)
+    for moment in _membership_moments(item, sprint)[1:]:
+        now_in = in_sprint(item, sprint.id, moment)
+        if now_in != was_in:
+            points = points_at(item, moment)
+            found.changes.append(ScopeChange(moment, item.id, now_in, points))
+            if now_in and found.committed is None and found.added is None:
+                found.added = points
+            found.removed = None if now_in else points
+        was_in = now_in
+    found.in_at_close = was_in
+    return found
 
 
 def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintScope:
     """Committed vs added, removed and completed points of one sprint, rebuilt from history.
 
     Re-estimates count at the moment that matters: committed at the start, added when the
-    item joined, removed when it left, completed at close."""
+    item joined (an item created in the sprint joins at its creation), removed when it left,
+    completed at close. Completed means done during the sprint: an item in it at close but done
+    since before its start is completed outside the sprint (listed in `outside_ids` only)."""
     committed: dict[str, float] = {}
     added: dict[str, float] = {}
     removed: dict[str, float] = {}
     completed: dict[str, float] = {}
+    carried: dict[str, float] = {}
+    outside: list[str] = []
+    changes: list[ScopeChange] = []
     remaining = 0.0
     for item in items:
-        was_in = in_sprint(item, sprint.id, sprint.start_at)
-        if was_in:
-            committed[item.id] = points_at(item, sprint.start_at)
-        for moment in _membership_moments(item, sprint)[1:]:
-            now_in = in_sprint(item, sprint.id, moment)
-            if now_in and not was_in and item.id not in committed and item.id not in added:
-                added[item.id] = points_at(item, moment)
-            if was_in and not now_in:
-                removed[item.id] = points_at(item, moment)
-            elif now_in:
-                removed.pop(item.id, None)
-            was_in = now_in
-        if was_in:
-            points = points_at(item, sprint.closed_at)
-            if category_at(item, sprint.closed_at) == DONE:
-                completed[item.id] = points
-            else:
-                remaining += points
+        found = _follow(item, sprint)
+        if found.in_at_close:
+            entered = done_entered_at(item, sprint.closed_at)
+            if entered is not None and utc(entered) <= utc(sprint.start_at):
+                outside.append(item.id)
+                continue
+        changes += found.changes
+        if found.committed is not None:
+            committed[item.id] = found.committed
+        if found.added is not None:
+            added[item.id] = found.added
+        if found.removed is not None:
+            removed[item.id] = found.removed
+        if not found.in_at_close:
+            continue
+        points = points_at(item, sprint.closed_at)
+        if category_at(item, sprint.closed_at) == DONE:
+            completed[item.id] = points
+        else:
+            remaining += points
+            if _carried_over(item, sprint):
+                carried[item.id] = points
     return SprintScope(
         committed_points=sum(committed.values()),
         added_points=sum(added.values()),
@@ -144,6 +239,10 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
         added_ids=tuple(sorted(added)),
         removed_ids=tuple(sorted(removed)),
         completed_ids=tuple(sorted(completed)),
+        outside_ids=tuple(sorted(outside)),
+        carried_over_ids=tuple(sorted(carried)),
+        carry_over_points=sum(carried.values()),
+        changes=tuple(sorted(changes, key=lambda c: (c.at, c.item_id))),
     )
 
 
@@ -248,6 +347,49 @@ def burndown(
                 continue
             series[day] += _as_points(points.at(moment))
     return series
+
+
+@dataclass(frozen=True)
+class BurndownLines:
+    """What the burndown chart draws: the start at the committed points, the remaining points at
+    the end of each local day, the ideal line from the start to the planned end, and the points
+    that joined and left the sprint on each local day."""
+
+    start_at: datetime
+    committed_points: float
+    end_at: datetime
+    days: dict[date, float]
+    added: dict[date, float]
+    removed: dict[date, float]
+
+    @property
+    def ideal(self) -> tuple[tuple[datetime, float], tuple[datetime, float]]:
+        """A straight line from the committed points at the start to 0 at the planned end."""
+        return ((self.start_at, self.committed_points), (self.end_at, 0.0))
+
+
+def burndown_lines(
+    sprint: SprintFacts, items: Sequence[WorkItemFacts], tz: ZoneInfo
+) -> BurndownLines:
+    """The burndown (see `burndown`) with its start, ideal line and scope changes by day.
+
+    Every join and every leave after the start is drawn on its local day at the item's points
+    then (an item that leaves and comes back shows both moves; the totals count it once)."""
+    scope = sprint_scope(sprint, items)
+    added: dict[date, float] = {}
+    removed: dict[date, float] = {}
+    for change in scope.changes:
+        day = change.at.astimezone(tz).date()
+        into = added if change.added else removed
+        into[day] = into.get(day, 0.0) + change.points
+    return BurndownLines(
+        start_at=sprint.start_at,
+        committed_points=scope.committed_points,
+        end_at=sprint.end_at,
+        days=burndown(sprint, items, tz),
+        added=added,
+        removed=removed,
+    )
 
 
 def _as_points(value: str) -> float:

@@ -15,7 +15,7 @@ def read_pull_requests_again(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("integrations", "0007_sync_run_live_progress"),
-        ("metrics", "0013_work_item_source_category_left_out"),
+        ("metrics", "0014_sprint_scope_history"),
     ]
 
     operations = [

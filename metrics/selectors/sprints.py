@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from metrics import calculations as calc
-from metrics.models import Sprint
+from metrics.models import Sprint, WorkItem
 from metrics.scope import MetricScope
 from metrics.sprint_items import sprint_item_facts
 
@@ -32,6 +32,13 @@ def _sprint_facts(rows: Iterable[Sprint]) -> list[calc.SprintFacts]:
     ]
 
 
+def _outside_ids(scope: calc.SprintScope | Sprint) -> list[int]:
+    """Work item ids completed outside the sprint (stored, or just read)."""
+    if isinstance(scope, Sprint):
+        return list(scope.completed_outside)
+    return [int(item_id) for item_id in scope.outside_ids]
+
+
 def _scope_dict(sprint: calc.SprintFacts, scope: calc.SprintScope | Sprint) -> dict:
     return {
         "id": sprint.id,
@@ -46,7 +53,29 @@ def _scope_dict(sprint: calc.SprintFacts, scope: calc.SprintScope | Sprint) -> d
         "completed_points": scope.completed_points,
         "remaining_points": scope.remaining_points,
         "completed_items": scope.completed_items,
+        "say_do": calc.say_do(scope.completed_points, scope.committed_points),
+        "carry_over_items": scope.carry_over_items,
+        "carry_over_points": scope.carry_over_points,
+        "completed_outside": _outside_ids(scope),
     }
+
+
+def _list_outside(integration_id: int, scopes: Iterable[dict]) -> None:
+    """Replace each scope's completed-outside ids by the items' key, title and points."""
+    found = list(scopes)
+    wanted = {item_id for s in found for item_id in s["completed_outside"]}
+    rows = {
+        row["pk"]: row
+        for row in WorkItem.objects.filter(integration_id=integration_id, pk__in=wanted).values(
+            "pk", "key", "title", "story_points"
+        )
+    }
+    for s in found:
+        s["completed_outside"] = [
+            {key: rows[item_id][key] for key in ("key", "title", "story_points")}
+            for item_id in s["completed_outside"]
+            if item_id in rows
+        ]
 
 
 def _settled(row: Sprint) -> bool:
@@ -54,6 +83,7 @@ def _settled(row: Sprint) -> bool:
     return (
         row.scope_read_at is not None
         and row.completed_items is not None
+        and row.carry_over_items is not None
         and row.end_at is not None
         and row.scope_read_at == (row.completed_at or row.end_at)
     )
@@ -64,11 +94,22 @@ def _active_sprint(
 ) -> dict:
     """The active sprint read as if it closed now: scope so far, burndown up to today."""
     to_now = replace(sprint, completed_at=scope.moment)
+    lines = calc.burndown_lines(to_now, items, scope.tz)
+    days = sorted({*lines.added, *lines.removed})
     return {
         **_scope_dict(sprint, calc.sprint_scope(to_now, items)),
         "burndown": [
-            {"day": day, "remaining_points": points}
-            for day, points in calc.burndown(to_now, items, scope.tz).items()
+            {"day": day, "remaining_points": points} for day, points in lines.days.items()
+        ],
+        "burndown_start": {"at": lines.start_at, "remaining_points": lines.committed_points},
+        "ideal": [{"at": moment, "remaining_points": points} for moment, points in lines.ideal],
+        "scope_changes": [
+            {
+                "day": day,
+                "added_points": lines.added.get(day, 0.0),
+                "removed_points": lines.removed.get(day, 0.0),
+            }
+            for day in days
         ],
     }
 
@@ -128,6 +169,8 @@ def _board(scope: MetricScope, integration_id: int, last: int) -> dict | None:
         for s, found in zip(closed, scopes.values(), strict=True)
         if scope.start <= s.closed_at < scope.moment
     ]
+    running_scope = _active_sprint(scope, active, items) if active else None
+    _list_outside(integration_id, [*in_window, *([running_scope] if running_scope else [])])
     return {
         "integration": integration_id,
         "sprints": in_window,
@@ -139,8 +182,12 @@ def _board(scope: MetricScope, integration_id: int, last: int) -> dict | None:
             "completed_items": list(velocity.completed_items),
             "mean_items": velocity.mean_items,
             "last": last,
+            **{
+                name: [scopes[sprint_id][name] for sprint_id in velocity.sprint_ids]
+                for name in ("committed_points", "say_do", "carry_over_items", "carry_over_points")
+            },
         },
-        "active_sprint": _active_sprint(scope, active, items) if active else None,
+        "active_sprint": running_scope,
     }
 
 

@@ -66,6 +66,10 @@ def test_velocity_reaches_back_past_a_window_no_sprint_closed_in(client, team, j
         "completed_items": [1],
         "mean_items": 1.0,
         "last": 6,
+        "committed_points": [3.0],
+        "say_do": [1.0],
+        "carry_over_items": [0],
+        "carry_over_points": [0.0],
     }
     assert board["active_sprint"] is None
 
