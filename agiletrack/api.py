@@ -62,10 +62,39 @@ LOOKUP_VALUE_REGEX = r"[^/]+"
 
 
 class Pagination(PageNumberPagination):
-    """50 rows a page by default; `page_size` (up to 500) asks for more."""
+    """50 rows a page by default; `page_size` (1 to 500) asks for another size. A size that is
+    no whole number in that range is a 400, not silently the default."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request) -> int | None:
+        text = request.query_params.get(self.page_size_query_param, "").strip()
+        if not text:
+            return self.page_size
+        try:
+            size = int(text)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            message = f"A whole number from 1 to {self.max_page_size}."
+            raise ValidationError({self.page_size_query_param: [message]})
+        return size
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+                parameter["description"] = (
+                    f"Rows per page (default {self.page_size}); more than "
+                    f"{self.max_page_size} or less than 1 is a 400."
+                )
+        return parameters
 
 
 class TokenRateThrottle(UserRateThrottle):
@@ -116,6 +145,18 @@ def _document_csv(operation: dict) -> None:
             csv["schema"] = dict(CSV_SCHEMA)
 
 
+def _document_empty_filters(operation: dict) -> None:
+    """A list's query parameters may be sent empty (`?status=`), as the browsable API's filter
+    form sends the fields left blank: an empty one filters nothing. An empty `format` is JSON."""
+    parameters = operation.get("parameters", [])
+    is_list = any(parameter.get("name") == "page" for parameter in parameters)
+    for parameter in parameters:
+        if parameter.get("in") != "query" or parameter.get("required"):
+            continue
+        if is_list or parameter.get("name") == "format":
+            parameter["allowEmptyValue"] = True
+
+
 def document_errors(result: dict, generator, request, public) -> dict:
     """drf-spectacular post-processing hook: every operation may answer the error shape (and
     its ids are integers, its CSV is text)."""
@@ -136,6 +177,7 @@ def document_errors(result: dict, generator, request, public) -> dict:
     for path in result.get("paths", {}).values():
         for operation in path.values():
             _document_ids(operation)
+            _document_empty_filters(operation)
             _document_csv(operation)
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_STATUSES.items():

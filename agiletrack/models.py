@@ -1,6 +1,7 @@
 """Operational state of AgileTrack itself."""
 
 from django.db import models
+from rest_framework.authtoken.models import TokenProxy
 
 
 class Heartbeat(models.Model):
@@ -11,3 +12,19 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiKey(TokenProxy):
+    """A user's API token as the admin shows it: named by its user, never by its key.
+
+    The key is the token's primary key and DRF's str(); the admin's log, titles, breadcrumbs and
+    delete page print str(), so this proxy (addressed by the user's id) names the user instead."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    def __str__(self) -> str:
+        created = f" (created {self.created:%Y-%m-%d %H:%M})" if self.created else ""
+        return f"API key of {self.user}{created}"

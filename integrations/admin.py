@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from integrations import config as integration_config
 from integrations import selectors, services
+from integrations.admin_scope import TeamScopedAdmin, only_present
 from integrations.credentials import origin_of
 from integrations.crypto import CredentialsError
 from integrations.forms import credential_form_fields, credential_uses, credentials_of
@@ -22,7 +23,8 @@ from integrations.providers import registry
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(TeamScopedAdmin):
+    team_path = ""
     list_display = ("name", "slug", "time_zone", "dora_bands", "member_count", "integration_count")
     search_fields = ("name", "slug", "members__username")
     prepopulated_fields = {"slug": ("name",)}
@@ -35,6 +37,12 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description="integrations")
     def integration_count(self, team: Team) -> int:
         return team.integrations.count()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change and not request.user.is_superuser:
+            # Who adds a team joins it, or it would vanish from their admin at once.
+            form.instance.members.add(request.user)
 
 
 class IntegrationAdminForm(forms.ModelForm):
@@ -132,7 +140,8 @@ def _flatten(detail, prefix: str = "") -> list[str]:
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(TeamScopedAdmin):
+    team_path = "team"
     form = IntegrationAdminForm
     list_display = (
         "name",
@@ -147,7 +156,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         "mean_run_seconds",
         "short_error",
     )
-    list_filter = ("kind", "status", "is_active", "team")
+    list_filter = ("kind", "status", "is_active", only_present("team"))
     search_fields = ("name", "team__name", "last_error")
     readonly_fields = (
         "credentials_state",
@@ -239,7 +248,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(TeamScopedAdmin):
     list_display = (
         "id",
         "integration",
@@ -253,7 +262,7 @@ class SyncRunAdmin(admin.ModelAdmin):
         "records_updated",
         "error_type",
     )
-    list_filter = ("status", "trigger", "integration__kind", "integration__team")
+    list_filter = ("status", "trigger", "integration__kind", only_present("integration__team"))
     search_fields = ("integration__name", "error_message", "task_id")
     date_hierarchy = "queued_at"
 
@@ -270,7 +279,7 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncCursor)
-class SyncCursorAdmin(admin.ModelAdmin):
+class SyncCursorAdmin(TeamScopedAdmin):
     list_display = ("integration", "stream", "watermark", "updated_at")
     list_filter = ("integration__kind",)
     search_fields = ("integration__name", "stream")

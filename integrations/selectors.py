@@ -29,6 +29,22 @@ def teams_for_user(user: User | AnonymousUser) -> QuerySet[Team]:
     return Team.objects.filter(members=user)
 
 
+def rows_of_user_teams(rows: QuerySet, user: User | AnonymousUser, team_path: str) -> QuerySet:
+    """The rows whose team (reached through team_path; "" for teams) the user may see."""
+    if user.is_authenticated and user.is_superuser:
+        return rows
+    lookup = f"{team_path}__in" if team_path else "pk__in"
+    return rows.filter(**{lookup: teams_for_user(user)})
+
+
+def team_mates(user: User | AnonymousUser) -> QuerySet[User]:
+    """The user and the members of the user's teams (every user for a superuser)."""
+    if user.is_authenticated and user.is_superuser:
+        return User.objects.all()
+    mates = Q(teams__in=teams_for_user(user)) | Q(pk=user.pk)
+    return User.objects.filter(mates).distinct()
+
+
 def with_sync_stats(integrations: QuerySet[Integration]) -> QuerySet[Integration]:
     """Annotate succeeded and failed run counts and the mean duration of finished runs."""
     duration = ExpressionWrapper(

@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.db import models
 
+from integrations.admin_scope import TeamScopedAdmin, only_present
 from metrics.models import Deployment, Incident, PullRequest, Sprint, WorkItem
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Synced rows change only through syncs; the admin shows them."""
+class ReadOnlyAdmin(TeamScopedAdmin):
+    """Synced rows change only through syncs; the admin shows them (of the user's teams)."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -36,7 +37,7 @@ class PullRequestAdmin(ReadOnlyAdmin):
         "deploy_time_minutes",
         "cycle_time_minutes",
     )
-    list_filter = ("state", "author_is_bot", "is_draft", "integration", "repository")
+    list_filter = ("state", "author_is_bot", "is_draft", only_present("integration"), "repository")
     search_fields = ("title", "author", "repository")
     date_hierarchy = "created_at"
 
@@ -44,7 +45,7 @@ class PullRequestAdmin(ReadOnlyAdmin):
 @admin.register(Deployment)
 class DeploymentAdmin(ReadOnlyAdmin):
     list_display = ("repository", "environment", "status", "source", "created_at", "finished_at")
-    list_filter = ("status", "source", "environment", "integration")
+    list_filter = ("status", "source", "environment", only_present("integration"))
     search_fields = ("repository", "name", "sha")
     date_hierarchy = "created_at"
 
@@ -52,7 +53,7 @@ class DeploymentAdmin(ReadOnlyAdmin):
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "created_at", "resolved_at")
-    list_filter = ("integration", "repository")
+    list_filter = (only_present("integration"), "repository")
     search_fields = ("title", "repository")
 
 
@@ -70,7 +71,7 @@ class WorkItemAdmin(ReadOnlyAdmin):
         "lead_time_minutes",
         "cycle_time_minutes",
     )
-    list_filter = ("status_category", "kind", "integration", "container")
+    list_filter = ("status_category", "kind", only_present("integration"), "container")
     search_fields = ("key", "title", "assignee")
     date_hierarchy = "created_at"
 
@@ -78,5 +79,5 @@ class WorkItemAdmin(ReadOnlyAdmin):
 @admin.register(Sprint)
 class SprintAdmin(ReadOnlyAdmin):
     list_display = ("name", "state", "board_id", "start_at", "end_at", "completed_at")
-    list_filter = ("state", "integration")
+    list_filter = ("state", only_present("integration"))
     search_fields = ("name",)

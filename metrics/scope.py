@@ -1,10 +1,11 @@
-"""The metric scope: whose data (a team, some of its integrations) over which local days."""
+"""The metric scope: whose data (a team, some of its integrations, or several teams) over which
+local days."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ class ScopeError(ValueError):
 class MetricScope:
     """Whose data (a team, optionally some of its integrations) over which local days."""
 
-    team_id: int
+    team_id: int | None  # None: several teams (all of a user's)
     integration_ids: tuple[int, ...]
     since: date  # first local day, inclusive
     until: date  # last local day, inclusive
@@ -106,6 +107,22 @@ class MetricScope:
         }
 
 
+def _window(tz: ZoneInfo, since: date | None, until: date | None, now: datetime):
+    """[since, until] in local days; by default the last 30 days up to today."""
+    until = until or now.astimezone(tz).date()
+    try:
+        since = since or until - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+        for day in (since, until + timedelta(days=1)):
+            local_midnight(day, tz).astimezone(UTC)  # the database is asked in UTC
+    except OverflowError:
+        raise ScopeError("The window must lie within the years 1 to 9999.") from None
+    if since > until:
+        raise ScopeError("The start date is after the end date.")
+    if (until - since).days + 1 > MAX_WINDOW_DAYS:
+        raise ScopeError(f"A window can span at most {MAX_WINDOW_DAYS} days.")
+    return since, until
+
+
 def metric_scope(
     team: Team,
     *,
@@ -118,12 +135,7 @@ def metric_scope(
     [since, until] in the team's time zone; by default the last 30 days up to today."""
     now = now or timezone.now()
     tz = ZoneInfo(team.time_zone or "UTC")
-    until = until or now.astimezone(tz).date()
-    since = since or until - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
-    if since > until:
-        raise ScopeError("The start date is after the end date.")
-    if (until - since).days + 1 > MAX_WINDOW_DAYS:
-        raise ScopeError(f"A window can span at most {MAX_WINDOW_DAYS} days.")
+    since, until = _window(tz, since, until, now)
     team_ids = set(Integration.objects.filter(team=team).values_list("pk", flat=True))
     if integrations is None:
         ids = team_ids
@@ -139,6 +151,35 @@ def metric_scope(
         time_zone=tz.key,
         now=now,
         bands=team.dora_bands,
+    )
+
+
+def teams_scope(
+    teams: Sequence[Team],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    now: datetime | None = None,
+) -> MetricScope:
+    """The scope of several teams (all of a user's): every integration of theirs, over local
+    days of their time zone when they share one, else of UTC; banded by their DORA table when they
+    share one, else by the default."""
+    if len(teams) == 1:
+        return metric_scope(teams[0], since=since, until=until, now=now)
+    now = now or timezone.now()
+    zones = {team.time_zone or "UTC" for team in teams}
+    tz = ZoneInfo(zones.pop() if len(zones) == 1 else "UTC")
+    since, until = _window(tz, since, until, now)
+    ids = Integration.objects.filter(team__in=[team.pk for team in teams]).values_list("pk")
+    tables = {team.dora_bands for team in teams}
+    return MetricScope(
+        team_id=None,
+        integration_ids=tuple(sorted(pk for (pk,) in ids)),
+        since=since,
+        until=until,
+        time_zone=tz.key,
+        now=now,
+        bands=tables.pop() if len(tables) == 1 else DEFAULT_BAND_TABLE,
     )
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from agiletrack.api import LOOKUP_VALUE_REGEX
 from integrations import preflight, scopes, selectors, services
+from integrations.api.filters import IntegrationFilter, SyncRunFilter, TeamFilter
 from integrations.api.permissions import IsStaffOrReadOnly
 from integrations.api.serializers import (
     ConnectionCheckSerializer,
@@ -32,7 +33,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 
     lookup_value_regex = LOOKUP_VALUE_REGEX
     serializer_class = TeamSerializer
-    filterset_fields = ["slug"]
+    filterset_class = TeamFilter
 
     def get_queryset(self):
         return selectors.teams_for_user(self.request.user).prefetch_related("members")
@@ -44,7 +45,7 @@ class IntegrationViewSet(viewsets.ModelViewSet):
     lookup_value_regex = LOOKUP_VALUE_REGEX
     serializer_class = IntegrationSerializer
     permission_classes = [IsAuthenticated, IsStaffOrReadOnly]
-    filterset_fields = ["team", "kind", "status", "is_active"]
+    filterset_class = IntegrationFilter
 
     def get_queryset(self):
         return selectors.integrations_for_user(self.request.user).order_by("id")
@@ -118,7 +119,7 @@ class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     lookup_value_regex = LOOKUP_VALUE_REGEX
     serializer_class = SyncRunSerializer
-    filterset_fields = ["integration", "status", "trigger"]
+    filterset_class = SyncRunFilter
 
     def get_queryset(self):
         return selectors.sync_runs_for_user(self.request.user).order_by("-queued_at", "-id")

@@ -4,69 +4,25 @@ from datetime import UTC
 
 import django_filters as filters
 from django import forms
-from django_filters.fields import IsoDateTimeField, ModelMultipleChoiceField
-from drf_spectacular.utils import extend_schema_field
+from django_filters.fields import IsoDateTimeField
 
-from integrations.models import Integration
-from integrations.selectors import integrations_for_user
+from agiletrack.api_filters import FilterSet, IdFilter, IdsFilter
+from integrations.selectors import integrations_for_user, teams_for_user
 from metrics.models import Deployment, PullRequest, Sprint, WorkItem
 
-# Ids are 64-bit (BigAutoField). A bigger number names no row, and SQLite cannot even be asked
-# about it (OverflowError): such ids are caught before any query.
-ID_MIN, ID_MAX = -(2**63), 2**63 - 1
 
-
-def storable_id(number: int) -> bool:
-    return ID_MIN <= number <= ID_MAX
-
-
-class IdFilter(filters.NumberFilter):
-    """A whole-number id (a plain NumberFilter takes 1.5 for 1 and crashes on 1e30)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", ID_MIN)
-        kwargs.setdefault("max_value", ID_MAX)
-        super().__init__(*args, **kwargs)
-        # The schema says integer (drf-spectacular cannot tell from a lookup across a relation).
-        extend_schema_field({"type": "integer", "description": str(self.label)})(self)
-
-
-class IdsField(ModelMultipleChoiceField):
-    """Ids of rows to choose; one out of the 64-bit range is as unknown as any missing id."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                number = int(str(pk))
-            except ValueError:
-                continue  # not a number: Django's own message
-            if not storable_id(number):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super()._check_values(value)
-
-
-class IdsFilter(filters.ModelMultipleChoiceFilter):
-    field_class = IdsField
-
-
-class ActivityFilter(filters.FilterSet):
+class ActivityFilter(FilterSet):
     """Every list filters by team and integration (ids; repeat `integration` for several)."""
 
     team = IdFilter(field_name="integration__team_id", label="Team id.")
-    integration = IdsFilter(
-        queryset=Integration.objects.all(), label="Integration id (repeatable)."
-    )
+    integration = IdsFilter(field_name="integration_id", label="Integration id (repeatable).")
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         if request is not None:
-            self.filters["integration"].queryset = integrations_for_user(request.user)
+            teams = teams_for_user(request.user).order_by("name")
+            self.filters["team"].offer(teams)
+            self.filters["integration"].offer(integrations_for_user(request.user).order_by("name"))
 
 
 class UtcDateTimeField(IsoDateTimeField):

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from rest_framework_csv.renderers import CSVRenderer
 
 from agiletrack.api import LOOKUP_VALUE_REGEX
+from agiletrack.api_filters import storable_id
 from integrations.models import Team
 from integrations.selectors import integrations_for_user, teams_for_user
 from metrics import selectors
@@ -36,7 +37,7 @@ from metrics.api.serializers import (
     WorkItemSerializer,
 )
 from metrics.models import Deployment, PullRequest, Sprint, WorkItem
-from metrics.scope import MetricScope, ScopeError, metric_scope
+from metrics.scope import MAX_WINDOW_DAYS, MetricScope, ScopeError, metric_scope, teams_scope
 
 
 class ListCSVRenderer(CSVRenderer):
@@ -80,6 +81,8 @@ class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
 
     def paginate_queryset(self, queryset):
         if wants_csv(self.request):
+            if self.paginator is not None:
+                self.paginator.get_page_size(self.request)  # a bad page_size is a 400 here too
             return None  # an export has every matching row
         return super().paginate_queryset(queryset)
 
@@ -140,23 +143,29 @@ class ScopeQuerySerializer(serializers.Serializer):
     since = serializers.DateField(required=False, help_text="First day, in the team's zone.")
     until = serializers.DateField(required=False, help_text="Last day, inclusive.")
 
-    def validate(self, attrs: dict) -> dict:
-        if "team" not in attrs and not attrs.get("integration"):
-            raise serializers.ValidationError({"team": ["Give a team or an integration."]})
-        return attrs
-
 
 SCOPE_PARAMETERS = [
-    OpenApiParameter("team", OpenApiTypes.INT, description="Team id."),
+    OpenApiParameter(
+        "team",
+        OpenApiTypes.INT,
+        description="Team id. Without `team` and `integration`: every team of yours together "
+        "(their integrations, in their time zone when they share one, else UTC). A team not "
+        "yours answers 404, as an unknown one does.",
+    ),
     OpenApiParameter(
         "integration",
         OpenApiTypes.INT,
         many=True,
         explode=True,
-        description="Integration id; repeat for several (all of one team).",
+        description="Integration id; repeat for several. They must all be of one team (and of "
+        "`team` when given), else 400; an integration not yours answers 404, as an unknown "
+        "one does.",
     ),
     OpenApiParameter(
-        "since", OpenApiTypes.DATE, description="First local day (default: 30 days ago)."
+        "since",
+        OpenApiTypes.DATE,
+        description="First local day (default: 30 days before `until`). Must not be after "
+        f"`until`, and the window spans at most {MAX_WINDOW_DAYS} days; else 400.",
     ),
     OpenApiParameter(
         "until", OpenApiTypes.DATE, description="Last local day, inclusive (default: today)."
@@ -164,25 +173,18 @@ SCOPE_PARAMETERS = [
 ]
 
 
-def scope_for(request: Request) -> MetricScope:
-    """The metric scope the query asks for; 404 for teams or integrations the user cannot see,
-    400 for a bad window."""
-    query = ScopeQuerySerializer(
-        data={
-            **{k: v for k, v in request.query_params.items() if k in ("team", "since", "until")},
-            "integration": request.query_params.getlist("integration"),
-        }
-    )
-    query.is_valid(raise_exception=True)
-    data = query.validated_data
-    chosen = data.get("integration") or None
+def _chosen_team(request: Request, data: dict) -> Team | None:
+    """The team asked for by `team` and `integration` (None: neither was given); 404 for ids
+    that are not the user's, whether they exist or not."""
+    chosen = data.get("integration") or []
     team: Team | None = None
     if "team" in data:
-        team = teams_for_user(request.user).filter(pk=data["team"]).first()
+        pk = data["team"]
+        team = teams_for_user(request.user).filter(pk=pk).first() if storable_id(pk) else None
         if team is None:
             raise Http404("No such team.")
     if chosen:
-        storable = [pk for pk in chosen if filters.storable_id(pk)]
+        storable = [pk for pk in chosen if storable_id(pk)]
         found = list(integrations_for_user(request.user).filter(pk__in=storable))
         if len(found) != len(set(chosen)):
             raise Http404("No such integration.")
@@ -192,11 +194,27 @@ def scope_for(request: Request) -> MetricScope:
                 {"integration": ["The integrations must all belong to the one team asked for."]}
             )
         team = team or found[0].team
-    if team is None:  # unreachable: the query serializer asks for one or the other
-        raise Http404("No such team.")
+    return team
+
+
+def scope_for(request: Request) -> MetricScope:
+    """The metric scope the query asks for: a team, some of its integrations, or (neither
+    given) every team of the user's; 404 for ids not the user's, 400 for a bad window."""
+    query = ScopeQuerySerializer(
+        data={
+            **{k: v for k, v in request.query_params.items() if k in ("team", "since", "until")},
+            "integration": request.query_params.getlist("integration"),
+        }
+    )
+    query.is_valid(raise_exception=True)
+    data = query.validated_data
+    team = _chosen_team(request, data)
     since: date | None = data.get("since")
     until: date | None = data.get("until")
     try:
+        if team is None:
+            return teams_scope(list(teams_for_user(request.user)), since=since, until=until)
+        chosen = data.get("integration") or None
         return metric_scope(team, since=since, until=until, integrations=chosen)
     except ScopeError as exc:
         raise serializers.ValidationError({"since": [str(exc)]}) from None

@@ -84,7 +84,6 @@ def test_one_integration_narrows_the_scope(client, team, github, jira):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ("", "team"),
         ("team=1&since=2026-10-11&until=2026-10-01", "since"),
         ("team=1&since=yesterday", "since"),
         ("team=abc", "team"),
@@ -98,6 +97,16 @@ def test_bad_metric_queries_get_400_with_the_field_named(client, team, query, fi
     assert field in response.json()["fields"]
 
 
+def test_without_team_or_integration_the_metrics_cover_all_your_teams(client, member, team, github):
+    second = TeamFactory(members=[member])
+    jira = make_integration(second, kind="jira")
+    make_integration(TeamFactory(), kind="trello")  # not the user's
+    window = client.get("/api/metrics/?since=2026-10-01&until=2026-10-07").json()["window"]
+    assert window["integrations"] == sorted([github.pk, jira.pk])
+    one = client.get(f"/api/metrics/?team={team.pk}&since=2026-10-01&until=2026-10-07").json()
+    assert one["window"]["integrations"] == [github.pk]
+
+
 def test_other_teams_metrics_are_404(client, github):
     other = TeamFactory()
     stranger = make_integration(other)
@@ -105,6 +114,10 @@ def test_other_teams_metrics_are_404(client, github):
     assert client.get(f"/api/metrics/?integration={stranger.pk}").status_code == 404
     both = client.get(f"/api/metrics/?team={github.team_id}&integration={stranger.pk}")
     assert both.status_code == 404
+    unknown = other.pk + stranger.pk + 1000
+    assert client.get(f"/api/metrics/?team={unknown}").status_code == 404
+    assert client.get(f"/api/metrics/?integration={unknown}").status_code == 404
+    assert client.get(f"/api/metrics/?team={2**70}").status_code == 404
     outsider = APIClient()
     outsider.force_authenticate(UserFactory())
     assert outsider.get(f"/api/metrics/?team={github.team_id}").status_code == 404
