@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv assets run setup test test-faults lint format test-fast bench clean
+.PHONY: help venv assets run setup test test-faults lint format test-fast bench audit clean
 
 help:
 	@echo "make run    - install, migrate, create an admin, start web + worker + beat + sandbox"
 	@echo "make test   - install, lint (ruff + mypy), run the whole test suite"
 	@echo "make bench  - benchmarks: sync requests and time, ingest, latency, fan-out (tables)"
 	@echo "make lint   - ruff and mypy only"
+	@echo "make audit  - pip-audit over the pinned requirements (fails on a known vulnerability)"
 	@echo "make assets - npm ci: the browser libraries (chart.js) served as static files"
 	@echo "make format - ruff format and autofix"
 
@@ -65,6 +66,11 @@ format: venv
 # BENCH_ARGS: e.g. "--quick", "--only 1,3", "--write var/bench.md" (python -m bench --help).
 bench: venv
 	$(PY) -m bench $(BENCH_ARGS)
+
+# pip-audit over the pinned requirements (scripts/audit.py): exit 1 on a known vulnerability;
+# "NOT CHECKED" and exit 0 when the advisory service cannot be reached.
+audit: venv
+	$(PY) scripts/audit.py -r requirements-dev.txt
 
 test: lint
 	$(BIN)/pytest

@@ -10,6 +10,7 @@ import os
 import secrets
 import socket
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -198,6 +199,33 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Sign-in lockout, trusted proxies and manual sync throttling --------------------------------
+
+# Reverse proxies in front of AgileTrack that append the client's address to X-Forwarded-For
+# (0: none, REMOTE_ADDR is the client). agiletrack.wsgi trusts that many entries from the right.
+AGILETRACK_TRUSTED_PROXIES = env.int("AGILETRACK_TRUSTED_PROXIES", default=0)
+# django-axes: failed sign-ins (/accounts/login/ and /admin/login/) counted per username and per
+# client address; at the limit both lock for the cool-off, counted from the last failure.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AGILETRACK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AGILETRACK_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "agiletrack.lockout.lockout_response"
+# The address is REMOTE_ADDR as agiletrack.wsgi sets it from AGILETRACK_TRUSTED_PROXIES, never a
+# header read here (with or without django-ipware installed).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# A person's "Sync now" (page, API, admin) answers with a sync already queued or running, and
+# with the last one asked for if that was less than this many seconds ago.
+AGILETRACK_MANUAL_SYNC_MIN_INTERVAL_SECONDS = env.int(
+    "AGILETRACK_MANUAL_SYNC_MIN_INTERVAL_SECONDS", default=60
+)
 
 # --- Integrations: credential encryption and outbound URL safety ----------------------------
 

@@ -200,12 +200,16 @@ class IntegrationAdmin(TeamScopedAdmin):
 
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):
-        queued = 0
+        queued = answered = 0
         for integration in queryset:
             if integration.is_active:
-                services.request_sync(integration)
-                queued += 1
-        self.message_user(request, f"Queued a sync of {queued} integration(s); see Sync runs.")
+                asked = services.request_sync(integration)
+                queued += asked.queued
+                answered += not asked.queued
+        note = f" {answered} already queued, running or synced moments ago." if answered else ""
+        self.message_user(
+            request, f"Queued a sync of {queued} integration(s); see Sync runs.{note}"
+        )
 
     @admin.action(description="Test connection")
     def test_connection(self, request, queryset):

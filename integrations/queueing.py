@@ -3,6 +3,7 @@ is committed (this module never imports the tasks that call the sync service).""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import current_app
@@ -42,6 +43,47 @@ def queue_sync_unless_busy(
         if busy:
             return None
         return queue_sync(integration, trigger)
+
+
+@dataclass(frozen=True)
+class AskedSync:
+    """The answer to a person asking for a sync: the run that answers it and why that one.
+
+    `outcome` is "queued" (a new run), "active" (a run was already queued or running) or
+    "recent" (a sync asked for by a person was queued less than the minimum interval ago);
+    `retry_after` is how many seconds until a new one may be asked for ("recent" only)."""
+
+    run: SyncRun
+    outcome: str
+    retry_after: int = 0
+
+    @property
+    def queued(self) -> bool:
+        return self.outcome == "queued"
+
+
+def queue_asked_sync(integration: Integration, trigger: str, min_interval: float) -> AskedSync:
+    """Queue a sync a person asked for, unless one is queued or running (answered with that run)
+    or one of this trigger was queued less than `min_interval` seconds ago (answered with it).
+
+    The integration row is locked while checking (a row lock on PostgreSQL, the write lock of
+    an IMMEDIATE transaction on SQLite), so two requests at once queue one run, not two."""
+    now = timezone.now()
+    with transaction.atomic():
+        Integration.objects.select_for_update().filter(pk=integration.pk).first()
+        runs = SyncRun.objects.filter(integration=integration).order_by("-queued_at", "-pk")
+        active = runs.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]).first()
+        if active is not None:
+            return AskedSync(active, "active")
+        recent = (
+            runs.filter(trigger=trigger, queued_at__gt=now - timedelta(seconds=min_interval))
+            .exclude(status=SyncRun.Status.SKIPPED)
+            .first()
+        )
+        if recent is not None:
+            wait = min_interval - (now - recent.queued_at).total_seconds()
+            return AskedSync(recent, "recent", retry_after=max(1, int(wait + 0.999)))
+        return AskedSync(queue_sync(integration, trigger), "queued")
 
 
 def queue_sync(integration: Integration, trigger: str, attempt: int = 0) -> SyncRun:

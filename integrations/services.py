@@ -184,13 +184,45 @@ def rotate_encryption_keys() -> int:
     return count
 
 
-def request_sync(integration: Integration, trigger: str = SyncRun.Trigger.MANUAL) -> SyncRun:
-    """Queue a sync of an active integration; the task is sent after the transaction commits."""
+def request_sync(
+    integration: Integration, trigger: str = SyncRun.Trigger.MANUAL
+) -> queueing.AskedSync:
+    """Queue a sync of an active integration that a person asked for ("Sync now" on the page,
+    the API, the admin); the task is sent after the transaction commits.
+
+    A sync already queued or running answers instead of a new one, and so does one asked for
+    less than AGILETRACK_MANUAL_SYNC_MIN_INTERVAL_SECONDS ago (see `asked_sync_message`)."""
     if not integration.is_active:
         raise serializers.ValidationError(
             {"is_active": ["This integration is inactive; activate it to sync."]}
         )
-    return queueing.queue_sync(integration, trigger)
+    interval = settings.AGILETRACK_MANUAL_SYNC_MIN_INTERVAL_SECONDS
+    return queueing.queue_asked_sync(integration, trigger, interval)
+
+
+def _utc(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+def asked_sync_message(integration: Integration, asked: queueing.AskedSync) -> str:
+    """What the person who asked for a sync is told, in plain words."""
+    run = asked.run
+    if asked.outcome == "queued":
+        return f"Sync of {integration.name} queued."
+    if asked.outcome == "active" and run.status == SyncRun.Status.RUNNING:
+        return (
+            f"A sync of {integration.name} is already running (run {run.pk}, started "
+            f"{_utc(run.started_at or run.queued_at)}); it was not queued again."
+        )
+    if asked.outcome == "active":
+        return (
+            f"A sync of {integration.name} is already queued (run {run.pk}, queued "
+            f"{_utc(run.queued_at)}); it was not queued again."
+        )
+    return (
+        f"A sync of {integration.name} was asked for at {_utc(run.queued_at)} (run {run.pk}, "
+        f"{run.get_status_display().lower()}); ask again in {asked.retry_after} s."
+    )
 
 
 def test_connection(integration: Integration) -> ConnectionCheck:

@@ -90,23 +90,39 @@ def _team_integration(request: HttpRequest, slug: str, pk: int) -> Integration:
 @login_required
 @require_POST
 def sync_now(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Queue a manual sync (any member); answers JSON to scripts, a redirect to browsers."""
+    """Ask for a manual sync (any member); answers JSON to scripts, a redirect to browsers.
+
+    A sync already queued or running answers with that run (200), and one asked for too
+    recently answers 429 naming it, instead of queueing another."""
     integration = _team_integration(request, slug, pk)
+    wants_json = request.headers.get("Accept") == "application/json"
     try:
-        run = services.request_sync(integration)
+        asked = services.request_sync(integration)
     except serializers.ValidationError as exc:
         message = " ".join(str(m) for value in exc.detail.values() for m in value)  # type: ignore[union-attr]
-        if request.headers.get("Accept") == "application/json":
+        if wants_json:
             return JsonResponse({"error": message}, status=409)
         messages.error(request, message)
         return redirect(_list_url(slug))
-    if request.headers.get("Accept") == "application/json":
-        return JsonResponse(
-            {"sync_run": run.pk, "status_url": _run_url(slug, integration.pk, run.pk)},
-            status=202,
-        )
-    messages.success(request, f"Sync of {integration.name} queued.")
+    message = services.asked_sync_message(integration, asked)
+    if wants_json:
+        return _asked_sync_json(slug, integration, asked, message)
+    (messages.success if asked.queued else messages.info)(request, message)
     return redirect(_list_url(slug))
+
+
+def _asked_sync_json(slug: str, integration: Integration, asked: Any, message: str) -> JsonResponse:
+    body = {
+        "sync_run": asked.run.pk,
+        "queued": asked.queued,
+        "message": message,
+        "status_url": _run_url(slug, integration.pk, asked.run.pk),
+    }
+    if asked.outcome == "recent":
+        response = JsonResponse({**body, "error": message}, status=429)
+        response["Retry-After"] = str(asked.retry_after)
+        return response
+    return JsonResponse(body, status=202 if asked.queued else 200)
 
 
 @login_required

@@ -178,8 +178,20 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
 class SyncQueuedSerializer(serializers.Serializer):
     sync_run = serializers.IntegerField(
-        help_text="Id of the queued run; poll /api/sync-runs/{id}/."
+        help_text="Id of the queued run, or of the run already queued or running; poll "
+        "/api/sync-runs/{id}/."
     )
+    queued = serializers.BooleanField(
+        help_text="True when this request queued the run; false when it names one already "
+        "queued or running."
+    )
+    detail = serializers.CharField(help_text="What happened, in plain words.")
+
+
+class SyncThrottledSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text='"throttled".')
+    detail = serializers.CharField(help_text="When the last sync was asked for; when to retry.")
+    sync_run = serializers.IntegerField(help_text="Id of the sync asked for last.")
 
 
 class ConnectionCheckSerializer(serializers.Serializer):

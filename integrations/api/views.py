@@ -24,6 +24,7 @@ from integrations.api.serializers import (
     ScopeRequestSerializer,
     SyncQueuedSerializer,
     SyncRunSerializer,
+    SyncThrottledSerializer,
     TeamSerializer,
 )
 
@@ -81,12 +82,33 @@ class IntegrationViewSet(viewsets.ModelViewSet):
         check = preflight.check_before_save(data["kind"], data["config"], data["credentials"])
         return Response({"dry_run": True, **check.as_dict()}, status=status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses={202: SyncQueuedSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            202: SyncQueuedSerializer,
+            200: SyncQueuedSerializer,
+            429: SyncThrottledSerializer,
+        },
+        description=(
+            "Queue a sync now (202). When a sync of the integration is already queued or "
+            "running, nothing is queued and the answer (200) names that run. When a sync was "
+            "asked for less than AGILETRACK_MANUAL_SYNC_MIN_INTERVAL_SECONDS ago, the answer "
+            "is 429 with `Retry-After` and names that run."
+        ),
+    )
     @action(detail=True, methods=["post"])
     def sync(self, request: Request, pk: str | None = None) -> Response:
         """Queue a sync now; poll the returned run for its progress."""
-        run = services.request_sync(self.get_object())
-        return Response({"sync_run": run.pk}, status=status.HTTP_202_ACCEPTED)
+        integration = self.get_object()
+        asked = services.request_sync(integration)
+        message = services.asked_sync_message(integration, asked)
+        if asked.outcome == "recent":
+            body = {"code": "throttled", "detail": message, "sync_run": asked.run.pk}
+            headers = {"Retry-After": str(asked.retry_after)}
+            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+        answer = {"sync_run": asked.run.pk, "queued": asked.queued, "detail": message}
+        code = status.HTTP_202_ACCEPTED if asked.queued else status.HTTP_200_OK
+        return Response(answer, status=code)
 
     @extend_schema(request=None, responses={200: ConnectionCheckSerializer})
     @action(detail=True, methods=["post"])

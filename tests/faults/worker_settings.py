@@ -1,4 +1,5 @@
-"""Settings of the fault suite's worker processes: the product settings with short HTTP waits.
+"""Settings of the fault suite's worker processes: the product settings with short HTTP waits
+(and no pause between two asked-for syncs: F5 asks for its follow-up sync seconds after the first).
 
 AGILETRACK_HTTP_OPTIONS has no environment variable, so the workers started by the fault tests
 use this module (DJANGO_SETTINGS_MODULE) to make a hung provider time out in seconds.
@@ -13,3 +14,4 @@ AGILETRACK_HTTP_OPTIONS = {
     "connect_timeout": 2.0,
     "transient_backoff": 0.2,
 }
+AGILETRACK_MANUAL_SYNC_MIN_INTERVAL_SECONDS = 0

@@ -73,6 +73,7 @@ def test_members_cannot_spend_the_budget_on_checks_but_can_sync(sandbox):
     client.force_authenticate(member)
 
     assert client.post(f"/api/integrations/{integration.pk}/test/").status_code == 403
+    integration.sync_runs.update(status="succeeded")  # its first sync has run
     queued = client.post(f"/api/integrations/{integration.pk}/sync/")
     assert queued.status_code == 202
     run = client.get(f"/api/sync-runs/{queued.json()['sync_run']}/").json()
@@ -91,6 +92,7 @@ def test_an_inactive_integration_is_not_synced(sandbox):
 
 def test_admin_actions_test_and_sync(sandbox, admin_client):
     integration = github_integration(sandbox)
+    integration.sync_runs.update(status="succeeded")  # its first sync has run
     url = "/admin/integrations/integration/"
 
     tested = admin_client.post(

@@ -131,7 +131,7 @@
             return;
           }
           watching[section.getAttribute("data-integration")] = answer.body.sync_run;
-          progress.textContent = "Sync queued…";
+          progress.textContent = answer.body.message || "Sync queued…";
           section.querySelector(".sync-form button").disabled = true;
           document.dispatchEvent(new CustomEvent("agiletrack:sync-queued"));
         })
