@@ -217,6 +217,8 @@ AXES_FAILURE_LIMIT = env.int("AGILETRACK_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AGILETRACK_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# Its start-up banner would print on every manage.py command; lockouts are still logged.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "agiletrack.lockout.lockout_response"
 # The address is REMOTE_ADDR as agiletrack.wsgi sets it from AGILETRACK_TRUSTED_PROXIES, never a
 # header read here (with or without django-ipware installed).
