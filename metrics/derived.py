@@ -99,6 +99,7 @@ def pull_request_facts(rows) -> list[calc.PullRequestFacts]:
                     state=r.state,
                     is_bot=r.reviewer_is_bot,
                     id=str(r.pk),
+                    is_reply=r.is_reply,
                 )
                 for r in pr.reviews.all()
             ),

@@ -254,32 +254,33 @@ def _ingest_sprints(integration: Integration, sprints: list, result: IngestResul
     _upsert(Sprint, integration, rows, "sprint", result)
 
 
-def _ingest_pull_requests(integration: Integration, pulls: list, result: IngestResult) -> None:
-    rows = {
-        pr.external_id: {
-            "repository": pr.repository,
-            "number": pr.number,
-            "title": _cut(pr.title, 500),
-            "author": pr.author,
-            "author_is_bot": pr.author_is_bot,
-            "state": pr.state,
-            "is_draft": pr.is_draft,
-            "url": pr.url,
-            "created_at": pr.created_at,
-            "updated_at": pr.updated_at,
-            "merged_at": pr.merged_at,
-            "closed_at": pr.closed_at,
-            "first_commit_at": pr.first_commit_at,
-            "additions": pr.additions,
-            "deletions": pr.deletions,
-            "changed_files": pr.changed_files,
-            "merge_commit_sha": pr.merge_commit_sha or "",
-            "base_branch": pr.base_branch,
-            "head_branch": pr.head_branch,
-            "ready_for_review_times": [t.isoformat() for t in pr.ready_for_review_times],
-        }
-        for pr in pulls
+def _pull_request_row(pr: records.PullRequest) -> dict[str, Any]:
+    return {
+        "repository": pr.repository,
+        "number": pr.number,
+        "title": _cut(pr.title, 500),
+        "author": pr.author,
+        "author_is_bot": pr.author_is_bot,
+        "state": pr.state,
+        "is_draft": pr.is_draft,
+        "url": pr.url,
+        "created_at": pr.created_at,
+        "updated_at": pr.updated_at,
+        "merged_at": pr.merged_at,
+        "closed_at": pr.closed_at,
+        "first_commit_at": pr.first_commit_at,
+        "additions": pr.additions,
+        "deletions": pr.deletions,
+        "changed_files": pr.changed_files,
+        "merge_commit_sha": pr.merge_commit_sha or "",
+        "base_branch": pr.base_branch,
+        "head_branch": pr.head_branch,
+        "ready_for_review_times": [t.isoformat() for t in pr.ready_for_review_times],
     }
+
+
+def _ingest_pull_requests(integration: Integration, pulls: list, result: IngestResult) -> None:
+    rows = {pr.external_id: _pull_request_row(pr) for pr in pulls}
     pks = _upsert(PullRequest, integration, rows, "pull_request", result)
     reviews: dict[str, dict] = {}
     commits: dict[str, dict] = {}
@@ -300,6 +301,7 @@ def _ingest_pull_requests(integration: Integration, pulls: list, result: IngestR
                 "reviewer_is_bot": review.reviewer_is_bot,
                 "state": review.state,
                 "submitted_at": review.submitted_at,
+                "is_reply": review.is_reply,
             }
         for commit in pr.commits:
             commits[f"{commit.repository}@{commit.sha}"] = {

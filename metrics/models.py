@@ -85,6 +85,8 @@ class Review(ActivityModel):
     reviewer_is_bot = models.BooleanField(default=False)
     state = models.CharField(max_length=20)
     submitted_at = models.DateTimeField()
+    # A reply in a review thread (COMMENTED, no body): a response for pickup, not a review.
+    is_reply = models.BooleanField(default=False)
 
     class Meta:
         constraints = [unique_per_integration("unique_review")]

@@ -41,6 +41,8 @@ def generate(seed: int, scale: Scale, now: int) -> Organisation:
     github_ids = {"review": 80_000_000, "deployment": 500_000, "status": 9_000_000}
     github_ids |= {"run": 30_000_000, "issue_id": 1_500_000_000, "release": 100_000}
     github_ids |= {"pr_id": 1_200_000_000, "comment": 2_100_000_000}
+    # Thread replies count apart from reviews, so adding them changed no other review's id.
+    github_ids |= {"reply": 1_900_000_000}
     jira_ids = {"issue": 10000, "history": 100000, "sprint": 0}
     org = Organisation(
         seed=seed,

@@ -1,7 +1,7 @@
 """Generates the organisation's GitHub repositories, one seeded generator per repository.
 
-Pull requests with their commits, reviews and conversation (comments, drafts turned ready),
-deployments, releases, issues and workflow runs.
+Pull requests with their commits, reviews (and replies in review threads) and conversation
+(comments, drafts turned ready), deployments, releases, issues and workflow runs.
 """
 
 # Seeded generators here make stable fake data, not secrets.
@@ -50,6 +50,8 @@ class RepoContext:
     ids: dict[str, int]  # the last id given out per kind, shared by every repository
     # The conversation's own generator, so adding it left every other generated value as it was.
     talk: random.Random
+    # The review threads' replies' own generator (and id counter), for the same reason.
+    threads: random.Random
 
 
 def github_records(seed: int, scale: Scale, start: int, now: int, ids: dict[str, int]) -> dict:
@@ -73,6 +75,7 @@ def github_records(seed: int, scale: Scale, start: int, now: int, ids: dict[str,
             now=now,
             ids=ids,
             talk=random.Random(f"{seed}:github:{name}:conversation"),
+            threads=random.Random(f"{seed}:github:{name}:threads"),
         )
         _github_repo(repo, ctx)
         repos[name] = repo
@@ -137,6 +140,7 @@ def _pull_request(ctx: RepoContext, repo, number: int, title: str, author, creat
         if t < now:
             closed_at = t
     ready_at, comments = _conversation(ctx, author, created, draft, reviews)
+    reviews = _thread_replies(ctx, author, reviews, merged_at or closed_at)
     events = [
         created,
         *(r.submitted_at for r in reviews),
@@ -201,6 +205,25 @@ def _conversation(ctx: RepoContext, author, created: int, draft: bool, reviews: 
             ids["comment"] += 1
             comments.append(IssueComment(ids["comment"], user, at, body))
     return ready_at, comments
+
+
+def _thread_replies(ctx: RepoContext, author, reviews: list, ended: int | None) -> list:
+    """The reviews with, on some pull requests, replies in a review thread by its reviewer or
+    author: GitHub records each as a review of its own, COMMENTED with an empty body."""
+    rng, now, ids = ctx.threads, ctx.now, ctx.ids
+    human = [r for r in reviews if not r.user.is_bot]
+    if not human or rng.random() >= 0.2:
+        return reviews
+    first = min(human, key=lambda r: r.submitted_at)
+    until = min(now, ended if ended is not None else first.submitted_at + 24 * HOUR)
+    replies = []
+    for _ in range(rng.randint(1, 3)):
+        at = first.submitted_at + int((until - first.submitted_at) * rng.uniform(0.05, 0.95))
+        user = first.user if rng.random() < 0.6 else author
+        if first.submitted_at < at < now:
+            ids["reply"] += 1
+            replies.append(Review(ids["reply"], user, "COMMENTED", at, first.commit_id, ""))
+    return sorted([*reviews, *replies], key=lambda r: r.submitted_at)
 
 
 def _branch_commits(ctx: RepoContext, repo, number: int, author, created: int) -> list[Commit]:

@@ -21,6 +21,9 @@ class Review:
     reviewer_is_bot: bool
     state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
     submitted_at: datetime
+    # A reply in a review thread (or a single line comment) made outside a submitted review,
+    # which the forge records as a review of its own: a response, but not a submitted review.
+    is_reply: bool = False
 
 
 @dataclass(frozen=True)

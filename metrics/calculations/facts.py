@@ -54,6 +54,9 @@ class ReviewFacts:
     state: str = "COMMENTED"  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
     is_bot: bool = False
     id: str = ""
+    # A reply in a review thread (or a single line comment), not a submitted review: it answers
+    # the pull request (pickup) but is neither review load nor a review before the merge.
+    is_reply: bool = False
 
 
 @dataclass(frozen=True)

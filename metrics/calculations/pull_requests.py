@@ -153,14 +153,15 @@ class ReviewLoad:
 def review_load(
     prs: Iterable[PullRequestFacts], start: datetime, end: datetime
 ) -> dict[str, ReviewLoad]:
-    """Per reviewer: reviews submitted in [start, end) and distinct PRs they touched.
+    """Per reviewer: reviews submitted in [start, end) and distinct PRs they reviewed.
 
-    Bot reviewers, reviews of one's own PR and reviews of bot-authored PRs are not counted."""
+    Bot reviewers, reviews of one's own PR, reviews of bot-authored PRs and thread replies (not
+    submitted reviews) are not counted."""
     reviews: dict[str, int] = {}
     touched: dict[str, set[str]] = {}
     for pr in counted(prs):
         for review in pr.reviews:
-            if review.is_bot or review.reviewer == pr.author:
+            if review.is_bot or review.is_reply or review.reviewer == pr.author:
                 continue
             if not in_window(review.submitted_at, start, end):
                 continue
@@ -183,12 +184,14 @@ class MergedWithoutReview:
 def reviewed_before_merge(pr: PullRequestFacts) -> bool | None:
     """Whether another human reviewed the PR before it was merged (None while unmerged).
 
-    Any review state but PENDING counts (a COMMENTED review is still a look)."""
+    Any submitted review but PENDING counts (a COMMENTED review with a body is still a look); a
+    thread reply or single line comment is not a submitted review and does not."""
     if pr.merged_at is None:
         return None
     merged_at = utc(pr.merged_at)
     return any(
         not r.is_bot
+        and not r.is_reply
         and r.reviewer != pr.author
         and r.state.upper() != "PENDING"
         and utc(r.submitted_at) <= merged_at

@@ -5,7 +5,8 @@ from django.db import migrations, models
 
 
 def read_pull_requests_again(apps, schema_editor):
-    # Conversation comments and ready-for-review times are read with each pull request: forget
+    # Conversation comments, ready-for-review times and which reviews are thread replies are
+    # read with each pull request: forget
     # where the GitHub pull request streams read up to, so the next sync reads every pull request
     # again and stores them (a re-sync reads only changed ones).
     cursors = apps.get_model("integrations", "SyncCursor").objects
@@ -23,6 +24,11 @@ class Migration(migrations.Migration):
             model_name="pullrequest",
             name="ready_for_review_times",
             field=models.JSONField(blank=True, default=list),
+        ),
+        migrations.AddField(
+            model_name="review",
+            name="is_reply",
+            field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
             name="Comment",

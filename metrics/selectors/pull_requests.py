@@ -34,12 +34,15 @@ def _size():
 
 
 def _review_load(scope: MetricScope) -> QuerySet:
-    """Reviews submitted in the window per human reviewer of other humans' pull requests."""
+    """Reviews submitted in the window per human reviewer of other humans' pull requests
+    (thread replies left out, as calculations.review_load does)."""
     return (
         # A review belongs to its pull request's integration (metrics.ingest).
         in_scope(
             scope,
-            Review.objects.filter(window_filter("submitted_at", scope), reviewer_is_bot=False),
+            Review.objects.filter(
+                window_filter("submitted_at", scope), reviewer_is_bot=False, is_reply=False
+            ),
         )
         .filter(pull_request__author_is_bot=False)
         .exclude(reviewer=F("pull_request__author"))

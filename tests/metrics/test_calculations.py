@@ -243,6 +243,30 @@ def test_review_load_counts_reviews_and_distinct_prs_per_human_reviewer():
     }
 
 
+def test_review_load_counts_a_reviewers_submitted_review_not_their_thread_replies():
+    # bo approves, then answers three threads outside a review (COMMENTED, no body).
+    replies = tuple(
+        review("bo", at(hours=1, minutes=10 * k), state="COMMENTED", is_reply=True)
+        for k in (1, 2, 3)
+    )
+    reviews = (review("bo", at(hours=1), state="APPROVED"), *replies)
+    load = review_load([pr("1", reviews=reviews)], at(), at(days=1))
+    assert {name: (v.reviews, v.pull_requests) for name, v in load.items()} == {"bo": (1, 1)}
+    # Only replies: no review load at all.
+    assert review_load([pr("2", reviews=replies)], at(), at(days=1)) == {}
+
+
+def test_a_thread_reply_is_a_first_response_but_not_a_review_before_the_merge():
+    reply = review("bo", at(minutes=40), state="COMMENTED", is_reply=True)
+    replied = pr("1", reviews=(reply,))
+    assert pull_request_timings(replied).pickup_minutes == 40
+    assert reviewed_before_merge(replied) is False
+    assert merged_without_review([replied], at(), at(days=1)).pull_request_ids == ("1",)
+    # A COMMENTED review with a body is a submitted review.
+    commented = pr("2", reviews=(replace(reply, is_reply=False),))
+    assert reviewed_before_merge(commented) is True
+
+
 def test_open_pr_age_leaves_out_drafts_closed_and_merged_prs():
     now = at(days=2)
     prs = [

@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from integrations.providers import records
+from metrics import calculations as calc
 from metrics import derived, selectors
 from metrics.ingest import ingest
+from metrics.models import PullRequest
 from tests.factories import TeamFactory, make_integration
 from tests.metrics.test_derived import deployment
 from tests.metrics.test_ingest import pull_request
@@ -202,6 +204,55 @@ def test_open_prs_are_read_at_the_end_of_a_past_window(team):
     assert open_prs["count"] == 2
     age = window.end - opened
     assert open_prs["age"]["max"] == age.days * 24 * 60 + age.seconds // 60
+
+
+def test_review_load_in_sql_leaves_out_thread_replies_as_the_calculation_does(team):
+    integration = make_integration(team)
+    opened = utc(2026, 10, 31, 14)
+
+    def review(review_id, reviewer, hours, state="COMMENTED", is_reply=False, number=1):
+        at = opened + timedelta(hours=hours)
+        return records.Review(review_id, "acme/web", number, reviewer, False, state, at, is_reply)
+
+    # bo approves PR 1 and answers three threads outside a review; cy only replies on PR 2.
+    approved = review("R1", "bo", 1, "APPROVED")
+    replies = tuple(review(f"R1-{k}", "bo", 1 + k, is_reply=True) for k in (1, 2, 3))
+    only_replies = (review("R2", "cy", 1, is_reply=True, number=2),)
+    merged = opened + timedelta(hours=6)
+    ingest(
+        integration,
+        [
+            pull_request(
+                1,
+                created_at=opened,
+                merged_at=merged,
+                closed_at=merged,
+                reviews=(approved, *replies),
+            ),
+            pull_request(
+                2, created_at=opened, merged_at=merged, closed_at=merged, reviews=only_replies
+            ),
+        ],
+    )
+    derived.refresh(integration)
+
+    window = scope(team)
+    metrics = selectors.pull_request_metrics(window)
+    stored = derived.pull_request_facts(
+        PullRequest.objects.filter(integration=integration).prefetch_related(
+            "reviews", "comments", "commits"
+        )
+    )
+    expected = calc.review_load(stored, window.start, window.end)
+    load = {
+        row["reviewer"]: (row["reviews"], row["pull_requests"]) for row in metrics["review_load"]
+    }
+    assert load == {name: (v.reviews, v.pull_requests) for name, v in expected.items()}
+    assert load == {"bo": (1, 1)}
+    # cy's reply is PR 2's first response, but not a review before its merge.
+    unreviewed = metrics["merged_without_review"]
+    assert (unreviewed["merged"], unreviewed["without_review"]) == (2, 1)
+    assert PullRequest.objects.get(number=2).pickup_time_minutes == 60
 
 
 def test_the_active_sprint_is_the_one_running_at_the_window_end_not_one_starting_there(team):

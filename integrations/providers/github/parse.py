@@ -78,6 +78,16 @@ def _actor(actor: dict | None) -> tuple[str, str]:
     return login, kind
 
 
+def is_thread_reply(state: str, body: str | None) -> bool:
+    """Whether a review is a reply in a review thread rather than a submitted review.
+
+    GitHub records a reply made outside a pending review, and a single line comment ("Add
+    single comment"), as a review of its own: COMMENTED with an empty body. A submitted review
+    is approved, changes requested, dismissed, or COMMENTED with a body. (Asking each review's
+    comments for `replyTo` would cost a request per review.)"""
+    return state.upper() == "COMMENTED" and not (body or "").strip()
+
+
 def parse_review(node: dict, repo: str, number: int, bot_patterns: Iterable[str]) -> Review | None:
     """A GraphQL review node; pending reviews (never submitted) are None."""
     if node.get("submittedAt") is None:
@@ -91,6 +101,7 @@ def parse_review(node: dict, repo: str, number: int, bot_patterns: Iterable[str]
         reviewer_is_bot=is_bot(login, bot_patterns, kind),
         state=node["state"],
         submitted_at=parse_time(node["submittedAt"]),
+        is_reply=is_thread_reply(node["state"], node.get("body")),
     )
 
 
@@ -201,6 +212,7 @@ def parse_rest_review(
         reviewer_is_bot=is_bot(login, bot_patterns, kind),
         state=item["state"],
         submitted_at=parse_time(item["submitted_at"]),
+        is_reply=is_thread_reply(item["state"], item.get("body")),
     )
 
 

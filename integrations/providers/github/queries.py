@@ -4,7 +4,8 @@ request's timeline or commits, and deployments with statuses."""
 
 from __future__ import annotations
 
-REVIEW_FIELDS = "databaseId state submittedAt author { __typename login }"
+# `body` (a scalar, free) tells a thread reply from a submitted review (parse.is_thread_reply).
+REVIEW_FIELDS = "databaseId state body submittedAt author { __typename login }"
 ACTOR = "author { __typename login }"
 # Reviews, comments and ready-for-review events share one connection: GitHub charges a query by
 # its connections (each nested one costs a request per parent), so one timeline instead of

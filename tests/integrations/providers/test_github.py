@@ -149,6 +149,24 @@ def test_pull_request_reviews_match_rest_and_flag_bot_reviewers(sandbox):
     assert not any(r.reviewer_is_bot for p in pulls for r in p.reviews if "[bot]" not in r.reviewer)
 
 
+def test_commented_reviews_without_a_body_are_marked_as_thread_replies(sandbox):
+    pulls, _ = read(make_provider(sandbox), f"pull_requests:{sandbox.repo}")
+    replied = [p for p in pulls if any(r.is_reply for r in p.reviews)]
+    assert replied
+    for pr in replied[:4]:
+        rest = rest_all(sandbox, f"/repos/{sandbox.repo}/pulls/{pr.number}/reviews")
+        # GitHub's REST reviews as the truth: a reply is COMMENTED with an empty body.
+        truth = {str(r["id"]): r["state"] == "COMMENTED" and not r["body"].strip() for r in rest}
+        assert {r.external_id: r.is_reply for r in pr.reviews} == truth
+        assert [
+            parse_rest_review(r, sandbox.repo, pr.number, ["*[bot]"]).is_reply for r in rest
+        ] == [truth[str(r["id"])] for r in rest]
+    reviews = [r for p in pulls for r in p.reviews]
+    assert all(r.state == "COMMENTED" for r in reviews if r.is_reply)
+    # A COMMENTED review with a body is a submitted review.
+    assert any(r.state == "COMMENTED" and not r.is_reply for r in reviews)
+
+
 def test_pull_requests_carry_others_comments_with_bots_flagged_and_when_they_became_ready(
     sandbox,
 ):
