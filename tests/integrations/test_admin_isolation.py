@@ -128,7 +128,8 @@ def test_staff_add_a_team_among_their_teams_members_and_join_it(client, rows):
         {"name": "Mixed", "slug": "mixed", "time_zone": "UTC", "members": [bravo_member.pk]},
     )
     added = client.post(
-        "/admin/integrations/team/add/", {"name": "Charlie", "slug": "charlie", "time_zone": "UTC"}
+        "/admin/integrations/team/add/",
+        {"name": "Charlie", "slug": "charlie", "time_zone": "UTC", "dora_bands": "dora-2023"},
     )
 
     assert "bravo-only-member" not in add_page
