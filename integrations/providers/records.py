@@ -75,6 +75,19 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class CommitRange:
+    """The commits reachable from `head_sha` and not from `base_sha` (oldest first): what a
+    production deployment of `head_sha` shipped after one of `base_sha`. `status` is ahead,
+    behind (a rollback: nothing new), identical or diverged."""
+
+    repository: str
+    base_sha: str
+    head_sha: str
+    status: str
+    shas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Incident:
     external_id: str
     repository: str
