@@ -6,7 +6,8 @@ followed by a successful retry is one successful deployment. A successful produc
 deployment ships the commits its commit has and the previous successful one's lacks, as the
 provider's compare says (`DeployedRange`, read once per new deployment by the sync and kept);
 a rollback to an older commit ships nothing. A pull request is deployed by the first
-successful production deployment that shipped its merge commit.
+successful production deployment that shipped its merge commit, and only when it was merged
+into the repository's default branch (`DefaultBranch`, read by the deployments stream).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from integrations.models import Integration
 from metrics import calculations as calc
 from metrics.bulk import update_rows
 from metrics.ingest import range_id
-from metrics.models import DeployedRange, Deployment
+from metrics.models import DefaultBranch, DeployedRange, Deployment
 from metrics.production import is_production, production_environments
 
 
@@ -108,3 +109,18 @@ def deployment_facts(integration: Integration) -> list[calc.DeploymentFacts]:
         )
         for d in counted
     ]
+
+
+def default_branches(integration: Integration) -> dict[str, str]:
+    """Each repository's default branch, as its deployments stream last read it."""
+    return dict(
+        DefaultBranch.objects.filter(integration=integration).values_list("repository", "name")
+    )
+
+
+def merged_into_default(repository: str, base_branch: str, branches: dict[str, str]) -> bool:
+    """Whether a pull request merged into `base_branch` can be deployed: its base is the
+    repository's default branch (either unknown, e.g. before the first read, does not rule
+    it out)."""
+    default = branches.get(repository, "")
+    return not default or not base_branch or base_branch == default

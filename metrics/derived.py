@@ -22,7 +22,12 @@ from integrations.models import Integration
 from integrations.providers.registry import reading
 from metrics import calculations as calc
 from metrics.bulk import update_rows
-from metrics.deployed import deployment_facts, refresh_attempts
+from metrics.deployed import (
+    default_branches,
+    deployment_facts,
+    merged_into_default,
+    refresh_attempts,
+)
 from metrics.models import (
     FlowDay,
     PullRequest,
@@ -84,6 +89,7 @@ def refresh_pull_requests(integration: Integration) -> int:
     """Recompute and store every pull request's spans, a chunk at a time; return how many rows
     changed."""
     shipped = calc.deployments_by_commit(deployment_facts(integration))
+    branches = default_branches(integration)
     rows = (
         PullRequest.objects.filter(integration=integration)
         .order_by("pk")
@@ -92,14 +98,17 @@ def refresh_pull_requests(integration: Integration) -> int:
     changed = 0
     with transaction.atomic():
         for chunk in _chunks(rows.iterator(chunk_size=REFRESH_CHUNK)):
-            changed += _refresh_pull_request_chunk(chunk, shipped)
+            changed += _refresh_pull_request_chunk(chunk, shipped, branches)
     return changed
 
 
-def _refresh_pull_request_chunk(rows: list[PullRequest], shipped: dict) -> int:
+def _refresh_pull_request_chunk(rows: list[PullRequest], shipped: dict, branches: dict) -> int:
     changed = []
     for row, facts in zip(rows, pull_request_facts(rows), strict=True):
-        timings = calc.pull_request_timings(facts, shipped.get(facts.merge_commit_sha))
+        # Only a pull request merged into the default branch is deployed.
+        into_default = merged_into_default(row.repository, row.base_branch, branches)
+        deployment = shipped.get(facts.merge_commit_sha) if into_default else None
+        timings = calc.pull_request_timings(facts, deployment)
         values = {
             "first_review_at": timings.first_review_at,
             "reviewed_before_merge": calc.reviewed_before_merge(facts),

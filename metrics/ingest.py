@@ -20,6 +20,7 @@ from integrations.models import Integration
 from integrations.providers import records
 from metrics.models import (
     Commit,
+    DefaultBranch,
     DeployedRange,
     Deployment,
     Incident,
@@ -234,6 +235,7 @@ def ingest(integration: Integration, items: Iterable[Any]) -> IngestResult:
     _ingest_pull_requests(integration, by_type[records.PullRequest], result)
     _ingest_deployments(integration, by_type[records.Deployment], result)
     _ingest_ranges(integration, by_type[records.CommitRange], result)
+    _ingest_default_branches(integration, by_type[records.DefaultBranch], result)
     _ingest_incidents(integration, by_type[records.Incident], result)
     _ingest_work_items(integration, by_type[records.WorkItem], result)
     return result
@@ -342,6 +344,11 @@ def _ingest_ranges(integration: Integration, ranges: list, result: IngestResult)
         for r in ranges
     }
     _upsert(DeployedRange, integration, rows, "deployed_range", result)
+
+
+def _ingest_default_branches(integration: Integration, branches: list, result: IngestResult):
+    rows = {b.repository: {"repository": b.repository, "name": b.name} for b in branches}
+    _upsert(DefaultBranch, integration, rows, "default_branch", result)
 
 
 def _ingest_incidents(integration: Integration, incidents: list, result: IngestResult) -> None:

@@ -151,6 +151,20 @@ class DeployedRange(ActivityModel):
         return f"{self.repository} {self.base_sha[:7]}...{self.head_sha[:7]} {self.status}"
 
 
+class DefaultBranch(ActivityModel):
+    """A repository's default branch, as its deployments stream last read it (external_id: the
+    repository): pull requests merged into another branch are not deployed."""
+
+    repository = models.CharField(max_length=200)
+    name = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [unique_per_integration("unique_default_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.repository} {self.name}"
+
+
 class Incident(ActivityModel):
     repository = models.CharField(max_length=200)
     number = models.PositiveIntegerField()

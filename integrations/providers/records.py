@@ -88,6 +88,18 @@ class CommitRange:
 
 
 @dataclass(frozen=True)
+class DefaultBranch:
+    """A repository's default branch: only pull requests merged into it are deployed."""
+
+    repository: str
+    name: str
+
+    @property
+    def external_id(self) -> str:
+        return self.repository
+
+
+@dataclass(frozen=True)
 class Incident:
     external_id: str
     repository: str

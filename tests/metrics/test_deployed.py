@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integrations.providers.records import CommitRange
+from integrations.providers.records import CommitRange, DefaultBranch
 from metrics import deployed, derived
 from metrics.ingest import ingest
 from metrics.models import PullRequest
@@ -121,3 +121,27 @@ def test_a_rollback_deploys_nothing_and_the_next_deployment_ships_only_what_is_n
     # The rollback's compare is stored; the redeploy after it is read once (c0...c1 again is
     # the same range, already stored).
     assert deployed.ranges_to_read(integration) == []
+
+
+def test_a_pr_merged_into_another_branch_than_the_default_is_not_deployed():
+    integration = make_integration(TeamFactory())
+    ingest(
+        integration,
+        [
+            DefaultBranch("acme/web", "main"),
+            deployment("base", T0 - timedelta(days=1), sha="c0"),
+            pull_request(1, base_branch="main"),
+            pull_request(2, base_branch="release/1.x", merge_commit_sha="def456"),
+            deployment("ships", T0 + timedelta(hours=6), sha="c1"),
+            # The release branch was merged back: its merge commit is in the deployed range.
+            CommitRange("acme/web", "c0", "c1", "ahead", ("def456", "abc123")),
+        ],
+    )
+    derived.refresh(integration)
+
+    into_main = PullRequest.objects.get(integration=integration, number=1)
+    into_release = PullRequest.objects.get(integration=integration, number=2)
+    assert into_main.deployed_at == T0 + timedelta(hours=6, minutes=10)
+    assert into_release.deployed_at is None
+    assert into_release.deploy_time_minutes is None
+    assert into_main.deploy_time_minutes is not None

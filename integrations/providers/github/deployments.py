@@ -4,6 +4,7 @@ incidents (issues with an incident label)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from integrations.providers.errors import MalformedResponseError, NotFoundError
@@ -23,6 +24,7 @@ from integrations.providers.records import (
     Batch,
     CommitRange,
     Cursor,
+    DefaultBranch,
     Deployment,
     Incident,
 )
@@ -32,12 +34,32 @@ class DeploymentStreams(GitHubApi):
     """Deployment and incident streams of the configured repositories."""
 
     def _read_deployments(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
+        default = self._default_branch(repo, cursor)
         if self.deployment_source == "releases":
-            yield from self._read_releases(repo, cursor)
+            reader = self._read_releases(repo, cursor)
         elif self.deployment_source == "workflow_runs":
-            yield from self._read_workflow_runs(repo, cursor)
+            reader = self._read_workflow_runs(repo, cursor, default)
         else:
-            yield from self._read_deployment_objects(repo, cursor)
+            reader = self._read_deployment_objects(repo, cursor)
+        for batch in reader:
+            if batch.cursor is None:
+                yield batch
+                continue
+            # The last page also stores the default branch, and keeps it in the cursor.
+            state = {**batch.cursor.state, "default_branch": default}
+            yield Batch(
+                (*batch.records, DefaultBranch(repo, default)),
+                cursor=replace(batch.cursor, state=state),
+            )
+
+    def _default_branch(self, repo: str, cursor: Cursor) -> str:
+        """The repository's default branch: read once and kept in the deployments stream's
+        cursor (a full reconcile, which starts from an empty cursor, reads it again)."""
+        known = cursor.state.get("default_branch")
+        if known:
+            return str(known)
+        # API: https://docs.github.com/en/rest/repos/repos#get-a-repository
+        return str(self.http.get(f"repos/{repo}", endpoint="repository").data["default_branch"])
 
     def commits_between(self, repository: str, base_sha: str, head_sha: str) -> CommitRange:
         """The commits of `head_sha` that `base_sha` lacks, from GitHub's compare: one request
@@ -153,20 +175,9 @@ class DeploymentStreams(GitHubApi):
             lambda: mark.cursor(first_etag[0]),
         )
 
-    def _deployment_branch(self, repo: str, cursor: Cursor) -> str:
-        """The branch whose runs deploy: the configured one, else the repository's default
-        branch (read once and kept in the stream's cursor; a full reconcile reads it again)."""
-        if self.deployment_branch:
-            return self.deployment_branch
-        known = cursor.state.get("default_branch")
-        if known:
-            return str(known)
-        # API: https://docs.github.com/en/rest/repos/repos#get-a-repository
-        return str(self.http.get(f"repos/{repo}", endpoint="repository").data["default_branch"])
-
-    def _read_workflow_runs(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
-        branch = self._deployment_branch(repo, cursor)
-        state = {} if self.deployment_branch else {"default_branch": branch}
+    def _read_workflow_runs(self, repo: str, cursor: Cursor, default: str) -> Iterator[Batch]:
+        # Runs of the configured branch deploy, else those of the default branch.
+        branch = self.deployment_branch or default
         if cursor.state.get("branch", branch) != branch:
             cursor = Cursor()  # another branch: its runs are read from the start
         mark = Watermark(cursor)
@@ -207,7 +218,7 @@ class DeploymentStreams(GitHubApi):
 
         yield from batches(
             pages(),
-            lambda: mark.cursor(first_etag[0], {**state, "branch": branch}),
+            lambda: mark.cursor(first_etag[0], {"branch": branch}),
         )
 
     def _read_incidents(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
