@@ -38,7 +38,7 @@ from integrations.providers.records import Batch, Cursor
 from integrations.providers.registry import build_provider
 from metrics import derived
 from metrics.cache import invalidate_integration
-from metrics.deployed import ranges_to_read, refresh_attempts
+from metrics.deployed import note_ranges_read, ranges_to_read, refresh_attempts
 from metrics.ingest import IngestResult, ingest, page_transaction, prune_stream, seen_ids
 
 logger = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ class SyncPass:
 
     def read_deployed_commits(self, provider: Provider) -> None:
         """What each new successful production deployment shipped: one compare each, stored
-        (and never read again) as it arrives."""
+        as it arrives (and read again only when the provider could not answer it)."""
         refresh_attempts(self.integration)
         wanted = ranges_to_read(self.integration)
         if not wanted:
@@ -181,6 +181,7 @@ class SyncPass:
         provider.begin_stream()
         for repository, base_sha, head_sha in wanted:
             self.store(Batch((provider.commits_between(repository, base_sha, head_sha),)), None)
+        note_ranges_read(self.integration, wanted)
 
     def store(self, batch: Batch, row: SyncCursor | None) -> None:
         """One page: its records and, on its last page, the stream's cursor, in one transaction;

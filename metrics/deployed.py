@@ -12,6 +12,10 @@ into the repository's default branch (`DefaultBranch`, read by the deployments s
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
 from integrations.models import Integration
 from metrics import calculations as calc
 from metrics.bulk import update_rows
@@ -74,16 +78,36 @@ def _wanted_ranges(
     return wanted
 
 
-def ranges_to_read(integration: Integration) -> list[tuple[str, str, str]]:
+# A compare the provider could not answer (a commit it did not have) is asked again this much
+# later: a commit pushed late can still link its pull requests, a force-pushed one costs one
+# request a day.
+UNKNOWN_RETRY = timedelta(days=1)
+
+
+def ranges_to_read(
+    integration: Integration, now: datetime | None = None
+) -> list[tuple[str, str, str]]:
     """The compares (repository, base sha, head sha) new successful production deployments
-    need and that are not stored yet, oldest first."""
+    need that are not stored yet, or stored as unknown longer than UNKNOWN_RETRY ago, oldest
+    first."""
     keys = [key for _, key in _wanted_ranges(_counted(integration)) if key is not None]
+    retry_before = (now or timezone.now()) - UNKNOWN_RETRY
     stored = set(
         DeployedRange.objects.filter(
             integration=integration, external_id__in=[range_id(*key) for key in keys]
-        ).values_list("external_id", flat=True)
+        )
+        .exclude(status="unknown", synced_at__lt=retry_before)
+        .values_list("external_id", flat=True)
     )
     return [key for key in dict.fromkeys(keys) if range_id(*key) not in stored]
+
+
+def note_ranges_read(integration: Integration, keys: list[tuple[str, str, str]]) -> None:
+    """Record when these compares were last asked (an unchanged answer is not written again,
+    so its `synced_at` would not move): the retry of unknown ones counts from now."""
+    DeployedRange.objects.filter(
+        integration=integration, external_id__in=[range_id(*key) for key in keys]
+    ).update(synced_at=timezone.now())
 
 
 def deployment_facts(integration: Integration) -> list[calc.DeploymentFacts]:

@@ -5,6 +5,7 @@ production deployments, stored once)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from integrations.providers.records import CommitRange, DefaultBranch
 from metrics import deployed, derived
@@ -145,3 +146,24 @@ def test_a_pr_merged_into_another_branch_than_the_default_is_not_deployed():
     assert into_release.deployed_at is None
     assert into_release.deploy_time_minutes is None
     assert into_main.deploy_time_minutes is not None
+
+
+def test_a_compare_the_provider_could_not_answer_is_asked_again_a_day_later():
+    integration = make_integration(TeamFactory())
+    ingest(
+        integration,
+        [
+            deployment("base", T0 - timedelta(days=1), sha="c0"),
+            deployment("gone", T0, sha="c1"),
+            CommitRange("acme/web", "c0", "c1", "unknown"),
+        ],
+    )
+    asked = timezone.now()
+
+    assert deployed.ranges_to_read(integration, now=asked + timedelta(hours=23)) == []
+    assert deployed.ranges_to_read(integration, now=asked + timedelta(hours=25)) == [
+        ("acme/web", "c0", "c1")
+    ]
+    # Once GitHub answers, the stored compare is final.
+    ingest(integration, [CommitRange("acme/web", "c0", "c1", "ahead", ("abc123",))])
+    assert deployed.ranges_to_read(integration, now=asked + timedelta(days=30)) == []
