@@ -1,8 +1,10 @@
 """Benchmark 1: API requests per sync, per provider, counted by the sandbox (/_sandbox/stats).
 
 Three syncs of the same data, run in this process through the sync service: a full first sync,
-a re-sync with nothing changed, and a re-sync after about 1% of the objects changed
-(/_sandbox/mutate). Beside them: the targets, and what a naive REST client would spend.
+a re-sync with nothing changed, and a re-sync after about 1% of the objects changed and each
+repository deployed once more (/_sandbox/mutate). Beside them: the targets, the GitHub compare
+requests against their budget (at most one per new production deployment), and what a naive
+REST client would spend.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import requests
 from bench import harness
 from bench.report import table
 from integrations import sync
-from integrations.models import SyncRun
+from integrations.models import Integration, SyncRun
 from metrics.models import Deployment, PullRequest, WorkItem
+from metrics.production import production_only
 
 PROVIDERS = ("github", "jira", "trello")
 
@@ -94,6 +97,8 @@ def mutate(box, fraction: float) -> dict[str, int]:
         done["github"] += post({"kind": "merge_pr", "repo": repo}) or post(
             {"kind": "new_pr", "repo": repo}
         )
+    # Each repository ships what was merged: one new production deployment, one compare.
+    done["deploys"] = sum(post({"kind": "deploy", "repo": repo}) for repo in repos)
     for _ in range(counts["jira"]):
         done["jira"] += post({"kind": "transition"})
     for index in range(counts["trello"]):
@@ -101,8 +106,23 @@ def mutate(box, fraction: float) -> dict[str, int]:
     return done
 
 
+def production_deployments(integration_ids: list[int]) -> int:
+    """Successful production deployments stored, attempts of one commit counted once."""
+    configs = Integration.objects.filter(pk__in=integration_ids).values_list("pk", "config")
+    rows = Deployment.objects.filter(
+        integration_id__in=integration_ids, status="success", superseded=False
+    )
+    return production_only(rows, configs).count()
+
+
+def compare_requests(endpoints: dict) -> int:
+    """GitHub compare requests (each page counts) the sandbox served."""
+    return sum(sum(codes.values()) for label, codes in endpoints.items() if "/compare/" in label)
+
+
 def sync_all(base: str, integration_ids: list[int], trigger: str) -> dict:
     """Sync the integrations one after another here; what the sandbox counted meanwhile."""
+    deployed_before = production_deployments(integration_ids)
     harness.sandbox_stats(base, clear=True)
     requests.post(base + "/_sandbox/limits", json={"reset": True}, timeout=30)
     started = time.monotonic()
@@ -127,6 +147,8 @@ def sync_all(base: str, integration_ids: list[int], trigger: str) -> dict:
         + (limits["github_graphql_budget"] - limits["github_graphql_remaining"]),
         "graphql_points": limits["github_graphql_budget"] - limits["github_graphql_remaining"],
         "statuses": sorted(set(statuses)),
+        "compares": compare_requests(stats["endpoints"]),
+        "new_deployments": production_deployments(integration_ids) - deployed_before,
     }
 
 
@@ -169,7 +191,8 @@ def _table(scale, change, sizes, ids, results, changed, startup) -> str:
     sprint_page_count = sprint_pages(results["jira"]["full"]["endpoints"])
     boards = len(ids["jira"])
     targets = {
-        "github": github_target(sizes),
+        # Plus the compares: at most one per new production deployment.
+        "github": github_target(sizes) + results["github"]["full"]["new_deployments"],
         "jira": sum(
             math.ceil(m / 100) + math.ceil(m / 1000) + 5
             for m in _per_integration(WorkItem, ids["jira"])
@@ -206,6 +229,7 @@ def _table(scale, change, sizes, ids, results, changed, startup) -> str:
                     budget,
                     r["graphql_points"] if kind == "github" else "—",
                     target,
+                    _compare_budget(r) if kind == "github" else "—",
                     naive.get(kind, "—"),
                     r["seconds"],
                     ",".join(r["statuses"]),
@@ -222,6 +246,7 @@ def _table(scale, change, sizes, ids, results, changed, startup) -> str:
             "budget spent",
             "GraphQL points",
             "target",
+            "compare ≤ new deployments",
             "naive REST",
             "seconds",
             "runs",
@@ -233,15 +258,22 @@ def _table(scale, change, sizes, ids, results, changed, startup) -> str:
             f"(N/D/I of the first: {sized}), {boards} Jira boards with {issues} issues, "
             f"{cards} Trello cards; rate limits raised so none is hit",
             f"changed before the last re-sync: {changed['github']} pull requests merged or "
-            f"opened, {changed['jira']} Jira transitions, {changed['trello']} cards moved "
+            f"opened, {changed['deploys']} new production deployments (one per repository), "
+            f"{changed['jira']} Jira transitions, {changed['trello']} cards moved "
             "(/_sandbox/mutate)",
+            "compare ≤ new deployments: GitHub compare requests (GET /repos/{owner}/{repo}/"
+            "compare/{base}...{head}, every page counted; included in requests and budget "
+            "spent) against the budget of at most one per new successful production deployment "
+            "(attempts of one commit counted once); a repository's first deployment and a "
+            "redeploy of the same commit need none",
             "requests: every API request the sandbox counted, 304s included; budget spent: "
             "GitHub REST core + GraphQL points used (/_sandbox/limits; 304s are free), for Jira "
             "and Trello every non-304 request counts against their limits; GraphQL points: the "
             "GraphQL part of it, by GitHub's formula (each connection costs a request per parent "
             "node, the sum / 100 rounded, min 1 per query; a page of 50 pull requests with its "
             "timeline and commits costs 1)",
-            "GitHub target: sum over repositories of ceil(N/50)+ceil(D/50)+ceil(I/100)+10; Jira "
+            "GitHub target: sum over repositories of ceil(N/50)+ceil(D/50)+ceil(I/100)+10, "
+            "plus one compare per new production deployment; Jira "
             "target: sum over boards of ceil(M/100)+ceil(M/1000)+5, plus the sprint pages "
             f"actually read ({sprint_page_count})",
             "naive REST, GitHub: per repository ceil(N/100) list pages + 3 per pull request "
@@ -267,6 +299,12 @@ def _endpoints(result: dict) -> str:
         for status, count in codes.items()
     ]
     return "; ".join(text for _, text in sorted(parts, key=lambda p: -p[0])) or "nothing"
+
+
+def _compare_budget(result: dict) -> str:
+    """'12 ≤ 40: met': compare requests of a sync against its new production deployments."""
+    compares, budget = result["compares"], result["new_deployments"]
+    return f"{compares} ≤ {budget}: " + _verdict(compares - budget)
 
 
 def _verdict(excess: int) -> str:

@@ -38,6 +38,7 @@ from integrations.providers.records import Batch, Cursor
 from integrations.providers.registry import build_provider
 from metrics import derived
 from metrics.cache import invalidate_integration
+from metrics.deployed import note_ranges_read, ranges_to_read, refresh_attempts
 from metrics.ingest import IngestResult, ingest, page_transaction, prune_stream, seen_ids
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class SyncPass:
             provider = self.provider = provider_for(self.integration)
             for stream in provider.streams():
                 self.read_stream(provider, stream)
+            self.read_deployed_commits(provider)
             self.refresh_derived()
         except Exception as exc:
             self.error = error_of(exc)
@@ -169,14 +171,26 @@ class SyncPass:
             time.monotonic() - stream_started,
         )
 
-    def store(self, batch: Batch, row: SyncCursor) -> None:
+    def read_deployed_commits(self, provider: Provider) -> None:
+        """What each new successful production deployment shipped: one compare each, stored
+        as it arrives (and read again only when the provider could not answer it)."""
+        refresh_attempts(self.integration)
+        wanted = ranges_to_read(self.integration)
+        if not wanted:
+            return
+        provider.begin_stream()
+        for repository, base_sha, head_sha in wanted:
+            self.store(Batch((provider.commits_between(repository, base_sha, head_sha),)), None)
+        note_ranges_read(self.integration, wanted)
+
+    def store(self, batch: Batch, row: SyncCursor | None) -> None:
         """One page: its records and, on its last page, the stream's cursor, in one transaction;
         then the lease and the run's progress."""
         with page_transaction():
             batch_result = ingest(self.integration, batch.records)
             if not self.stale and batch_result.changed():
                 self.stale = _mark_derived_stale(self.integration)
-            if batch.cursor is not None:
+            if batch.cursor is not None and row is not None:
                 row.watermark = batch.cursor.watermark
                 row.etag = batch.cursor.etag
                 row.state = batch.cursor.state

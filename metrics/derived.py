@@ -1,10 +1,8 @@
 """Per-PR and per-work-item derived values, stored on the rows so lists and the API show them.
 
 Stored rows are turned into the calculation inputs (metrics.calculations) and the results written
-back. Which deployment shipped a pull request: we store no commit graph, so a successful
-production deployment of a repository is taken to ship the merge commits of the PRs merged after
-the previous successful production deployment started (the first stored deployment of a
-repository has no baseline and ships nothing, as in DevLake).
+back. Which deployment shipped a pull request comes from metrics.deployed: the commits between
+consecutive successful production deployments, as the provider's compare listed them.
 """
 
 from __future__ import annotations
@@ -24,8 +22,13 @@ from integrations.models import Integration
 from integrations.providers.registry import reading
 from metrics import calculations as calc
 from metrics.bulk import update_rows
+from metrics.deployed import (
+    default_branches,
+    deployment_facts,
+    merged_into_default,
+    refresh_attempts,
+)
 from metrics.models import (
-    Deployment,
     FlowDay,
     PullRequest,
     Sprint,
@@ -33,50 +36,9 @@ from metrics.models import (
     WorkItemChange,
     WorkItemFinish,
 )
-from metrics.production import is_production, production_environments
 from metrics.sprint_items import sprint_item_facts
 
 T = TypeVar("T")
-
-
-def deployment_facts(integration: Integration) -> list[calc.DeploymentFacts]:
-    """The integration's deployments with the merge commits each one shipped."""
-    merges: dict[str, list[tuple]] = defaultdict(list)
-    for repository, merged_at, sha in (
-        PullRequest.objects.filter(integration=integration, merged_at__isnull=False)
-        .exclude(merge_commit_sha="")
-        .values_list("repository", "merged_at", "merge_commit_sha")
-    ):
-        merges[repository].append((merged_at, sha))
-    facts = []
-    previous_success: dict[str, object] = {}
-    environments = production_environments(integration.config or {})
-    rows = Deployment.objects.filter(integration=integration).order_by("created_at", "pk")
-    for row in rows:
-        production = is_production(row.source, row.environment, environments)
-        shipped: tuple[str, ...] = ()
-        baseline = previous_success.get(row.repository)
-        if row.status == "success" and production:
-            if baseline is not None:
-                shipped = tuple(
-                    sha
-                    for merged_at, sha in merges[row.repository]
-                    if baseline <= merged_at <= row.created_at
-                )
-            previous_success[row.repository] = row.created_at
-        facts.append(
-            calc.DeploymentFacts(
-                id=str(row.pk),
-                status=row.status,
-                created_at=row.created_at,
-                finished_at=row.finished_at,
-                is_production=production,
-                sha=row.sha,
-                shipped_shas=shipped,
-                repository=row.repository,
-            )
-        )
-    return facts
 
 
 def pull_request_facts(rows) -> list[calc.PullRequestFacts]:
@@ -140,6 +102,7 @@ def refresh_pull_requests(integration: Integration) -> int:
     """Recompute and store every pull request's spans, a chunk at a time; return how many rows
     changed."""
     shipped = calc.deployments_by_commit(deployment_facts(integration))
+    branches = default_branches(integration)
     rows = (
         PullRequest.objects.filter(integration=integration)
         .order_by("pk")
@@ -148,14 +111,17 @@ def refresh_pull_requests(integration: Integration) -> int:
     changed = 0
     with transaction.atomic():
         for chunk in _chunks(rows.iterator(chunk_size=REFRESH_CHUNK)):
-            changed += _refresh_pull_request_chunk(chunk, shipped)
+            changed += _refresh_pull_request_chunk(chunk, shipped, branches)
     return changed
 
 
-def _refresh_pull_request_chunk(rows: list[PullRequest], shipped: dict) -> int:
+def _refresh_pull_request_chunk(rows: list[PullRequest], shipped: dict, branches: dict) -> int:
     changed = []
     for row, facts in zip(rows, pull_request_facts(rows), strict=True):
-        timings = calc.pull_request_timings(facts, shipped.get(facts.merge_commit_sha))
+        # Only a pull request merged into the default branch is deployed.
+        into_default = merged_into_default(row.repository, row.base_branch, branches)
+        deployment = shipped.get(facts.merge_commit_sha) if into_default else None
+        timings = calc.pull_request_timings(facts, deployment)
         values = {
             "first_review_at": timings.first_review_at,
             "reviewed_before_merge": calc.reviewed_before_merge(facts),
@@ -438,6 +404,7 @@ def refresh_sprints(integration: Integration, now: datetime | None = None) -> in
 
 def refresh(integration: Integration) -> dict[str, int]:
     """Recompute the derived values of one integration after its data changed."""
+    refresh_attempts(integration)
     return {
         "pull_requests": refresh_pull_requests(integration),
         "work_items": refresh_work_items(integration),

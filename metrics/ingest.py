@@ -21,6 +21,8 @@ from integrations.providers import records
 from metrics.models import (
     Comment,
     Commit,
+    DefaultBranch,
+    DeployedRange,
     Deployment,
     Incident,
     PullRequest,
@@ -233,6 +235,8 @@ def ingest(integration: Integration, items: Iterable[Any]) -> IngestResult:
     _ingest_sprints(integration, by_type[records.Sprint], result)
     _ingest_pull_requests(integration, by_type[records.PullRequest], result)
     _ingest_deployments(integration, by_type[records.Deployment], result)
+    _ingest_ranges(integration, by_type[records.CommitRange], result)
+    _ingest_default_branches(integration, by_type[records.DefaultBranch], result)
     _ingest_incidents(integration, by_type[records.Incident], result)
     _ingest_work_items(integration, by_type[records.WorkItem], result)
     return result
@@ -334,6 +338,30 @@ def _ingest_deployments(integration: Integration, deployments: list, result: Ing
         for d in deployments
     }
     _upsert(Deployment, integration, rows, "deployment", result)
+
+
+def range_id(repository: str, base_sha: str, head_sha: str) -> str:
+    """The external id of a stored compare between two deployed commits."""
+    return f"{repository}:{base_sha}...{head_sha}"
+
+
+def _ingest_ranges(integration: Integration, ranges: list, result: IngestResult) -> None:
+    rows = {
+        range_id(r.repository, r.base_sha, r.head_sha): {
+            "repository": r.repository,
+            "base_sha": r.base_sha,
+            "head_sha": r.head_sha,
+            "status": r.status[:20],
+            "shas": list(r.shas),
+        }
+        for r in ranges
+    }
+    _upsert(DeployedRange, integration, rows, "deployed_range", result)
+
+
+def _ingest_default_branches(integration: Integration, branches: list, result: IngestResult):
+    rows = {b.repository: {"repository": b.repository, "name": b.name} for b in branches}
+    _upsert(DefaultBranch, integration, rows, "default_branch", result)
 
 
 def _ingest_incidents(integration: Integration, incidents: list, result: IngestResult) -> None:

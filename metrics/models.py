@@ -141,6 +141,9 @@ class Deployment(ActivityModel):
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     url = models.URLField(max_length=500, blank=True)
+    # Derived (metrics.deployed): a later production attempt of the same commit followed it
+    # with no other deployment between, so only that last attempt counts (its outcome wins).
+    superseded = models.BooleanField(default=False)
 
     class Meta:
         constraints = [unique_per_integration("unique_deployment")]
@@ -148,6 +151,38 @@ class Deployment(ActivityModel):
 
     def __str__(self) -> str:
         return f"{self.repository} {self.environment} {self.status} at {self.created_at}"
+
+
+class DeployedRange(ActivityModel):
+    """What the provider's compare said lies between two consecutive successful production
+    deployments of a repository: read once per new deployment and kept (external_id
+    "repository:base...head")."""
+
+    repository = models.CharField(max_length=200)
+    base_sha = models.CharField(max_length=64)
+    head_sha = models.CharField(max_length=64)
+    status = models.CharField(max_length=20)  # ahead | behind | identical | diverged | unknown
+    shas = models.JSONField(default=list, blank=True)  # oldest first; empty unless ahead
+
+    class Meta:
+        constraints = [unique_per_integration("unique_deployed_range")]
+
+    def __str__(self) -> str:
+        return f"{self.repository} {self.base_sha[:7]}...{self.head_sha[:7]} {self.status}"
+
+
+class DefaultBranch(ActivityModel):
+    """A repository's default branch, as its deployments stream last read it (external_id: the
+    repository): pull requests merged into another branch are not deployed."""
+
+    repository = models.CharField(max_length=200)
+    name = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [unique_per_integration("unique_default_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.repository} {self.name}"
 
 
 class Incident(ActivityModel):

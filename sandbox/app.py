@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import (
     control,
+    github_compare,
     github_delivery,
     github_issues,
     github_pulls,
@@ -42,6 +43,7 @@ API_MODULES = (
     github_repos,
     github_pulls,
     github_delivery,
+    github_compare,
     github_issues,
     graphql_api,
     jira_agile,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from integrations.providers.http import HttpClient, RequestStats
-from integrations.providers.records import Batch, ConnectionCheck, Cursor, ScopePage
+from integrations.providers.records import Batch, CommitRange, ConnectionCheck, Cursor, ScopePage
 
 
 class Provider:
@@ -45,6 +45,11 @@ class Provider:
 
     def fetch(self, stream: str, cursor: Cursor) -> Iterator[Batch]:
         """Yield the stream's changes since `cursor`, page by page."""
+        raise NotImplementedError
+
+    def commits_between(self, repository: str, base_sha: str, head_sha: str) -> CommitRange:
+        """The commits a deployment of `head_sha` shipped after one of `base_sha` (providers
+        with deployments; the sync asks once per new production deployment)."""
         raise NotImplementedError
 
     def begin_stream(self) -> None:

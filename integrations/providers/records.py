@@ -92,6 +92,31 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class CommitRange:
+    """The commits reachable from `head_sha` and not from `base_sha` (oldest first): what a
+    production deployment of `head_sha` shipped after one of `base_sha`. `status` is ahead,
+    behind (a rollback: nothing new), identical or diverged."""
+
+    repository: str
+    base_sha: str
+    head_sha: str
+    status: str
+    shas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DefaultBranch:
+    """A repository's default branch: only pull requests merged into it are deployed."""
+
+    repository: str
+    name: str
+
+    @property
+    def external_id(self) -> str:
+        return self.repository
+
+
+@dataclass(frozen=True)
 class Incident:
     external_id: str
     repository: str

@@ -48,6 +48,38 @@ def production(deployments: Iterable[DeploymentFacts]) -> list[DeploymentFacts]:
     return [d for d in deployments if d.is_production]
 
 
+def superseded_attempts(deployments: Iterable[DeploymentFacts]) -> frozenset[str]:
+    """Ids of production deployments that a later attempt replaced: consecutive production
+    deployments of one repository (in the given order within a creation time) with the same
+    commit are attempts of one deployment, whose outcome is the last attempt's."""
+    ordered = sorted(production(deployments), key=lambda d: (d.repository, utc(d.created_at)))
+    superseded: set[str] = set()
+    previous: dict[str, DeploymentFacts] = {}
+    for deployment in ordered:
+        before = previous.get(deployment.repository)
+        if before is not None and deployment.sha and before.sha == deployment.sha:
+            superseded.add(before.id)
+        previous[deployment.repository] = deployment
+    return frozenset(superseded)
+
+
+def consecutive_successes(
+    deployments: Iterable[DeploymentFacts],
+) -> list[tuple[DeploymentFacts | None, DeploymentFacts]]:
+    """Each successful production deployment (attempts already left out) with the successful
+    production deployment of its repository just before it (None for the first)."""
+    ordered = sorted(
+        (d for d in production(deployments) if d.succeeded),
+        key=lambda d: (d.repository, utc(d.created_at)),
+    )
+    pairs: list[tuple[DeploymentFacts | None, DeploymentFacts]] = []
+    previous: dict[str, DeploymentFacts] = {}
+    for deployment in ordered:
+        pairs.append((previous.get(deployment.repository), deployment))
+        previous[deployment.repository] = deployment
+    return pairs
+
+
 # --- Deployment frequency ------------------------------------------------------------------------
 
 

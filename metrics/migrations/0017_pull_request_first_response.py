@@ -16,7 +16,7 @@ def read_pull_requests_again(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("integrations", "0007_sync_run_live_progress"),
-        ("metrics", "0014_sprint_scope_history"),
+        ("metrics", "0016_repository_default_branch"),
     ]
 
     operations = [

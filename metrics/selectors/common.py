@@ -31,11 +31,11 @@ def human_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
 
 def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
     """Production deployments (metrics.production, by each integration's
-    `deployment_environments`), with `at` = finished, else created."""
+    `deployment_environments`), each counted once: attempts a later attempt of the same commit
+    superseded are left out (metrics.deployed). `at` = finished, else created."""
     configs = Integration.objects.filter(pk__in=scope.integration_ids).values_list("pk", "config")
-    return production_only(in_scope(scope, Deployment.objects.all()), configs).annotate(
-        at=Coalesce("finished_at", "created_at")
-    )
+    counted = in_scope(scope, Deployment.objects.filter(superseded=False))
+    return production_only(counted, configs).annotate(at=Coalesce("finished_at", "created_at"))
 
 
 def work_items(scope: MetricScope) -> QuerySet[WorkItem]:

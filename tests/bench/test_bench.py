@@ -48,7 +48,7 @@ def test_ingest_benchmark_stores_and_updates_every_record():
 
 
 @pytest.mark.django_db
-def test_requests_benchmark_counts_syncs_against_the_targets(settings):
+def test_requests_benchmark_counts_syncs_and_compares_against_the_targets(settings):
     settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
     rows = {(r[0], r[1]): r for r in rows_of(sync_requests.run("small"))}
     assert len(rows) == 9
@@ -56,11 +56,32 @@ def test_requests_benchmark_counts_syncs_against_the_targets(settings):
     requests, target = int(full[2]), int(full[5].removeprefix("≤ ").split(":")[0])
     assert 0 < requests <= target
     assert full[5].endswith(": met")
-    assert requests < int(full[6])  # fewer than the naive REST client
+    assert requests < int(full[7])  # fewer than the naive REST client
     unchanged = rows[("github", "re-sync, nothing changed")]
     assert int(unchanged[2]) == int(unchanged[3])  # only 304s
     assert unchanged[4] == "0"
-    assert all(r[8] == "succeeded" for r in rows.values())
+    assert all(r[9] == "succeeded" for r in rows.values())
+    _assert_compares_within_one_per_new_deployment(rows)
+
+
+def _compares(cell: str) -> tuple[int, int, str]:
+    """'12 ≤ 40: met' -> (12, 40, 'met')."""
+    counts, verdict = cell.split(": ")
+    compares, budget = counts.split(" ≤ ")
+    return int(compares), int(budget), verdict
+
+
+def _assert_compares_within_one_per_new_deployment(rows: dict) -> None:
+    full = _compares(rows[("github", "full sync")][6])
+    unchanged = _compares(rows[("github", "re-sync, nothing changed")][6])
+    changed = _compares(next(r for k, r in rows.items() if k[0] == "github" and "%" in k[1])[6])
+
+    # Every repository's deployments after its first need a compare each, once.
+    assert 0 < full[0] <= full[1] and full[2] == "met"
+    assert unchanged == (0, 0, "met")
+    # The mutation deployed each repository once more: one compare each.
+    assert 0 < changed[0] == changed[1] and changed[2] == "met"
+    assert rows[("jira", "full sync")][6] == "—"
 
 
 @pytest.mark.django_db

@@ -26,6 +26,7 @@ def test_github_config_fills_defaults():
         "deployment_source": "deployments",
         "deployment_environments": ["production", "prod"],
         "deployment_workflow_pattern": "",
+        "deployment_branch": "",
         "incident_labels": ["incident"],
         "bot_patterns": ["*[bot]"],
     }

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations import services, sync
+from integrations.providers.records import CommitRange
 from metrics import derived
 from metrics.ingest import ingest
 from metrics.models import PullRequest, WorkItem, WorkItemChange
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
 
-def deployment(external_id: str, created_at: datetime, status: str = "success"):
+def deployment(external_id: str, created_at: datetime, status: str = "success", sha: str = ""):
     from integrations.providers import records
 
     return records.Deployment(
@@ -26,7 +27,7 @@ def deployment(external_id: str, created_at: datetime, status: str = "success"):
         environment="production",
         name="deploy",
         status=status,
-        sha="",
+        sha=sha or f"sha-{external_id}",
         created_at=created_at,
         finished_at=created_at + timedelta(minutes=10),
     )
@@ -41,6 +42,8 @@ def test_a_merged_pr_gets_devlake_spans_and_the_deployment_that_shipped_it():
             deployment("baseline", T0 - timedelta(days=1)),
             pull_request(1, commits=()),  # first_commit_at (2 h before opening) is used
             deployment("after-merge", T0 + timedelta(hours=6)),
+            # What GitHub's compare said the second deployment shipped.
+            CommitRange("acme/web", "sha-baseline", "sha-after-merge", "ahead", ("abc123",)),
         ],
     )
 

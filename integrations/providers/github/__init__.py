@@ -24,7 +24,13 @@ PROVIDER = ProviderSpec(
     capabilities=frozenset({PULL_REQUESTS, DEPLOYMENTS}),
     # The API filters deployments by environment and issues by label; bots are told apart at
     # parse time with the account type, which is not stored: all three are read again.
-    refetch_on_change=("deployment_environments", "incident_labels", "bot_patterns"),
+    refetch_on_change=(
+        "deployment_environments",
+        "deployment_workflow_pattern",
+        "deployment_branch",
+        "incident_labels",
+        "bot_patterns",
+    ),
     scope_setting="repositories",
     # The environments filter what is fetched and which stored deployments count (and ship
     # pull requests): a change re-reads and re-derives.

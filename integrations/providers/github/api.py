@@ -47,6 +47,7 @@ class GitHubApi(Provider):
             config.get("deployment_environments", ["production", "prod"]) or []
         )
         self.workflow_pattern: str = config.get("deployment_workflow_pattern") or ""
+        self.deployment_branch: str = config.get("deployment_branch") or ""
         self.incident_labels: list[str] = list(config.get("incident_labels", ["incident"]) or [])
         self.bot_patterns: tuple[str, ...] = tuple(config.get("bot_patterns", ["*[bot]"]) or ())
         # Page sizes: GitHub allows up to 100 per connection; 50 pull requests with up to 100

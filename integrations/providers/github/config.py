@@ -56,6 +56,16 @@ class GitHubConfigSerializer(StrictSerializer):
         max_length=200,
         help_text="Regular expression on workflow names (workflow_runs source), e.g. ^deploy.",
     )
+    deployment_branch = StrictCharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=255,
+        help_text=(
+            "Branch whose workflow runs count as deployments (workflow_runs source); blank: "
+            "the repository's default branch."
+        ),
+    )
     incident_labels = serializers.ListField(
         child=StrictCharField(max_length=100),
         required=False,

@@ -4,8 +4,10 @@ incidents (issues with an incident label)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
+from integrations.providers.errors import MalformedResponseError, NotFoundError
 from integrations.providers.github.api import STATUS_LOOKBACK, GitHubApi
 from integrations.providers.github.parse import (
     parse_deployment,
@@ -20,7 +22,9 @@ from integrations.providers.github.queries import (
 from integrations.providers.github.watermark import Watermark, batches, updated_at_of
 from integrations.providers.records import (
     Batch,
+    CommitRange,
     Cursor,
+    DefaultBranch,
     Deployment,
     Incident,
 )
@@ -30,12 +34,59 @@ class DeploymentStreams(GitHubApi):
     """Deployment and incident streams of the configured repositories."""
 
     def _read_deployments(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
+        default = self._default_branch(repo, cursor)
         if self.deployment_source == "releases":
-            yield from self._read_releases(repo, cursor)
+            reader = self._read_releases(repo, cursor)
         elif self.deployment_source == "workflow_runs":
-            yield from self._read_workflow_runs(repo, cursor)
+            reader = self._read_workflow_runs(repo, cursor, default)
         else:
-            yield from self._read_deployment_objects(repo, cursor)
+            reader = self._read_deployment_objects(repo, cursor)
+        for batch in reader:
+            if batch.cursor is None:
+                yield batch
+                continue
+            # The last page also stores the default branch, and keeps it in the cursor.
+            state = {**batch.cursor.state, "default_branch": default}
+            yield Batch(
+                (*batch.records, DefaultBranch(repo, default)),
+                cursor=replace(batch.cursor, state=state),
+            )
+
+    def _default_branch(self, repo: str, cursor: Cursor) -> str:
+        """The repository's default branch: read once and kept in the deployments stream's
+        cursor (a full reconcile, which starts from an empty cursor, reads it again)."""
+        known = cursor.state.get("default_branch")
+        if known:
+            return str(known)
+        # API: https://docs.github.com/en/rest/repos/repos#get-a-repository
+        return str(self.http.get(f"repos/{repo}", endpoint="repository").data["default_branch"])
+
+    def commits_between(self, repository: str, base_sha: str, head_sha: str) -> CommitRange:
+        """The commits of `head_sha` that `base_sha` lacks, from GitHub's compare: one request
+        for up to 250 commits, pages of 100 when there are more."""
+        path = f"repos/{repository}/compare/{base_sha}...{head_sha}"
+        try:
+            # API: https://docs.github.com/en/rest/commits/commits#compare-two-commits
+            first = self.http.get(path, endpoint="compare").data
+            shas = [commit["sha"] for commit in first["commits"]]
+            if int(first["total_commits"]) > len(shas):
+                # Pagination (2021-03): per_page/page over the whole range, oldest first.
+                shas = []
+                params: dict[str, Any] = {"per_page": 100, "page": 1}
+                for response in self._rest_pages(path, params, "", "compare"):
+                    shas += [commit["sha"] for commit in response.data["commits"]]
+        except NotFoundError:
+            # A commit GitHub no longer has (force-pushed away): nothing to link through it.
+            return CommitRange(repository, base_sha, head_sha, "unknown")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedResponseError(
+                f"GitHub sent the comparison {base_sha[:7]}...{head_sha[:7]} of {repository} "
+                f"in an unexpected shape ({type(exc).__name__})."
+            ) from None
+        status = str(first.get("status") or "")
+        # A rollback (head behind base) ships nothing new, whatever GitHub lists.
+        shipped = tuple(dict.fromkeys(shas)) if status in ("ahead", "diverged") else ()
+        return CommitRange(repository, base_sha, head_sha, status, shipped)
 
     def _read_deployment_objects(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
         # The newest 100 deployments: a new one, or a new status of a recent one, changes it.
@@ -124,7 +175,11 @@ class DeploymentStreams(GitHubApi):
             lambda: mark.cursor(first_etag[0]),
         )
 
-    def _read_workflow_runs(self, repo: str, cursor: Cursor) -> Iterator[Batch]:
+    def _read_workflow_runs(self, repo: str, cursor: Cursor, default: str) -> Iterator[Batch]:
+        # Runs of the configured branch deploy, else those of the default branch.
+        branch = self.deployment_branch or default
+        if cursor.state.get("branch", branch) != branch:
+            cursor = Cursor()  # another branch: its runs are read from the start
         mark = Watermark(cursor)
         first_etag = [cursor.etag]
 
@@ -132,7 +187,7 @@ class DeploymentStreams(GitHubApi):
             # API: https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository
             responses = self._rest_pages(
                 f"repos/{repo}/actions/runs",
-                {"status": "completed", "per_page": self.rest_page_size},
+                {"status": "completed", "branch": branch, "per_page": self.rest_page_size},
                 cursor.etag,
                 "runs",
             )
@@ -148,6 +203,9 @@ class DeploymentStreams(GitHubApi):
                         reached = True
                         break
                     run = parse_workflow_run(item, repo, self.workflow_pattern)
+                    # `branch` is a filter GitHub applies, not a promise: checked here too.
+                    if item.get("head_branch") != branch:
+                        run = None
                     if run is None or mark.before(updated):
                         continue
                     if mark.already_read(updated, run.external_id):
@@ -160,7 +218,7 @@ class DeploymentStreams(GitHubApi):
 
         yield from batches(
             pages(),
-            lambda: mark.cursor(first_etag[0]),
+            lambda: mark.cursor(first_etag[0], {"branch": branch}),
         )
 
     def _read_incidents(self, repo: str, cursor: Cursor) -> Iterator[Batch]:

@@ -38,7 +38,7 @@ from integrations.providers.github.queries import (
     TIMELINE_QUERY,
 )
 from integrations.providers.http import HttpOptions
-from integrations.providers.records import Batch, Cursor
+from integrations.providers.records import Batch, Cursor, DefaultBranch
 from tests.sandbox.paths import DEVLAKE_GITHUB, EXAMPLES, OPENAPI
 
 GITHUB_EXAMPLES = EXAMPLES / "github"
@@ -72,9 +72,11 @@ def make_provider(box, repositories=None, token=None, options=None, **config) ->
 
 
 def read(provider: GitHubProvider, stream: str, cursor: Cursor | None = None):
-    """All records of one fetch, and its batches."""
+    """All records of one fetch (but the repository's default branch, which the deployments
+    stream adds to its last page), and its batches."""
     batches = list(provider.fetch(stream, cursor or Cursor()))
-    return [record for batch in batches for record in batch.records], batches
+    records = [record for batch in batches for record in batch.records]
+    return [r for r in records if not isinstance(r, DefaultBranch)], batches
 
 
 def rest_all(box, path: str, **params) -> list[dict]:
