@@ -109,7 +109,9 @@ def test_an_invalid_key_in_the_environment_stops_start_up_without_echoing_it(pyt
 
 
 def test_production_without_keys_refuses_to_start(python, tmp_path):
-    completed = run_check(python, tmp_path, AGILETRACK_HTTPS="true")
+    completed = run_check(
+        python, tmp_path, AGILETRACK_HTTPS="true", DJANGO_SECRET_KEY="a-production-signing-key"
+    )
 
     assert completed.returncode != 0
     assert "AGILETRACK_ENCRYPTION_KEYS is required in production" in completed.stderr
