@@ -265,3 +265,21 @@ def test_an_unsigned_repeat_does_not_use_up_a_delivery_id(client, integrations):
 
     assert forged.status_code == 401
     assert real.status_code == 202
+
+
+def test_a_delivery_id_too_long_to_keep_is_a_400_that_changes_nothing(client, integrations):
+    integration = integrations["github"]
+    version = data_version(integration.pk)
+
+    response = client.post(
+        f"/webhooks/github/{integration.pk}/",
+        BODY,
+        "application/json",
+        HTTP_X_HUB_SIGNATURE_256=sha256(BODY),
+        HTTP_X_GITHUB_DELIVERY="d" * 201,
+    )
+
+    assert response.status_code == 400
+    assert "delivery id" in response.json()["error"]
+    assert webhook_runs(integration) == 0
+    assert data_version(integration.pk) == version
