@@ -15,6 +15,7 @@ from pathlib import Path
 
 import environ
 from cryptography.fernet import Fernet
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -184,10 +185,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# --- HTTPS (production behind a TLS-terminating proxy) ------------------------------------------
+# --- Security: HTTPS mode, response headers, Content-Security-Policy ---------------------------
 
 HTTPS = env.bool("AGILETRACK_HTTPS", default=False)
 if HTTPS:
+    if not env.str("DJANGO_SECRET_KEY", default=""):
+        # A key generated into var/ would differ per container and vanish with it.
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is required in production (AGILETRACK_HTTPS=true): generate one "
+            'with python -c "import secrets; print(secrets.token_urlsafe(50))".'
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     # The health and metrics endpoints answer plain HTTP so probes and Prometheus work.
@@ -196,9 +203,30 @@ if HTTPS:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+# Browser preload lists are hard to leave: asking to be on them is the operator's choice.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "preload is off", on purpose
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# django-csp: no inline script anywhere (pages, admin, the API's browsable pages, the schema UI
+# serve their scripts as files); styles may be inline (the admin's and the API pages' markup).
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF, "data:"],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    },
+}
 
 # --- Sign-in lockout, trusted proxies and manual sync throttling --------------------------------
 

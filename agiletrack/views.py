@@ -1,5 +1,6 @@
 """Platform views: the home page and the health endpoint."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -7,14 +8,29 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from agiletrack import health
+from agiletrack.observability.views import bearer_token_matches, is_loopback
+
+
+def _may_see_health_details(request: HttpRequest) -> bool:
+    # Probes on the machine, Prometheus with its token, staff: the rest learn only ok / not ok.
+    token = settings.AGILETRACK_METRICS_TOKEN
+    return (
+        is_loopback(request)
+        or bool(token and bearer_token_matches(request, token))
+        or (request.user.is_authenticated and request.user.is_staff)
+    )
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, broker and beat heartbeat status: 200 when all are healthy, 503 otherwise."""
+    """Database, broker and beat heartbeat status: 200 when all are healthy, 503 otherwise. Only
+    loopback callers, the metrics token and staff see each check; others get the status alone."""
     report = health.run_checks()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    status = 200 if report["status"] == "ok" else 503
+    if not _may_see_health_details(request):
+        return JsonResponse({"status": report["status"]}, status=status)
+    return JsonResponse(report, status=status)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -166,3 +166,25 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.integration} / {self.stream}"
+
+
+class WebhookDelivery(models.Model):
+    """A webhook delivery already handled, by the provider's delivery id: a repeat of the same
+    delivery (a provider's retry or redelivery, or a replayed request) is answered once."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    delivery_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "delivery_id"], name="unique_webhook_delivery"
+            ),
+        ]
+        indexes = [models.Index(fields=["integration", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.integration} / {self.delivery_id}"

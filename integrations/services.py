@@ -2,12 +2,14 @@
 
 import contextlib
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework import serializers
 
 from agiletrack.observability.logs import bind_context
@@ -15,7 +17,7 @@ from integrations import config as integration_config
 from integrations import crypto, queueing
 from integrations.credentials import origin_of, seal, unseal
 from integrations.crypto import CredentialsError
-from integrations.models import Integration, SyncRun, Team
+from integrations.models import Integration, SyncRun, Team, WebhookDelivery
 from integrations.providers import registry
 from integrations.providers.errors import ProviderError
 from integrations.providers.http import options_from_settings
@@ -23,6 +25,9 @@ from integrations.providers.records import ConnectionCheck
 from integrations.providers.registry import build_provider
 from metrics.cache import invalidate_integration
 from metrics.rederive import rederive_work_items
+
+# Providers retry and redeliver within days (GitHub redelivers up to three days back).
+WEBHOOK_DELIVERIES_KEPT = timedelta(days=30)
 
 
 def _clean(field: str, clean: Callable[[str, Any], dict], kind: str, value: Any) -> dict:
@@ -171,8 +176,10 @@ def get_credentials(integration: Integration) -> dict[str, str]:
     return unseal(integration)
 
 
+@transaction.atomic
 def rotate_encryption_keys() -> int:
-    """Re-encrypt every stored credential with the first configured key; return how many."""
+    """Re-encrypt every stored credential with the first configured key; return how many.
+    One transaction: a credential no configured key opens leaves every row as it was."""
     count = 0
     pending = Integration.objects.filter(~Q(credentials_encrypted="")).only(
         "pk", "credentials_encrypted"
@@ -182,6 +189,18 @@ def rotate_encryption_keys() -> int:
         Integration.objects.filter(pk=integration.pk).update(credentials_encrypted=token)
         count += 1
     return count
+
+
+def record_webhook_delivery(integration: Integration, delivery_id: str) -> bool:
+    """Note a webhook delivery by its provider id; False when it was handled before. Deliveries
+    older than WEBHOOK_DELIVERIES_KEPT are forgotten."""
+    WebhookDelivery.objects.filter(
+        integration=integration, received_at__lt=timezone.now() - WEBHOOK_DELIVERIES_KEPT
+    ).delete()
+    _, created = WebhookDelivery.objects.get_or_create(
+        integration=integration, delivery_id=delivery_id
+    )
+    return created
 
 
 def request_sync(

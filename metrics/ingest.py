@@ -226,6 +226,13 @@ def _cut(text: str | None, length: int) -> str:
     return (text or "")[:length]
 
 
+def _link(url: str | None) -> str:
+    """A provider's link as the pages may put it in an href: http(s) only, else nothing
+    (`javascript:` and `data:` would run in the reader's browser)."""
+    url = url or ""
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
 def ingest(integration: Integration, items: Iterable[Any]) -> IngestResult:
     """Store one batch of provider records; call inside the batch's transaction."""
     by_type: dict[type, list] = defaultdict(list)
@@ -267,7 +274,7 @@ def _pull_request_row(pr: records.PullRequest) -> dict[str, Any]:
         "author_is_bot": pr.author_is_bot,
         "state": pr.state,
         "is_draft": pr.is_draft,
-        "url": pr.url,
+        "url": _link(pr.url),
         "created_at": pr.created_at,
         "updated_at": pr.updated_at,
         "merged_at": pr.merged_at,
@@ -333,7 +340,7 @@ def _ingest_deployments(integration: Integration, deployments: list, result: Ing
             "sha": d.sha or "",
             "created_at": d.created_at,
             "finished_at": d.finished_at,
-            "url": d.url,
+            "url": _link(d.url),
         }
         for d in deployments
     }
@@ -370,7 +377,7 @@ def _ingest_incidents(integration: Integration, incidents: list, result: IngestR
             "repository": i.repository,
             "number": i.number,
             "title": _cut(i.title, 500),
-            "url": i.url,
+            "url": _link(i.url),
             "created_at": i.created_at,
             "resolved_at": i.resolved_at,
             "labels": list(i.labels),
@@ -389,7 +396,7 @@ def _ingest_work_items(integration: Integration, items: list, result: IngestResu
             "status": _cut(item.status, 100),
             "status_category": item.status_category,
             "source_category": item.source_category,
-            "url": item.url,
+            "url": _link(item.url),
             "created_at": item.created_at,
             "updated_at": item.updated_at,
             "resolved_at": item.resolved_at,

@@ -7,12 +7,13 @@ and for what the schema cannot see.
 import copy
 import json
 import re
+import subprocess
 
 import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT, SHARED_DIR
+from tests.conftest import REPO_ROOT, SHARED_DIR, clean_env
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
@@ -104,3 +105,52 @@ def test_dockerfile_installs_the_pinned_requirements_and_collects_static_files()
     for line in (REPO_ROOT / "requirements.txt").read_text().splitlines():
         if line and not line.startswith("#"):
             assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", line), f"not pinned: {line}"
+
+
+def test_compose_publishes_the_web_port_on_loopback_by_default(compose):
+    ports = compose["services"]["web"]["ports"]
+
+    assert ports == ["${AGILETRACK_BIND:-127.0.0.1}:${AGILETRACK_PORT:-8000}:8000"]
+    for service in ("postgres", "redis", "worker", "beat"):
+        assert "ports" not in compose["services"][service], service
+
+
+def test_the_production_image_leaves_the_sandbox_out():
+    ignored = (REPO_ROOT / ".dockerignore").read_text().split()
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+
+    assert "sandbox" in ignored and "bench" in ignored  # bench starts the sandbox
+    assert "COPY . ." in dockerfile  # everything else, so .dockerignore decides
+
+
+# The product without the sandbox package, as in the image: `import sandbox` fails.
+WITHOUT_SANDBOX = """
+import sys
+sys.modules["sandbox"] = None
+import django
+django.setup()
+from django.core.management import call_command
+from django.core.management.base import CommandError
+import agiletrack.urls, integrations.tasks, agiletrack.tasks
+call_command("check")
+try:
+    call_command("seed_demo")
+except CommandError as exc:
+    print("seed_demo:", exc)
+"""
+
+
+def test_the_product_runs_without_the_sandbox_package(python, tmp_path):
+    completed = subprocess.run(
+        [python, "-c", WITHOUT_SANDBOX],
+        cwd=REPO_ROOT,
+        env=clean_env(
+            DJANGO_SETTINGS_MODULE="agiletrack.settings", AGILETRACK_VAR_DIR=str(tmp_path)
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "seed_demo: The demo reads the bundled sandbox" in completed.stdout

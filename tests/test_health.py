@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from agiletrack.models import Heartbeat
 from agiletrack.tasks import beat_heartbeat_task
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,38 @@ def test_health_command_reads_a_running_web_process(live_server, capsys, setting
 def test_health_command_says_when_the_web_process_does_not_answer():
     with pytest.raises(CommandError, match="did not answer"):
         call_command("health", "--url", "http://127.0.0.1:9/healthz")
+
+
+ELSEWHERE = {"REMOTE_ADDR": "203.0.113.7"}
+
+
+def test_healthz_tells_a_caller_from_elsewhere_only_ok_or_not(client):
+    beat_heartbeat_task.apply()
+
+    healthy = client.get("/healthz", **ELSEWHERE)
+    Heartbeat.objects.all().delete()
+    unhealthy = client.get("/healthz", **ELSEWHERE)
+
+    assert (healthy.status_code, healthy.json()) == (200, {"status": "ok"})
+    assert (unhealthy.status_code, unhealthy.json()) == (503, {"status": "unhealthy"})
+
+
+def test_healthz_forwarded_by_a_local_proxy_is_not_a_local_caller(client):
+    response = client.get("/healthz", HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    assert response.json() == {"status": "unhealthy"}
+
+
+def test_healthz_details_for_staff_and_the_metrics_token(client, settings):
+    settings.AGILETRACK_METRICS_TOKEN = "scrape-token-1"
+    staff = UserFactory(is_staff=True)
+
+    with_token = client.get("/healthz", HTTP_AUTHORIZATION="Bearer scrape-token-1", **ELSEWHERE)
+    wrong_token = client.get("/healthz", HTTP_AUTHORIZATION="Bearer nope", **ELSEWHERE)
+    client.force_login(UserFactory())
+    member = client.get("/healthz", **ELSEWHERE)
+    client.force_login(staff)
+    as_staff = client.get("/healthz", **ELSEWHERE)
+
+    assert "checks" in with_token.json() and "checks" in as_staff.json()
+    assert wrong_token.json() == member.json() == {"status": "unhealthy"}

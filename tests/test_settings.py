@@ -213,3 +213,61 @@ def test_rest_framework_settings_load_before_any_view(python):
     )
     assert done.returncode == 0, done.stderr
     assert "Pagination ['TokenRateThrottle']" in done.stdout
+
+
+def test_https_mode_refuses_to_start_without_a_secret_key(python, tmp_path):
+    completed = _check_deploy(
+        python,
+        tmp_path,
+        DJANGO_ALLOWED_HOSTS="agiletrack.example.com",
+        AGILETRACK_HTTPS="true",
+        AGILETRACK_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
+
+    assert completed.returncode != 0
+    assert "DJANGO_SECRET_KEY is required in production" in completed.stderr
+
+
+PRINT_HSTS = "import django; from django.conf import settings; print(settings.SECURE_HSTS_PRELOAD)"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "False"), ("true", "True")])
+def test_hsts_preload_is_a_setting_off_by_default(python, tmp_path, value, expected):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "agiletrack.settings",
+        "AGILETRACK_VAR_DIR": str(tmp_path),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "AGILETRACK_HTTPS": "true",
+        "AGILETRACK_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
+    if value is not None:
+        env["DJANGO_SECURE_HSTS_PRELOAD"] = value
+    completed = subprocess.run(
+        [python, "-c", PRINT_HSTS],
+        cwd=REPO_ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert completed.stdout.strip() == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/accounts/login/", "/healthz", "/api/docs/", "/nope/"])
+def test_every_answer_carries_the_security_headers(client, path):
+    response = client.get(path)
+
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response["Content-Security-Policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'"  # no inline script, no eval
+    assert policy["default-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"

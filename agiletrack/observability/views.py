@@ -14,7 +14,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from agiletrack.observability.collectors import render_metrics
 
 
-def _is_loopback(request: HttpRequest) -> bool:
+def is_loopback(request: HttpRequest) -> bool:
+    """A request made on this machine, not forwarded by a proxy."""
     # Behind a proxy on the same host every client looks local: a forwarded request is not.
     if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
         return False
@@ -24,7 +25,8 @@ def _is_loopback(request: HttpRequest) -> bool:
         return False
 
 
-def _token_matches(request: HttpRequest, token: str) -> bool:
+def bearer_token_matches(request: HttpRequest, token: str) -> bool:
+    """Authorization: Bearer <token>, compared in constant time."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token)
 
@@ -34,11 +36,11 @@ def _token_matches(request: HttpRequest, token: str) -> bool:
 def metrics(request: HttpRequest) -> HttpResponse:
     """Every series of web, worker and beat plus heartbeat ages and queue lengths."""
     token = settings.AGILETRACK_METRICS_TOKEN
-    if token and not _token_matches(request, token):
+    if token and not bearer_token_matches(request, token):
         response = HttpResponse("A valid bearer token is required.\n", status=401)
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    if not token and not _is_loopback(request):
+    if not token and not is_loopback(request):
         return HttpResponse(
             "/metrics answers loopback only; set AGILETRACK_METRICS_TOKEN to scrape it from "
             "elsewhere.\n",

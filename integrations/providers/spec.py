@@ -22,6 +22,10 @@ def never(request: HttpRequest) -> bool:
     return False
 
 
+def no_delivery_id(request: HttpRequest) -> str:
+    return ""
+
+
 def as_stored(status: str, source_category: str) -> str:
     """The default reading of a stored status: the provider's own category, else to do."""
     return source_category or "todo"
@@ -57,6 +61,9 @@ class ProviderSpec:
     verify_webhook: Callable[[str, HttpRequest], bool]
     # A call that only checks the endpoint (GitHub's ping): answered 200, nothing queued.
     is_webhook_ping: Callable[[HttpRequest], bool] = never
+    # The provider's id of a signed delivery, unchanged when it is sent again ("" when none):
+    # a delivery id already seen is answered without a second sync.
+    webhook_delivery_id: Callable[[HttpRequest], str] = no_delivery_id
     # Methods its webhook endpoint answers (Trello checks the callback URL with HEAD first).
     webhook_methods: tuple[str, ...] = ("POST",)
     capabilities: frozenset[str] = field(default_factory=frozenset)

@@ -19,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
-from rest_framework_csv.renderers import CSVRenderer
 
 from agiletrack.api import LOOKUP_VALUE_REGEX
 from agiletrack.api_filters import storable_id
@@ -28,6 +27,7 @@ from integrations.selectors import integrations_for_user, teams_for_user
 from metrics import selectors
 from metrics.api import filters
 from metrics.api.examples import METRICS_EXAMPLE, TIMESERIES_EXAMPLE
+from metrics.api.exports import SafeCSVRenderer, stream_csv
 from metrics.api.serializers import (
     DeploymentSerializer,
     MetricsSerializer,
@@ -40,17 +40,6 @@ from metrics.models import Deployment, PullRequest, Sprint, WorkItem
 from metrics.scope import MAX_WINDOW_DAYS, MetricScope, ScopeError, metric_scope, teams_scope
 
 
-class ListCSVRenderer(CSVRenderer):
-    """CSV of a list: one row per result, columns in the serializer's field order."""
-
-    def render(self, data, media_type=None, renderer_context=None, writer_opts=None):
-        view = (renderer_context or {}).get("view")
-        serializer_class = getattr(view, "serializer_class", None)
-        if serializer_class is not None and isinstance(data, list):
-            self.header = list(serializer_class().fields)
-        return super().render(data, media_type, renderer_context, writer_opts)
-
-
 def wants_csv(request: Request) -> bool:
     return getattr(request, "accepted_renderer", None) is not None and (
         request.accepted_renderer.format == "csv"
@@ -60,7 +49,7 @@ def wants_csv(request: Request) -> bool:
 class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
     """Read-only activity of the user's teams, filterable, ordered, paginated or CSV."""
 
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, ListCSVRenderer]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, SafeCSVRenderer]
     lookup_value_regex = LOOKUP_VALUE_REGEX
     filter_backends = [*api_settings.DEFAULT_FILTER_BACKENDS, OrderingFilter]
     model: Any = PullRequest
@@ -79,12 +68,14 @@ class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.order_by(*ordering, "-pk")
         return queryset
 
-    def paginate_queryset(self, queryset):
-        if wants_csv(self.request):
-            if self.paginator is not None:
-                self.paginator.get_page_size(self.request)  # a bad page_size is a 400 here too
-            return None  # an export has every matching row
-        return super().paginate_queryset(queryset)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if not wants_csv(request):
+            return super().list(request, *args, **kwargs)
+        # An export has every matching row, streamed: filters are checked (a 400) before it starts.
+        if self.paginator is not None:
+            self.paginator.get_page_size(request)  # a bad page_size is a 400 here too
+        queryset = self.filter_queryset(self.get_queryset())
+        return stream_csv(queryset, self.get_serializer_class(), self.get_serializer_context())
 
 
 class PullRequestViewSet(ActivityViewSet):
@@ -238,7 +229,7 @@ class MetricsView(APIView):
 class TimeseriesView(APIView):
     """One metric per local day, week or month of the window (empty periods included)."""
 
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, SafeCSVRenderer]
 
     @extend_schema(
         parameters=[

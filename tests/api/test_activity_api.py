@@ -139,17 +139,56 @@ def test_deployments_work_items_and_sprints(client, github, jira):
     assert sprints[0]["completed_points"] == 3.0
 
 
+def body(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode()
+
+
 def test_csv_exports_every_row_with_the_json_fields(client, github):
     data = client.get("/api/pull-requests/?ordering=number").json()["results"]
     response = client.get("/api/pull-requests/?ordering=number&format=csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(body(response))))
     assert [int(row["number"]) for row in rows] == [pr["number"] for pr in data]
     assert list(rows[0]) == list(data[0])
     for row, pr in zip(rows, data, strict=True):
         for field, value in pr.items():
             assert row[field] == ("" if value is None else str(value)), field
+
+
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+
+
+def test_csv_export_escapes_cells_a_spreadsheet_would_run_and_json_keeps_them(client, team):
+    integration = make_integration(team)
+    ingest(
+        integration,
+        [merged(n, T0, title=title) for n, title in enumerate([*FORMULAS, "plain - title"], 1)],
+    )
+
+    exported = client.get("/api/pull-requests/?ordering=number&format=csv")
+    listed = client.get("/api/pull-requests/?ordering=number").json()["results"]
+
+    rows = list(csv.DictReader(io.StringIO(body(exported), newline="")))
+    assert [row["title"] for row in rows] == [*("'" + f for f in FORMULAS), "plain - title"]
+    assert [pr["title"] for pr in listed] == [*FORMULAS, "plain - title"]
+
+
+def test_csv_export_is_streamed_row_by_row(client, github):
+    response = client.get("/api/pull-requests/?format=csv")
+
+    assert response.streaming
+    chunks = list(response.streaming_content)
+    assert len(chunks) == 1 + 4  # the header, then one chunk per pull request
+    assert chunks[0].decode().startswith("id,")
+
+
+def test_a_bad_filter_on_a_csv_export_is_a_400_in_the_error_shape(client, github):
+    response = client.get("/api/pull-requests/?format=csv&merged_after=yesterday")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
 
 
 def test_signed_out_clients_get_401_in_the_error_shape(github):

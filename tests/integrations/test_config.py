@@ -54,7 +54,22 @@ def test_github_config_fills_defaults():
         (
             {"repositories": ["a/b"], "deployment_workflow_pattern": "deploy("},
             "deployment_workflow_pattern",
-            "Not a valid regular expression",
+            "Not a regular expression AgileTrack can match safely (missing ): deploy(",
+        ),
+        (
+            {"repositories": ["a/b"], "deployment_workflow_pattern": "^(?!test).*deploy"},
+            "deployment_workflow_pattern",
+            "lookarounds and backreferences are not supported",
+        ),
+        (
+            {"repositories": ["a/b"], "deployment_workflow_pattern": r"(deploy)-\1"},
+            "deployment_workflow_pattern",
+            "lookarounds and backreferences are not supported",
+        ),
+        (
+            {"repositories": ["a/b"], "deployment_workflow_pattern": "a" * 201},
+            "deployment_workflow_pattern",
+            "no more than 200 characters",
         ),
     ],
 )

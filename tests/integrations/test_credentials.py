@@ -68,6 +68,23 @@ def test_rotation_without_the_old_key_stops_with_a_clear_error(settings):
         call_command("rotate_encryption_keys")
 
 
+def test_a_rotation_that_stops_midway_leaves_every_row_as_it_was(settings):
+    old_key = settings.AGILETRACK_ENCRYPTION_KEYS[0]
+    readable = make_integration(TeamFactory(), name="readable")
+    settings.AGILETRACK_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    # Sealed with a key the rotation will not be given: it stops on this row, after the first.
+    unreadable = make_integration(TeamFactory(), name="unreadable")
+    before = raw_column(readable)
+    new_key = Fernet.generate_key().decode()
+    settings.AGILETRACK_ENCRYPTION_KEYS = [new_key, old_key]
+
+    with pytest.raises(Exception, match="cannot be decrypted"):
+        call_command("rotate_encryption_keys")
+
+    assert raw_column(readable) == before
+    assert Integration.objects.get(pk=unreadable.pk).credentials_encrypted
+
+
 def run_check(python: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [python, "manage.py", "check"],
@@ -92,7 +109,9 @@ def test_an_invalid_key_in_the_environment_stops_start_up_without_echoing_it(pyt
 
 
 def test_production_without_keys_refuses_to_start(python, tmp_path):
-    completed = run_check(python, tmp_path, AGILETRACK_HTTPS="true")
+    completed = run_check(
+        python, tmp_path, AGILETRACK_HTTPS="true", DJANGO_SECRET_KEY="a-production-signing-key"
+    )
 
     assert completed.returncode != 0
     assert "AGILETRACK_ENCRYPTION_KEYS is required in production" in completed.stderr

@@ -122,7 +122,8 @@ def test_trello_head_check_and_signed_post(client, integrations):
     digest = hmac.new(SECRET.encode(), BODY + callback.encode(), hashlib.sha1).digest()
 
     assert client.head(url).status_code == 200
-    assert client.head("/webhooks/trello/999999/").status_code == 404
+    # The same answer for an id that does not exist: HEAD tells nothing about which exist.
+    assert client.head("/webhooks/trello/999999/").status_code == 200
     bad = client.post(url, BODY, content_type="application/json", HTTP_X_TRELLO_WEBHOOK="AAAA")
     good = client.post(
         url,
@@ -153,5 +154,132 @@ def test_webhooks_need_a_configured_secret_and_the_right_kind(client, integratio
     )
 
     assert no_secret.status_code == 401
-    assert wrong_kind.status_code == 404
+    assert wrong_kind.status_code == 401  # as an unknown integration
+    assert client.post("/webhooks/gitlab/1/", BODY, "application/json").status_code == 404
     assert client.get(f"/webhooks/github/{plain.pk}/").status_code == 405
+
+
+def test_an_unknown_integration_answers_as_a_bad_signature_does(client, integrations):
+    signed = {"HTTP_X_HUB_SIGNATURE_256": sha256(BODY)}
+    unsigned = {"HTTP_X_HUB_SIGNATURE_256": "sha256=" + "0" * 64}
+
+    unknown = client.post("/webhooks/github/999999/", BODY, "application/json", **signed)
+    bad = client.post(
+        f"/webhooks/github/{integrations['github'].pk}/", BODY, "application/json", **unsigned
+    )
+
+    assert unknown.status_code == bad.status_code == 401
+    assert unknown.json() == bad.json()
+
+
+@pytest.mark.parametrize(
+    ("kind", "header"),
+    [
+        ("github", "HTTP_X_HUB_SIGNATURE_256"),
+        ("jira", "HTTP_X_HUB_SIGNATURE"),
+        ("trello", "HTTP_X_TRELLO_WEBHOOK"),
+    ],
+)
+@pytest.mark.parametrize("value", ["sha256=é" + "0" * 63, "sha256=\u20ac", "\u00ff"])
+def test_a_signature_with_non_ascii_characters_is_401_not_500(
+    client, integrations, kind, header, value
+):
+    integration = integrations[kind]
+
+    response = client.post(
+        f"/webhooks/{kind}/{integration.pk}/", BODY, "application/json", **{header: value}
+    )
+
+    assert response.status_code == 401
+    assert webhook_runs(integration) == 0
+
+
+def test_a_repeated_github_delivery_is_handled_once(client, integrations):
+    integration = integrations["github"]
+    url = f"/webhooks/github/{integration.pk}/"
+    headers = {
+        "HTTP_X_HUB_SIGNATURE_256": sha256(BODY),
+        "HTTP_X_GITHUB_EVENT": "pull_request",
+        "HTTP_X_GITHUB_DELIVERY": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    }
+
+    first = client.post(url, BODY, "application/json", **headers)
+    SyncRun.objects.filter(integration=integration).update(status=SyncRun.Status.SUCCEEDED)
+    repeat = client.post(url, BODY, "application/json", **headers)
+    other = client.post(
+        url, BODY, "application/json", **{**headers, "HTTP_X_GITHUB_DELIVERY": "another-guid"}
+    )
+
+    assert first.status_code == 202
+    assert repeat.status_code == 200
+    assert repeat.json() == {"queued": False, "reason": "repeated delivery"}
+    assert other.status_code == 202 and other.json()["queued"] is True
+    assert webhook_runs(integration) == 2  # the first and the other; the repeat queued nothing
+
+
+def test_a_repeated_jira_delivery_changes_nothing(client, integrations):
+    integration = integrations["jira"]
+    url = f"/webhooks/jira/{integration.pk}/"
+    headers = {
+        "HTTP_X_HUB_SIGNATURE": sha256(BODY),
+        "HTTP_X_ATLASSIAN_WEBHOOK_IDENTIFIER": "1716214574918",
+    }
+
+    client.post(url, BODY, "application/json", **headers)
+    SyncRun.objects.filter(integration=integration).update(status=SyncRun.Status.SUCCEEDED)
+    version = data_version(integration.pk)
+    repeat = client.post(url, BODY, "application/json", **headers)
+
+    assert repeat.status_code == 200
+    assert webhook_runs(integration) == 1
+    assert data_version(integration.pk) == version  # cached metrics kept
+
+
+def test_a_repeated_trello_action_is_handled_once(client, integrations):
+    integration = integrations["trello"]
+    url = f"/webhooks/trello/{integration.pk}/"
+    body = json.dumps({"action": {"id": "5f1e2d3c4b5a69788796a5b4"}, "model": {}}).encode()
+    digest = hmac.new(SECRET.encode(), body + f"http://testserver{url}".encode(), hashlib.sha1)
+    signature = base64.b64encode(digest.digest()).decode()
+
+    first = client.post(url, body, "application/json", HTTP_X_TRELLO_WEBHOOK=signature)
+    SyncRun.objects.filter(integration=integration).update(status=SyncRun.Status.SUCCEEDED)
+    repeat = client.post(url, body, "application/json", HTTP_X_TRELLO_WEBHOOK=signature)
+
+    assert first.status_code == 202
+    assert repeat.status_code == 200
+    assert webhook_runs(integration) == 1
+
+
+def test_an_unsigned_repeat_does_not_use_up_a_delivery_id(client, integrations):
+    integration = integrations["github"]
+    url = f"/webhooks/github/{integration.pk}/"
+    delivery = {"HTTP_X_GITHUB_DELIVERY": "guid-1"}
+
+    forged = client.post(
+        url, BODY, "application/json", HTTP_X_HUB_SIGNATURE_256="sha256=" + "0" * 64, **delivery
+    )
+    real = client.post(
+        url, BODY, "application/json", HTTP_X_HUB_SIGNATURE_256=sha256(BODY), **delivery
+    )
+
+    assert forged.status_code == 401
+    assert real.status_code == 202
+
+
+def test_a_delivery_id_too_long_to_keep_is_a_400_that_changes_nothing(client, integrations):
+    integration = integrations["github"]
+    version = data_version(integration.pk)
+
+    response = client.post(
+        f"/webhooks/github/{integration.pk}/",
+        BODY,
+        "application/json",
+        HTTP_X_HUB_SIGNATURE_256=sha256(BODY),
+        HTTP_X_GITHUB_DELIVERY="d" * 201,
+    )
+
+    assert response.status_code == 400
+    assert "delivery id" in response.json()["error"]
+    assert webhook_runs(integration) == 0
+    assert data_version(integration.pk) == version

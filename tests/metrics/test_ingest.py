@@ -141,3 +141,30 @@ def test_work_items_keep_changes_and_current_sprint_membership(integration):
     assert SprintMembership.objects.count() == 1
     change = WorkItemChange.objects.get(work_item=item)
     assert (change.from_category, change.to_category) == ("todo", "in_progress")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/pull/1",
+    ],
+)
+def test_a_provider_link_that_is_not_http_is_not_stored(integration, url):
+    *_, item = work_item()
+
+    ingest(integration, [pull_request(1, url=url), replace(item, url=url)])
+
+    assert PullRequest.objects.get().url == ""
+    assert WorkItem.objects.get().url == ""
+
+
+def test_http_and_https_provider_links_are_kept(integration):
+    ingest(integration, [pull_request(1, url="HTTPS://github.com/acme/web/pull/1")])
+
+    assert PullRequest.objects.get().url == "HTTPS://github.com/acme/web/pull/1"

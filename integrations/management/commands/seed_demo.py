@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from integrations import services
@@ -30,8 +30,18 @@ class Command(BaseCommand):
         parser.add_argument("--sandbox-port", type=int, default=8900)
         parser.add_argument("--seed", type=int, default=1, help="The sandbox's --seed.")
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        try:
+            import sandbox  # noqa: F401 - only to say clearly when it is missing
+        except ImportError:
+            raise CommandError(
+                "The demo reads the bundled sandbox, which the production image leaves out: run "
+                "it from a checkout (`make run`)."
+            ) from None
+        self.seed(options)
+
+    @transaction.atomic
+    def seed(self, options):
         team, created = Team.objects.get_or_create(slug="demo", defaults={"name": "Demo team"})
         team.members.add(*get_user_model().objects.filter(is_superuser=True))
         if not created and Integration.objects.filter(team=team).exists():

@@ -21,6 +21,7 @@ PROVIDER = ProviderSpec(
     config_example={"api_url": "https://api.github.com", "repositories": ["owner/repository"]},
     verify_webhook=webhooks.signature_ok,
     is_webhook_ping=webhooks.is_ping,
+    webhook_delivery_id=webhooks.delivery_id,
     capabilities=frozenset({PULL_REQUESTS, DEPLOYMENTS}),
     # The API filters deployments by environment and issues by label; bots are told apart at
     # parse time with the account type, which is not stored: all three are read again.

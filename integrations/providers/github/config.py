@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from rest_framework import serializers
 
+from integrations.providers.github.parse import WORKFLOW_PATTERN_MAX, workflow_matcher
 from integrations.providers.schema import (
     StrictCharField,
     StrictSerializer,
@@ -53,8 +52,11 @@ class GitHubConfigSerializer(StrictSerializer):
         required=False,
         default="",
         allow_blank=True,
-        max_length=200,
-        help_text="Regular expression on workflow names (workflow_runs source), e.g. ^deploy.",
+        max_length=WORKFLOW_PATTERN_MAX,
+        help_text=(
+            "Regular expression on workflow names (workflow_runs source), e.g. ^deploy. Matched "
+            "by RE2 (no lookarounds or backreferences), so no pattern can stall a sync."
+        ),
     )
     deployment_branch = StrictCharField(
         required=False,
@@ -87,9 +89,9 @@ class GitHubConfigSerializer(StrictSerializer):
 
     def validate_deployment_workflow_pattern(self, value: str) -> str:
         try:
-            re.compile(value)
-        except re.error as exc:
-            raise serializers.ValidationError(f"Not a valid regular expression: {exc}.") from None
+            workflow_matcher(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
         return value
 
     def validate(self, attrs: dict) -> dict:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import re2
+
+from integrations.providers.errors import ConfigurationError
 from integrations.providers.records import (
     Comment,
     Commit,
@@ -349,12 +353,38 @@ def parse_release(item: dict, repo: str) -> Deployment | None:
     )
 
 
+WORKFLOW_PATTERN_MAX = 200  # characters
+
+
+@functools.lru_cache(maxsize=64)
+def workflow_matcher(pattern: str) -> Any:
+    """The workflow pattern compiled by RE2, whose matching time grows with the name only (no
+    backtracking); ValueError saying why for a pattern it refuses or one over the length cap."""
+    if len(pattern) > WORKFLOW_PATTERN_MAX:
+        raise ValueError(f"At most {WORKFLOW_PATTERN_MAX} characters.")
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise ValueError(
+            f"Not a regular expression AgileTrack can match safely ({reason}): lookarounds and "
+            "backreferences are not supported."
+        ) from None
+
+
 def parse_workflow_run(item: dict, repo: str, pattern: str) -> Deployment | None:
     """A completed run whose name matches `pattern` (a regex; empty matches every run)."""
     if item.get("status") != "completed":
         return None
-    if pattern and not re.search(pattern, item.get("name") or ""):
-        return None
+    if pattern:
+        try:
+            matcher = workflow_matcher(pattern)
+        except ValueError as exc:  # stored before patterns were checked this way
+            raise ConfigurationError(f"deployment_workflow_pattern: {exc}") from None
+        if not matcher.search(item.get("name") or ""):
+            return None
     status = RUN_CONCLUSIONS.get(item.get("conclusion") or "")
     if status is None:  # cancelled, skipped, neutral: nothing was deployed
         return None

@@ -35,6 +35,7 @@ PROVIDER = ProviderSpec(
     api_url_setting="site_url",
     config_example={"site_url": "https://your-site.atlassian.net", "board_id": 1},
     verify_webhook=webhooks.signature_ok,
+    webhook_delivery_id=webhooks.delivery_id,
     capabilities=frozenset({WORK_ITEMS, SPRINTS}),
     rederive_on_change=("status_mapping", "left_out_kinds"),
     reading=reading,

@@ -1,4 +1,4 @@
-"""Jira Cloud admin webhooks registered with a secret: the signature check."""
+"""Jira Cloud admin webhooks registered with a secret: the signature check and the delivery id."""
 
 from __future__ import annotations
 
@@ -12,4 +12,10 @@ def signature_ok(secret: str, request: HttpRequest) -> bool:
     """X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body> (WebSub)."""
     given = request.headers.get("X-Hub-Signature", "")
     expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(given, expected)
+    # Bytes: compare_digest refuses str with non-ASCII characters (a header can carry them).
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
+
+
+def delivery_id(request: HttpRequest) -> str:
+    """X-Atlassian-Webhook-Identifier: unique within the site, unchanged across Jira's retries."""
+    return request.headers.get("X-Atlassian-Webhook-Identifier", "")

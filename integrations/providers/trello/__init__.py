@@ -38,6 +38,7 @@ PROVIDER = ProviderSpec(
         "list_mapping": {"Doing": "in_progress"},
     },
     verify_webhook=webhooks.signature_ok,
+    webhook_delivery_id=webhooks.delivery_id,
     # Trello checks the callback URL with HEAD when the webhook is created.
     webhook_methods=("HEAD", "POST"),
     capabilities=frozenset({WORK_ITEMS}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from graphql import build_schema, parse, validate
 
 from integrations.providers.errors import (
     AuthenticationError,
+    ConfigurationError,
     MalformedResponseError,
     NotFoundError,
     RateLimitedError,
@@ -271,6 +273,37 @@ def test_workflow_runs_source_keeps_completed_runs_matching_the_pattern(sandbox)
         f"run:{r['id']}" for r in truth
     )
     assert {d.status for d in deployments} <= {"success", "failure"}
+
+
+def workflow_run(name: str) -> dict:
+    return {
+        "id": 1,
+        "name": name,
+        "status": "completed",
+        "conclusion": "success",
+        "head_branch": "main",
+        "head_sha": "a" * 40,
+        "created_at": "2026-10-01T09:00:00Z",
+        "updated_at": "2026-10-01T09:10:00Z",
+        "html_url": "https://github.com/acme/web/actions/runs/1",
+    }
+
+
+def test_a_backtracking_workflow_pattern_matches_in_bounded_time():
+    # With a backtracking engine "(a+)+$" takes seconds on 24 characters, doubling with each one
+    # more; RE2 answers in time that grows with the name only.
+    started = time.monotonic()
+
+    run = parse_workflow_run(workflow_run("a" * 25 + "!"), "acme/web", "(a+)+$")
+
+    assert run is None
+    assert time.monotonic() - started < 0.5
+    assert parse_workflow_run(workflow_run("Deploy prod"), "acme/web", "^Deploy") is not None
+
+
+def test_a_stored_pattern_re2_refuses_fails_the_sync_as_a_configuration_error():
+    with pytest.raises(ConfigurationError, match=r"deployment_workflow_pattern: .*lookarounds"):
+        parse_workflow_run(workflow_run("Deploy prod"), "acme/web", "^(?!test)Deploy")
 
 
 # --- watermarks, budget, incremental ----------------------------------------------------
