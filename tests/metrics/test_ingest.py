@@ -2,8 +2,11 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from integrations.providers import records
 from metrics.ingest import ingest
@@ -168,3 +171,17 @@ def test_http_and_https_provider_links_are_kept(integration):
     ingest(integration, [pull_request(1, url="HTTPS://github.com/acme/web/pull/1")])
 
     assert PullRequest.objects.get().url == "HTTPS://github.com/acme/web/pull/1"
+
+
+def test_the_upgrade_migration_blanks_non_http_links_stored_before_the_check(integration):
+    ingest(integration, [pull_request(1, url="https://github.com/acme/web/pull/1")])
+    ingest(integration, [pull_request(2, url="https://github.com/acme/web/pull/2")])
+    # As stored before the ingest checked the scheme.
+    PullRequest.objects.filter(number=2).update(url=" JavaScript:alert(1)")
+    name = "0018_blank_non_http_links"
+    frozen = MigrationLoader(connection).project_state(("metrics", name)).apps
+
+    import_module(f"metrics.migrations.{name}").blank_non_http_links(frozen, None)
+
+    links = dict(PullRequest.objects.values_list("number", "url"))
+    assert links == {1: "https://github.com/acme/web/pull/1", 2: ""}
