@@ -58,6 +58,10 @@ def github(team):
             pull_request(4, external_id="open-4", state="open", merged_at=None, closed_at=None),
             deployment("d1", T0 + timedelta(days=3)),
             deployment("d2", T0 + timedelta(days=4), status="failure"),
+            # What GitHub's compare said d1 shipped after d0: acme/web's two merges.
+            records.CommitRange(
+                "acme/web", "sha-d0", "sha-d1", "ahead", ("sha-acme/web-1", "sha-acme/web-2")
+            ),
         ],
     )
     derived.refresh(integration)
