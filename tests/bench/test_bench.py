@@ -13,6 +13,14 @@ def rows_of(text: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
 
 
+def rows_by_column(text: str) -> dict[tuple[str, str], dict[str, str]]:
+    """The body rows of the requests table by (provider, sync), each cell by its column's name."""
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    names = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = [dict(zip(names, row, strict=True)) for row in rows_of(text)]
+    return {(row["Provider"], row["Sync"]): row for row in rows}
+
+
 def test_percentile_interpolates_between_ranks():
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == pytest.approx(50.5)
@@ -50,17 +58,21 @@ def test_ingest_benchmark_stores_and_updates_every_record():
 @pytest.mark.django_db
 def test_requests_benchmark_counts_syncs_and_compares_against_the_targets(settings):
     settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
-    rows = {(r[0], r[1]): r for r in rows_of(sync_requests.run("small"))}
+    rows = rows_by_column(sync_requests.run("small"))
     assert len(rows) == 9
     full = rows[("github", "full sync")]
-    requests, target = int(full[2]), int(full[5].removeprefix("≤ ").split(":")[0])
+    requests, target = int(full["requests"]), int(full["target"].removeprefix("≤ ").split(":")[0])
     assert 0 < requests <= target
-    assert full[5].endswith(": met")
-    assert requests < int(full[7])  # fewer than the naive REST client
+    assert full["target"].endswith(": met")
+    assert requests < int(full["naive REST"])
     unchanged = rows[("github", "re-sync, nothing changed")]
-    assert int(unchanged[2]) == int(unchanged[3])  # only 304s
-    assert unchanged[4] == "0"
-    assert all(r[9] == "succeeded" for r in rows.values())
+    assert int(unchanged["requests"]) == int(unchanged["of them 304"])  # only 304s
+    assert unchanged["budget spent"] == "0"
+    assert all(row["runs"] == "succeeded" for row in rows.values())
+    # A page of 50 pull requests with its timeline and commits costs 1 GraphQL point; nothing
+    # changed costs none.
+    assert 0 < int(full["GraphQL points"]) < requests
+    assert unchanged["GraphQL points"] == "0"
     _assert_compares_within_one_per_new_deployment(rows)
 
 
@@ -72,16 +84,19 @@ def _compares(cell: str) -> tuple[int, int, str]:
 
 
 def _assert_compares_within_one_per_new_deployment(rows: dict) -> None:
-    full = _compares(rows[("github", "full sync")][6])
-    unchanged = _compares(rows[("github", "re-sync, nothing changed")][6])
-    changed = _compares(next(r for k, r in rows.items() if k[0] == "github" and "%" in k[1])[6])
+    column = "compare ≤ new deployments"
+    full = _compares(rows[("github", "full sync")][column])
+    unchanged = _compares(rows[("github", "re-sync, nothing changed")][column])
+    changed = _compares(
+        next(r for k, r in rows.items() if k[0] == "github" and "%" in k[1])[column]
+    )
 
     # Every repository's deployments after its first need a compare each, once.
     assert 0 < full[0] <= full[1] and full[2] == "met"
     assert unchanged == (0, 0, "met")
     # The mutation deployed each repository once more: one compare each.
     assert 0 < changed[0] == changed[1] and changed[2] == "met"
-    assert rows[("jira", "full sync")][6] == "—"
+    assert rows[("jira", "full sync")][column] == "—"
 
 
 @pytest.mark.django_db

@@ -58,6 +58,8 @@ def github(team):
             merged(2, now - timedelta(days=3)),
             merged(3, now - timedelta(days=2)),
             deployment("d1", now - timedelta(days=1)),
+            # What GitHub's compare said d1 shipped after d0: all three merges.
+            records.CommitRange("acme/web", "sha-d0", "sha-d1", "ahead", ("m1", "m2", "m3")),
         ],
     )
     derived.refresh(integration)
