@@ -40,7 +40,8 @@ def seed_teams(params: Params) -> tuple[list[int], list[dict[str, int]], float]:
             params.pull_requests // TEAMS + (index < params.pull_requests % TEAMS),
             params.work_items // TEAMS + (index < params.work_items % TEAMS),
         )
-        counts.append(seed.seed(team, *share, seed_value=index))
+        counts.append(seed.seed(team, *share, seed_value=index, vacuum=False))
+    seed.vacuum_analyze()
     ids = list(Integration.objects.filter(team__members=user).values_list("pk", flat=True))
     return ids, counts, time.monotonic() - started
 
