@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from integrations.api.views import IntegrationViewSet, SyncRunViewSet, TeamViewSet
+from metrics.api.organisation import TeamsMetricsView
 from metrics.api.views import (
     DeploymentViewSet,
     MetricsView,
@@ -24,6 +25,7 @@ router.register("sprints", SprintViewSet, basename="sprint")
 
 urlpatterns = [
     path("metrics/", MetricsView.as_view(), name="api-metrics"),
+    path("metrics/teams/", TeamsMetricsView.as_view(), name="api-metrics-teams"),
     path("metrics/timeseries/", TimeseriesView.as_view(), name="api-metrics-timeseries"),
     *router.urls,
 ]

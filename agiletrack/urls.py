@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from agiletrack import views
 from agiletrack.observability import views as observability
 from integrations import webhooks
+from metrics import organisation_views
 from metrics import views as dashboard
 
 admin.site.site_header = "AgileTrack administration"
@@ -24,6 +25,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organisation/", organisation_views.organisation, name="organisation"),
     # One prefix, two apps: the dashboard pages and the team's integrations pages.
     path("teams/<slug:slug>/", include("metrics.urls")),
     path("teams/<slug:slug>/", include("integrations.urls")),

@@ -10,6 +10,7 @@ real worker and web server processes where a benchmark says so.
   4  page and API latency at scale (gunicorn, 10 concurrent clients, cold and warm cache)
   5  hourly fan-out over many integrations, 1 and 2 workers, and worker peak memory
   pages  page render time over the demo data (in-process)
+  org    the organisation overview over 50 teams sharing benchmark 4's data, cold and warm
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from bench.params import FULL, QUICK, Params
 
-CHOICES = ("1", "2", "3", "4", "5", "pages")
+CHOICES = ("1", "2", "3", "4", "5", "pages", "org")
 
 
 def parse_only(value: str) -> list[str]:
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=10, help="requests per page measurement")
     parser.add_argument(
-        "--only", type=parse_only, default=list(CHOICES), help="N[,N]: 1-5 and/or pages"
+        "--only", type=parse_only, default=list(CHOICES), help="N[,N]: 1-5, pages and/or org"
     )
     parser.add_argument("--quick", action="store_true", help="small parameters (a minute or two)")
     parser.add_argument("--write", metavar="PATH", help="also write the tables to this file")
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _benchmarks(params: Params, repeat: int) -> dict[str, Callable[[], str]]:
-    from bench import fanout, ingest, latency, pages, sync_requests, sync_time
+    from bench import fanout, ingest, latency, organisation, pages, sync_requests, sync_time
 
     def page_tables() -> str:
         from bench.harness import sandbox
@@ -141,6 +142,7 @@ def _benchmarks(params: Params, repeat: int) -> dict[str, Callable[[], str]]:
         "4": lambda: latency.run(params),
         "5": lambda: fanout.run(params),
         "pages": page_tables,
+        "org": lambda: organisation.run(params),
     }
 
 

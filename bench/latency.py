@@ -53,7 +53,7 @@ def start_server(port: int) -> subprocess.Popen:
     def up() -> bool:
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # workers still booting
             return process.poll() is not None
         return True
 

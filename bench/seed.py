@@ -37,8 +37,11 @@ def _minutes(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds() // 60))
 
 
-def seed(team: Team, pull_requests: int, work_items: int, seed_value: int = 7) -> dict[str, int]:
-    """Insert the activity of one GitHub and one Jira integration of `team`; rows per table."""
+def seed(
+    team: Team, pull_requests: int, work_items: int, seed_value: int = 7, vacuum: bool = True
+) -> dict[str, int]:
+    """Insert the activity of one GitHub and one Jira integration of `team`; rows per table
+    (`vacuum=False`: the caller runs vacuum_analyze once after seeding several teams)."""
     rng = random.Random(seed_value)  # noqa: S311 (fake data, not secrets)
     now = timezone.now()
     github_id, jira_id = harness.add_integrations(
@@ -62,13 +65,18 @@ def seed(team: Team, pull_requests: int, work_items: int, seed_value: int = 7) -
     jira = Integration.objects.get(pk=jira_id)
     counts = _seed_pull_requests(github, pull_requests, rng, now)
     counts |= _seed_work_items(jira, work_items, rng, now)
+    if vacuum:
+        vacuum_analyze()
+    return counts
+
+
+def vacuum_analyze() -> None:
+    """What autovacuum does on a live database after a bulk load (it vacuums tables that grew by
+    inserts, PostgreSQL 13+): planner statistics, and the visibility map that lets a query read
+    an index alone. VACUUM cannot run in a transaction (as in a test). Nothing on SQLite."""
     if connection.vendor == "postgresql":
-        # What autovacuum does on a live database after a bulk load (it vacuums tables that
-        # grew by inserts, PostgreSQL 13+): planner statistics, and the visibility map that lets
-        # a query read an index alone. VACUUM cannot run in a transaction (as in a test).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
-    return counts
 
 
 def _seed_pull_requests(integration, total: int, rng: random.Random, now: datetime) -> dict:

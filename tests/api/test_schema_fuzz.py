@@ -45,9 +45,9 @@ checks.load_all_checks()
 CHECKS = checks.CHECKS.get_all()
 # Requests generated per operation and kind of input (valid, invalid, valid with known ids).
 EXAMPLES = 15
-# The read operations: 7 lists, metrics, time series and 7 detail routes (the integrations'
-# sync and test actions are POSTs). A new one needs a known id below.
-READ_OPERATIONS = 16
+# The read operations: 7 lists, metrics, the teams' metrics, time series and 7 detail routes
+# (the integrations' sync and test actions are POSTs). A new one needs a known id below.
+READ_OPERATIONS = 17
 
 
 @pytest.fixture
