@@ -100,7 +100,13 @@ def recovery_tile(key: str, title: str, metric: dict, before: dict, counted: str
     }
 
 
-def dora_tiles(dora: dict, previous: dict) -> list[dict]:
+def dora_tiles(dora: dict, previous: dict, comparable: bool = True) -> list[dict]:
+    """The DORA tiles; no trends when the previous window lies wholly before the first data."""
+    tiles = _dora_tiles(dora, previous)
+    return tiles if comparable else [{**tile, "trend": None} for tile in tiles]
+
+
+def _dora_tiles(dora: dict, previous: dict) -> list[dict]:
     frequency, before_frequency = dora["deployment_frequency"], previous["deployment_frequency"]
     lead, before_lead = dora["lead_time_for_changes"], previous["lead_time_for_changes"]
     failure, before_failure = dora["change_failure_rate"], previous["change_failure_rate"]
@@ -173,7 +179,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
     report = selectors.team_metrics(scope, ["dora", "pull_requests", "work_items"])
-    previous = selectors.team_metrics(scope.previous(), ["dora"])
+    before = scope.previous()
+    previous = selectors.team_metrics(before, ["dora"])
     interval = interval_for(scope)
     stages = selectors.timeseries(scope, "pull_request_stages", interval)
     merged = selectors.timeseries(scope, "pull_requests_merged", interval)
@@ -208,7 +215,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "dashboard/overview.html",
         page.context(
             "overview",
-            tiles=dora_tiles(report["dora"], previous["dora"]),
+            tiles=dora_tiles(report["dora"], previous["dora"], before.elapsed_days > 0),
             bands=report["dora"],
             compared_with=compared_with(scope),
             pull_requests=report["pull_requests"],
