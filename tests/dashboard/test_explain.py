@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from metrics.definitions import DEFINITIONS
 from metrics.ingest import ingest
+from tests.dashboard.test_pages import merged
 from tests.factories import TeamFactory, UserFactory, make_integration
 from tests.metrics.test_derived import deployment
 
@@ -97,3 +98,39 @@ def test_a_window_before_the_first_data_says_where_data_starts(client, member):
     note = f"Data starts on {day.day} {day:%B %Y}: the window counts from there."
     assert note in overview(client, team)
     assert note not in overview(client, team, since=str(day), until=str(day + timedelta(days=3)))
+
+
+def chart_lines(response, chart: str) -> dict[str, list]:
+    spec = response.context["charts"][chart]
+    return {d["label"]: d["data"] for d in spec["datasets"] if d.get("comparison")}
+
+
+def test_the_overview_draws_the_previous_window_beside_the_window(client, member):
+    team = TeamFactory(members=[member], time_zone="UTC")
+    integration = make_integration(team)
+    day = datetime(2026, 10, 19, 10, 0, tzinfo=UTC)  # the previous window's first day
+    prs = [merged(1, day), merged(2, day + timedelta(hours=1)), merged(3, day + timedelta(days=2))]
+    ingest(integration, [*prs, merged(4, datetime(2026, 11, 3, 10, 0, tzinfo=UTC))])
+    client.force_login(member)
+    window = {"since": "2026-11-02", "until": "2026-11-15"}  # 14 days, per day
+    response = client.get(reverse("team-overview", kwargs={"slug": team.slug}), window)
+    lines = chart_lines(response, "throughput")
+    previous = [2, 0, 1] + [0] * 11  # 19 October to 1 November
+    assert lines["Pull requests merged, previous window"] == previous
+    assert lines["Work items done, previous window"] == [0] * 14
+    assert "Median cycle time, previous window" in chart_lines(response, "stages")
+    # The window's own bars are unchanged: one merge on 3 November.
+    bars = response.context["charts"]["throughput"]["datasets"][0]["data"]
+    assert bars == [0, 1] + [0] * 12
+
+
+def test_a_previous_window_before_the_first_data_is_neither_drawn_nor_compared(client, member):
+    team = TeamFactory(members=[member], time_zone="UTC")
+    integration = make_integration(team)
+    ingest(integration, [merged(1, datetime(2026, 11, 3, 10, 0, tzinfo=UTC))])
+    client.force_login(member)
+    window = {"since": "2026-11-02", "until": "2026-11-15"}
+    response = client.get(reverse("team-overview", kwargs={"slug": team.slug}), window)
+    assert chart_lines(response, "throughput") == {}
+    assert all(tile["trend"] is None for tile in response.context["tiles"])
+    assert "No previous window to compare." in response.content.decode()
