@@ -101,6 +101,56 @@ DEFINITIONS: dict[str, Definition] = {
             "left-out kinds (epics by default) are in none of them.",
             "work-items-jira-issues-and-trello-cards",
         ),
+        Definition(
+            "pr_merged",
+            "Pull requests merged",
+            "How many pull requests were merged in the window, per week of the window elapsed so "
+            "far, and the share merged without a review.",
+            "Pull requests by people (not bots) merged in the window. Without review: no submitted "
+            "review by another person before the merge (thread replies do not count).",
+            "other-pr-metrics",
+        ),
+        Definition(
+            "pr_open",
+            "Open pull requests",
+            "How many pull requests are open at the end of the window (or now), and how long they "
+            "have been open.",
+            "Pull requests by people, neither merged nor closed at that moment; age from creation.",
+            "other-pr-metrics",
+        ),
+        Definition(
+            "work_items_done",
+            "Work items done",
+            "How many work items were finished in the window, per week of the window elapsed so "
+            "far.",
+            "Jira issues and Trello cards whose last move into a done status falls in the window "
+            "and that are still done at its end; left-out kinds (epics by default) do not count.",
+            "work-items-jira-issues-and-trello-cards",
+        ),
+        Definition(
+            "work_item_cycle_time",
+            "Work item cycle time",
+            "How long work takes once started: the median time from an item's first move into "
+            "progress to its finish.",
+            "Work items finished in the window that were in progress before they finished.",
+            "work-items-jira-issues-and-trello-cards",
+        ),
+        Definition(
+            "work_item_lead_time",
+            "Work item lead time",
+            "How long a request waits and is worked on: the median time from an item's creation "
+            "to its finish.",
+            "Work items finished in the window.",
+            "work-items-jira-issues-and-trello-cards",
+        ),
+        Definition(
+            "wip",
+            "Work in progress",
+            "How many work items are in progress: at the end of the window, and now with their "
+            "age since they first moved into progress.",
+            "Work items whose status is in the in-progress category at that moment.",
+            "work-items-jira-issues-and-trello-cards",
+        ),
     )
 }
 
