@@ -97,6 +97,17 @@ def test_a_window_reaching_before_the_first_data_counts_rates_from_the_first_dat
     assert scope.elapsed_days == 10
     frequency = selectors.team_metrics(scope, ["dora"])["dora"]["deployment_frequency"]
     assert frequency["per_week"] == pytest.approx(7 / 10 * 7)
+    # Weeks (Mondays) before the data and the one it starts in are drawn as partial periods.
+    weeks = selectors.timeseries(scope, "deployments", "week")
+    assert [(point["period"].isoformat(), point["partial"]) for point in weeks] == [
+        ("2026-10-26", True),  # cut by the window's start (Sunday 1 November)
+        ("2026-11-02", True),  # before the data
+        ("2026-11-09", True),
+        ("2026-11-16", True),  # the data starts on Saturday 21 November
+        ("2026-11-23", False),
+        ("2026-11-30", True),  # cut by the window's end
+    ]
+    assert sum(point["value"] for point in weeks) == 7
     # A window wholly after the first data counts all of its days.
     later = metric_scope(team, since=date(2026, 11, 22), until=date(2026, 11, 28), now=now)
     assert not later.starts_before_data and later.elapsed_days == 7
