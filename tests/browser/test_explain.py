@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from metrics.definitions import DEFINITIONS
 from metrics.ingest import ingest
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 from tests.factories import TeamFactory, UserFactory, make_integration
 from tests.metrics.test_derived import deployment
 
@@ -88,6 +88,7 @@ def test_every_explanation_is_reached_with_tab_and_opened_with_the_keyboard(
     # The band table of a DORA metric is in the open explanation; its docs link reaches the section.
     lead = page.locator('details.explain[data-explain="lead_time"]')
     expect(lead.get_by_role("table")).to_contain_text("Bands from DORA 2023")
+    screenshot(page, "overview-explanation-open")
     lead.get_by_role("link", name="Full definition in the metric docs").click()
     anchor = DEFINITIONS["lead_time"].anchor
     expect(page).to_have_url(f"{live_server.url}/docs/metrics/#{anchor}")
