@@ -125,6 +125,7 @@ class MetricScope:
             "until": self.until,
             "time_zone": self.time_zone,
             "integrations": list(self.integration_ids),
+            "data_start": self.data_start_day,
         }
 
 

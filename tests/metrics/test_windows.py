@@ -5,13 +5,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.test import RequestFactory
+from rest_framework.test import APIClient
 
 from integrations.team_page import preset_links
 from metrics import selectors
 from metrics.calculations.windows import window_presets
 from metrics.ingest import ingest
 from metrics.scope import MetricScope, metric_scope
-from tests.factories import TeamFactory, make_integration
+from tests.factories import TeamFactory, UserFactory, make_integration
 from tests.metrics.test_derived import deployment
 
 
@@ -84,7 +85,8 @@ def test_the_preset_of_the_window_shown_is_marked_current():
 
 @pytest.mark.django_db
 def test_a_window_reaching_before_the_first_data_counts_rates_from_the_first_data_day():
-    team = TeamFactory(time_zone="Europe/Berlin")
+    member = UserFactory()
+    team = TeamFactory(members=[member], time_zone="Europe/Berlin")
     integration = make_integration(team)
     # The first synced activity: 21 November, 10:00 Berlin; seven deployments from then on.
     first = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -108,6 +110,11 @@ def test_a_window_reaching_before_the_first_data_counts_rates_from_the_first_dat
         ("2026-11-30", True),  # cut by the window's end
     ]
     assert sum(point["value"] for point in weeks) == 7
+    # The API states where the window counts from.
+    api = APIClient()
+    api.force_authenticate(member)
+    body = api.get(f"/api/metrics/?team={team.pk}&since=2026-11-01&until=2026-11-30").json()
+    assert body["window"]["data_start"] == "2026-11-21"
     # A window wholly after the first data counts all of its days.
     later = metric_scope(team, since=date(2026, 11, 22), until=date(2026, 11, 28), now=now)
     assert not later.starts_before_data and later.elapsed_days == 7
