@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from agiletrack import views
 from agiletrack.observability import views as observability
 from integrations import webhooks
-from metrics import organisation_views
+from metrics import docs, organisation_views
 from metrics import views as dashboard
 
 admin.site.site_header = "AgileTrack administration"
@@ -29,6 +29,7 @@ urlpatterns = [
     # One prefix, two apps: the dashboard pages and the team's integrations pages.
     path("teams/<slug:slug>/", include("metrics.urls")),
     path("teams/<slug:slug>/", include("integrations.urls")),
+    path("docs/metrics/", docs.metrics_doc, name="docs-metrics"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),

@@ -21,6 +21,7 @@ from integrations.selectors import (
     teams_for_user,
 )
 from integrations.status import data_as_of
+from metrics.calculations.windows import window_presets
 from metrics.scope import MetricScope, ScopeError, metric_scope
 
 
@@ -60,6 +61,8 @@ class TeamPage:
     query: str  # the filters as a query string, carried by the navigation links
     # Every integration of the team with its one status (integrations.status).
     statuses: list[IntegrationSyncStatus]
+    # The window presets as links: (label, query string, whether it is the window shown).
+    presets: list[tuple[str, str, bool]]
 
     def context(self, page: str, **extra: Any) -> dict[str, Any]:
         ids = set(self.scope.integration_ids)
@@ -85,6 +88,7 @@ class TeamPage:
             "failing_names": ", ".join(row.integration.name for row in problems),
             # What the active integrations bring (deployments, work items, sprints...).
             "capabilities": registry.capabilities_of(i.kind for i in active),
+            "presets": self.presets,
             **extra,
         }
 
@@ -110,4 +114,25 @@ def team_page(request: HttpRequest, slug: str) -> TeamPage:
         params += [(key, request.GET[key]) for key in ("since", "until") if request.GET.get(key)]
         params += [("integration", pk) for pk in chosen or ()]
     statuses = list_sync_statuses(integrations)
-    return TeamPage(team, teams, integrations, scope, form, urlencode(params), statuses)
+    presets = preset_links(request, scope)
+    return TeamPage(team, teams, integrations, scope, form, urlencode(params), statuses, presets)
+
+
+def preset_links(request: HttpRequest, scope: MetricScope) -> list[tuple[str, str, bool]]:
+    """Each window preset as a query string: its dates counted from today in the scope's time
+    zone, with the page's other filters kept (and its page number dropped)."""
+    kept = [
+        (key, value)
+        for key, values in request.GET.lists()
+        if key not in ("since", "until", "page")
+        for value in values
+    ]
+    today = scope.now.astimezone(scope.tz).date()
+    return [
+        (
+            preset.label,
+            urlencode([("since", preset.since), ("until", preset.until), *kept]),
+            (preset.since, preset.until) == (scope.since, scope.until),
+        )
+        for preset in window_presets(today)
+    ]

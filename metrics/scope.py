@@ -10,12 +10,13 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from integrations.models import Integration, Team
 from metrics.calculations._common import elapsed_days, local_midnight
 from metrics.calculations.dora_bands import DEFAULT_BAND_TABLE
+from metrics.models import Deployment, Incident, PullRequest, WorkItem
 
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 732
@@ -38,6 +39,9 @@ class MetricScope:
     bands: str = DEFAULT_BAND_TABLE  # the team's DORA band table (metrics.calculations)
     # Exact instants instead of local midnights: a previous window of an elapsed length
     bounds: tuple[datetime, datetime] | None = None
+    # Local midnight of the first day with synced activity (None: nothing synced yet): a window
+    # reaching before it counts from there.
+    data_start: datetime | None = None
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -61,9 +65,26 @@ class MetricScope:
         return min(self.now, self.end)
 
     @property
+    def counted_start(self) -> datetime:
+        """Where the window counts from: its start, or the first day of data if that is later."""
+        if self.data_start is not None and self.data_start > self.start:
+            return self.data_start
+        return self.start
+
+    @property
+    def starts_before_data(self) -> bool:
+        """The window reaches before the first synced data (the page says so)."""
+        return self.counted_start != self.start
+
+    @property
+    def data_start_day(self) -> date | None:
+        return self.data_start.astimezone(self.tz).date() if self.data_start else None
+
+    @property
     def elapsed_days(self) -> float:
-        """Days of the window elapsed by now: what rates divide by (its length if it is past)."""
-        return elapsed_days(self.start, self.end, self.now)
+        """Days of the window elapsed by now, counted from the first day of data: what rates
+        divide by (its length if it is past and all of it has data)."""
+        return elapsed_days(self.counted_start, self.end, self.now)
 
     @property
     def moment(self) -> datetime:
@@ -95,7 +116,7 @@ class MetricScope:
 
     def cache_parts(self) -> tuple:
         parts = (self.team_id, self.integration_ids, self.since, self.until, self.time_zone)
-        return (*parts, self.bands, self.bounds)
+        return (*parts, self.bands, self.bounds, self.data_start)
 
     def as_window(self) -> dict[str, Any]:
         """The window as the metrics and time series answers state it."""
@@ -104,7 +125,20 @@ class MetricScope:
             "until": self.until,
             "time_zone": self.time_zone,
             "integrations": list(self.integration_ids),
+            "data_start": self.data_start_day,
         }
+
+
+def first_data_day(integration_ids: Iterable[int], tz: ZoneInfo) -> datetime | None:
+    """Local midnight of the first day any of these integrations has synced activity on (a pull
+    request, deployment, incident or work item created), or None when none has any."""
+    ids = list(integration_ids)
+    firsts = [
+        model.objects.filter(integration_id__in=ids).aggregate(first=Min("created_at"))["first"]
+        for model in (PullRequest, Deployment, Incident, WorkItem)
+    ]
+    found = [moment for moment in firsts if moment is not None]
+    return local_midnight(min(found).astimezone(tz).date(), tz) if found else None
 
 
 def _window(tz: ZoneInfo, since: date | None, until: date | None, now: datetime):
@@ -151,6 +185,7 @@ def metric_scope(
         time_zone=tz.key,
         now=now,
         bands=team.dora_bands,
+        data_start=first_data_day(ids, tz),
     )
 
 
@@ -172,14 +207,16 @@ def teams_scope(
     since, until = _window(tz, since, until, now)
     ids = Integration.objects.filter(team__in=[team.pk for team in teams]).values_list("pk")
     tables = {team.dora_bands for team in teams}
+    integration_ids = tuple(sorted(pk for (pk,) in ids))
     return MetricScope(
         team_id=None,
-        integration_ids=tuple(sorted(pk for (pk,) in ids)),
+        integration_ids=integration_ids,
         since=since,
         until=until,
         time_zone=tz.key,
         now=now,
         bands=tables.pop() if len(tables) == 1 else DEFAULT_BAND_TABLE,
+        data_start=first_data_day(integration_ids, tz),
     )
 
 

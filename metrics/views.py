@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
+from metrics.comparison import previous_lines, trends_only_with_data
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
 
@@ -165,6 +166,11 @@ def compared_with(scope: MetricScope) -> str:
 
 
 STAGE_LABELS = {"coding": "Coding", "pickup": "Pickup", "review": "Review", "deploy": "Deploy"}
+PREVIOUS_CYCLE = {"pull_request_cycle_time": "Median cycle time, previous window"}
+PREVIOUS_THROUGHPUT = {
+    "pull_requests_merged": "Pull requests merged, previous window",
+    "work_items_done": "Work items done, previous window",
+}
 
 
 @login_required
@@ -173,7 +179,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
     report = selectors.team_metrics(scope, ["dora", "pull_requests", "work_items"])
-    previous = selectors.team_metrics(scope.previous(), ["dora"])
+    before = scope.previous()
+    previous = selectors.team_metrics(before, ["dora"])
     interval = interval_for(scope)
     stages = selectors.timeseries(scope, "pull_request_stages", interval)
     merged = selectors.timeseries(scope, "pull_requests_merged", interval)
@@ -186,7 +193,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             [
                 {"label": label, "data": [point[stage] for point in stages], "stack": "cycle"}
                 for stage, label in STAGE_LABELS.items()
-            ],
+            ]
+            + previous_lines(before, PREVIOUS_CYCLE, interval, len(periods)),
             stacked=True,
             unit="minutes",
             title=f"Median pull request cycle time by stage, per {interval}",
@@ -198,6 +206,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             [
                 {"label": "Pull requests merged", "data": [p["value"] for p in merged]},
                 {"label": "Work items done", "data": [p["value"] for p in done]},
+                *previous_lines(before, PREVIOUS_THROUGHPUT, interval, len(periods)),
             ],
             title=f"Throughput per {interval}",
             partial=[point["partial"] for point in merged],
@@ -208,7 +217,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "dashboard/overview.html",
         page.context(
             "overview",
-            tiles=dora_tiles(report["dora"], previous["dora"]),
+            tiles=trends_only_with_data(dora_tiles(report["dora"], previous["dora"]), before),
             bands=report["dora"],
             compared_with=compared_with(scope),
             pull_requests=report["pull_requests"],
@@ -288,8 +297,12 @@ SCATTER_LIMIT = 2000
 AGING_LIMIT = 20
 
 
-def _work_item_charts(metrics: dict, finished, done: list[dict], interval: str) -> dict:
-    """The work item page's charts: cycle time scatter, cumulative flow, throughput."""
+def _work_item_charts(metrics: dict, finished, done: list[dict], interval: str, before) -> dict:
+    """The work item page's charts: cycle time scatter, cumulative flow, throughput (with the
+    previous window's beside it)."""
+    previous_done = previous_lines(
+        before, {"work_items_done": "Previous window"}, interval, len(done)
+    )
     cycle = metrics["cycle_time"]
     flow = metrics["cumulative_flow"]
     return {
@@ -333,7 +346,7 @@ def _work_item_charts(metrics: dict, finished, done: list[dict], interval: str) 
         "throughput": chart(
             "bar",
             [p["period"] for p in done],
-            [{"label": "Work items done", "data": [p["value"] for p in done]}],
+            [{"label": "Work items done", "data": [p["value"] for p in done]}, *previous_done],
             title=f"Work items finished per {interval}",
             partial=[p["partial"] for p in done],
         ),
@@ -358,7 +371,7 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
         page.context(
             "work_items",
             metrics=metrics,
-            charts=_work_item_charts(metrics, finished, done, interval),
+            charts=_work_item_charts(metrics, finished, done, interval, scope.previous()),
             aging=[(item, minutes_between(item.since, now)) for item in aging],
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,

@@ -7,6 +7,7 @@ METRICS_EXAMPLE = {
         "until": "2026-10-25",
         "time_zone": "UTC",
         "integrations": [1, 2, 3],
+        "data_start": "2026-07-04",
     },
     "dora": {
         "deployment_frequency": {
@@ -276,6 +277,7 @@ TIMESERIES_EXAMPLE = {
         "until": "2026-10-25",
         "time_zone": "UTC",
         "integrations": [1, 2, 3],
+        "data_start": "2026-07-04",
     },
     "points": [
         {"period": "2026-10-19", "value": 1, "count": None, "stages": None, "partial": False},

@@ -319,6 +319,11 @@ class WindowSerializer(serializers.Serializer):
     until = serializers.DateField()
     time_zone = serializers.CharField()
     integrations = serializers.ListField(child=serializers.IntegerField())
+    data_start = serializers.DateField(
+        allow_null=True,
+        help_text="The first local day with synced activity (null: none yet). A window starting "
+        "before it counts from there: rates divide by the days from this date.",
+    )
 
 
 class MetricsSerializer(serializers.Serializer):

@@ -122,7 +122,7 @@ def dora_metrics(scope: MetricScope) -> dict:
     resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
     deployments = list_deployment_facts(scope, resolved)
     frequency = calc.deployment_frequency(
-        deployments, scope.start, scope.end, scope.tz, now=scope.now, table=table
+        deployments, scope.counted_start, scope.end, scope.tz, now=scope.now, table=table
     )
     lead = summary(
         human_pull_requests(scope).filter(window_filter("deployed_at", scope)),

@@ -126,7 +126,8 @@ TIMESERIES: dict[str, Series] = {
 
 def timeseries(scope: MetricScope, metric: str, interval: str = "week") -> list[dict]:
     """One metric per local day, week (Monday) or month of the window, empty periods included;
-    cached like the families. `partial` marks a period not wholly inside the window up to now."""
+    cached like the families. `partial` marks a period not wholly inside the window up to now
+    (from the first day of data when the window reaches before it)."""
     if metric not in TIMESERIES:
         raise ScopeError(f"metric must be one of {', '.join(sorted(TIMESERIES))}")
     if interval not in INTERVALS:
@@ -138,7 +139,7 @@ def timeseries(scope: MetricScope, metric: str, interval: str = "week") -> list[
         {
             **point,
             "partial": calc.partial_period(
-                point["period"], interval, scope.start, scope.elapsed_end, scope.tz
+                point["period"], interval, scope.counted_start, scope.elapsed_end, scope.tz
             ),
         }
         for point in points

@@ -29,6 +29,7 @@ def test_metrics_of_a_team_are_the_selectors_numbers(client, team, github, jira)
         "until": "2026-10-11",
         "time_zone": team.time_zone,
         "integrations": [github.pk, jira.pk],
+        "data_start": str(scope.data_start_day),
     }
     assert body["dora"]["deployment_frequency"]["deployments"] == 2
     assert body["dora"]["change_failure_rate"] == {

@@ -249,11 +249,18 @@ def test_every_page_passes_the_axe_accessibility_checks(page, live_server, demo,
     # An init script, not a <script> tag: the pages' Content-Security-Policy refuses inline ones.
     page.context.add_init_script(path=str(AXE))
     found = {}
-    for name in [*PAGES, "integrations/new/"]:
+    for name in [*PAGES, "integrations/new/", "docs"]:
         if name == "integrations/new/":
             member.is_staff = True
             member.save()
-        page.goto(team_url(live_server, demo, name, **WIDE))
+        if name == "docs":
+            page.goto(f"{live_server.url}/docs/metrics/")
+        else:
+            page.goto(team_url(live_server, demo, name, **WIDE))
+        # Open every metric explanation: their contents are checked too.
+        page.evaluate(
+            "document.querySelectorAll('details.explain').forEach(d => { d.open = true; })"
+        )
         result = page.evaluate(
             """async () => (await axe.run(document, {
                 runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
