@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
+from metrics.delivery_views import with_lists
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
 
@@ -208,7 +209,9 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "dashboard/overview.html",
         page.context(
             "overview",
-            tiles=dora_tiles(report["dora"], previous["dora"]),
+            tiles=with_lists(
+                dora_tiles(report["dora"], previous["dora"]), page.team.slug, page.query
+            ),
             bands=report["dora"],
             compared_with=compared_with(scope),
             pull_requests=report["pull_requests"],
@@ -225,7 +228,14 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
 PR_STATES = [("", "Any state"), ("open", "Open"), ("merged", "Merged"), ("closed", "Closed")]
 
 
+PR_LISTS = [
+    ("", "Created or merged in the window, or open at its end"),
+    ("deployed", "Deployed in the window (lead time for changes)"),
+]
+
+
 class PullRequestFilterForm(forms.Form):
+    show = forms.ChoiceField(required=False, choices=PR_LISTS, label="Show")
     state = forms.ChoiceField(required=False, choices=PR_STATES, label="State")
     repository = forms.ChoiceField(required=False, label="Repository")
     author = forms.CharField(required=False, label="Author", max_length=200)
@@ -254,7 +264,7 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
     sort = "-merged"
     if filters.is_bound and filters.is_valid():
         data = filters.cleaned_data
-        chosen = {name: data[name] for name in ("state", "repository", "author")}
+        chosen = {name: data[name] for name in ("show", "state", "repository", "author")}
         sort = data["sort"] or sort
     listing = selectors.list_pull_requests(scope, sort=sort, **chosen)
     page_obj = Paginator(listing.rows, 50).get_page(request.GET.get("page"))

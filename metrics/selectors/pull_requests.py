@@ -12,6 +12,7 @@ from metrics.aggregates import minutes_until_summary, summaries, summary
 from metrics.models import PullRequest, Review
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import human_pull_requests, in_scope, per_week, summary_dict
+from metrics.selectors.dora import lead_time_pull_requests
 
 STAGES = ("coding", "pickup", "review", "deploy", "cycle")
 
@@ -115,11 +116,11 @@ def pull_requests_in_window(scope: MetricScope) -> QuerySet[PullRequest]:
     )
 
 
-def _listed(scope: MetricScope) -> QuerySet[PullRequest]:
-    """The page's pull requests, with their size (a missing count taken as 0) to sort by."""
-    return pull_requests_in_window(scope).annotate(
-        size=Coalesce(F("additions"), 0) + Coalesce(F("deletions"), 0)
-    )
+def _listed(scope: MetricScope, show: str = "") -> QuerySet[PullRequest]:
+    """The page's pull requests (`show` "deployed": those lead time for changes counts), with
+    their size (a missing count taken as 0) to sort by."""
+    rows = lead_time_pull_requests(scope) if show == "deployed" else pull_requests_in_window(scope)
+    return rows.annotate(size=Coalesce(F("additions"), 0) + Coalesce(F("deletions"), 0))
 
 
 def list_pull_request_repositories(scope: MetricScope) -> list[str]:
@@ -144,11 +145,17 @@ class PullRequestListing:
 
 
 def list_pull_requests(
-    scope: MetricScope, *, state: str = "", repository: str = "", author: str = "", sort: str
+    scope: MetricScope,
+    *,
+    show: str = "",
+    state: str = "",
+    repository: str = "",
+    author: str = "",
+    sort: str,
 ) -> PullRequestListing:
     """The page's pull requests, filtered and sorted, with the slowest merged and the oldest
     open among them."""
-    rows = _listed(scope)
+    rows = _listed(scope, show)
     if state:
         rows = rows.filter(state=state)
     if repository:
