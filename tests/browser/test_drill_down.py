@@ -1,0 +1,50 @@
+"""Drill-down in a real browser: a DORA tile's value opens the list behind it, with the same
+filters and as many rows as the tile counted (the demo data: the sandbox synced)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot, sign_in
+from tests.browser.test_dashboard import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    WIDE,
+    _sandbox_allowed,
+    demo,
+    member,
+    team_url,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_clicking_the_deployment_frequency_tile_lists_the_deployments_it_counted(
+    page,
+    live_server,
+    demo,
+    member,  # noqa: F811
+):
+    sign_in(page, live_server, member, PASSWORD)
+    page.goto(team_url(live_server, demo, "overview", **WIDE))
+    tile = page.locator("[data-metric='frequency']")
+    detail = tile.locator(".detail").inner_text()
+    counted = int(re.match(r"(\d+) deployments", detail).group(1))  # type: ignore[union-attr]
+    assert counted > 0
+    tile.locator(".value a").click()
+    expect(page).to_have_url(re.compile(r"/deployments/\?.*show=deployed"))
+    assert f"since={WIDE['since']}" in page.url and f"until={WIDE['until']}" in page.url
+    expect(page.get_by_role("heading", level=1)).to_contain_text("deployments")
+    expect(page.locator("[data-metric='listed']")).to_have_text(str(counted))
+    expect(page.locator("nav.sections a[aria-current='page']")).to_have_text("Deployments")
+    shown = page.locator("tr[data-deployment]").count()
+    assert shown == min(counted, 50)
+    screenshot(page, "drill-down-deployments")
+
+    # The change failure rate's tile lands on the failed deployments, the same way.
+    page.go_back()
+    failure = page.locator("[data-metric='failure_rate']")
+    failed = int(re.match(r"(\d+) of", failure.locator(".detail").inner_text()).group(1))  # type: ignore[union-attr]
+    failure.locator(".value a").click()
+    expect(page).to_have_url(re.compile(r"/deployments/\?.*show=failed"))
+    expect(page.locator("[data-metric='listed']")).to_have_text(str(failed))
