@@ -3,7 +3,8 @@ lists behind the DORA tiles of the overview (the same window and integration fil
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
 
 from django import forms
 from django.conf import settings
@@ -14,7 +15,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from integrations.team_page import team_page
+from integrations.team_page import TeamPage, team_page
+from metrics import calculations as calc
 from metrics.selectors import delivery
 
 PAGE_SIZE = 50
@@ -60,6 +62,21 @@ def _show(form: forms.Form) -> str:
 
 def _page_query(request: HttpRequest) -> str:
     return urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+
+
+def period_links(page: TeamPage, name: str, periods: list, interval: str, show: str) -> list[str]:
+    """For each local day, week or month of the window, the link to page `name`'s `show` list
+    over that period (cut by the window), with the page's integrations: what a bar counted."""
+    scope = page.scope
+    base = reverse(name, kwargs={"slug": page.team.slug})
+    kept = [(key, value) for key, value in parse_qsl(page.query) if key not in ("since", "until")]
+    links = []
+    for period in periods:
+        last = calc.next_period_start(period, interval) - timedelta(days=1)
+        since, until = max(period, scope.since), min(last, scope.until)
+        query = [("since", since.isoformat()), ("until", until.isoformat()), *kept, ("show", show)]
+        links.append(f"{base}?{urlencode(query)}")
+    return links
 
 
 @login_required

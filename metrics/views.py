@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
-from metrics.delivery_views import with_lists
+from metrics.delivery_views import period_links, with_lists
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
 
@@ -180,6 +180,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     merged = selectors.timeseries(scope, "pull_requests_merged", interval)
     done = selectors.timeseries(scope, "work_items_done", interval)
     periods = [point["period"] for point in stages]
+    merged_links = period_links(page, "team-pull-requests", periods, interval, "merged")
     charts = {
         "stages": chart(
             "bar",
@@ -192,6 +193,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             unit="minutes",
             title=f"Median pull request cycle time by stage, per {interval}",
             partial=[point["partial"] for point in stages],
+            links=merged_links,
         ),
         "throughput": chart(
             "bar",
@@ -218,7 +220,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             work_items=report["work_items"],
             charts=charts,
             interval=interval,
-            stage_rows=list(zip(periods, stages, strict=True)),
+            stage_rows=list(zip(periods, stages, merged_links, strict=True)),
         ),
     )
 
@@ -228,14 +230,15 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
 PR_STATES = [("", "Any state"), ("open", "Open"), ("merged", "Merged"), ("closed", "Closed")]
 
 
-PR_LISTS = [
+PR_LIST_CHOICES = [
     ("", "Created or merged in the window, or open at its end"),
     ("deployed", "Deployed in the window (lead time for changes)"),
+    ("merged", "Merged in the window (throughput and cycle time)"),
 ]
 
 
 class PullRequestFilterForm(forms.Form):
-    show = forms.ChoiceField(required=False, choices=PR_LISTS, label="Show")
+    show = forms.ChoiceField(required=False, choices=PR_LIST_CHOICES, label="Show")
     state = forms.ChoiceField(required=False, choices=PR_STATES, label="State")
     repository = forms.ChoiceField(required=False, label="Repository")
     author = forms.CharField(required=False, label="Author", max_length=200)

@@ -2,28 +2,45 @@
 filters and as many rows as the tile counted (the demo data: the sandbox synced)."""
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
-from tests.browser.test_dashboard import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    WIDE,
-    _sandbox_allowed,
-    demo,
-    member,
-    team_url,
-)
+from tests.browser.test_dashboard import PASSWORD, WIDE, team_url
+from tests.factories import UserFactory
+from tests.metrics.test_sandbox_metrics import synced_team
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_allowed(settings):
+    settings.AGILETRACK_ALLOWED_API_HOSTS = ["127.0.0.1:*"]
+    # The initial syncs these integrations queue go to queues no running worker reads.
+    queue = f"agiletrack-browser-{uuid.uuid4().hex[:8]}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    settings.AGILETRACK_PRIORITY_QUEUE = f"{queue}-priority"
+
+
+@pytest.fixture
+def member():
+    return UserFactory()
+
+
+@pytest.fixture
+def demo(sandbox, member):
+    team = synced_team(sandbox, "UTC")
+    team.members.add(member)
+    return team
 
 
 def test_clicking_the_deployment_frequency_tile_lists_the_deployments_it_counted(
     page,
     live_server,
     demo,
-    member,  # noqa: F811
+    member,
 ):
     sign_in(page, live_server, member, PASSWORD)
     page.goto(team_url(live_server, demo, "overview", **WIDE))

@@ -105,3 +105,24 @@ def test_an_unknown_list_is_a_form_error_not_a_500(client, team, member):
     # The pull request page ignores filters it cannot read, as it always has.
     response = client.get(reverse("team-pull-requests", kwargs={"slug": team.slug}), {"show": "x"})
     assert response.status_code == 200
+
+
+def test_each_weeks_cycle_time_bar_and_the_merged_count_open_the_pull_requests_they_counted(
+    client, team, member
+):
+    client.force_login(member)
+    overview = client.get(reverse("team-overview", kwargs={"slug": team.slug}), WIDE)
+    assert overview.context["interval"] == "week"
+    spec = overview.context["charts"]["stages"]
+    merged = overview.context["charts"]["throughput"]["datasets"][0]["data"]
+    assert len(spec["links"]) == len(spec["labels"]) == len(merged)
+    assert sum(merged) > 0
+    html = overview.content.decode()
+    for link, count in zip(spec["links"], merged, strict=True):
+        assert f'href="{link.replace("&", "&amp;")}"' in html  # the chart's table links too
+        assert listed(client, link) == count, link
+    total = overview.context["pull_requests"]["throughput"]["merged"]
+    pull_requests = reverse("team-pull-requests", kwargs={"slug": team.slug})
+    href = f"{pull_requests}?since={WIDE['since']}&amp;until={WIDE['until']}&amp;show=merged"
+    assert href in html
+    assert listed(client, href.replace("&amp;", "&")) == total
