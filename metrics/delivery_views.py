@@ -43,13 +43,17 @@ def with_lists(tiles: list[dict], slug: str, query: str) -> list[dict]:
 
 class DeploymentListForm(forms.Form):
     show = forms.ChoiceField(
-        required=False, label="Show", choices=list(delivery.DEPLOYMENT_LISTS.items())
+        required=False,
+        label="Show",
+        choices=[(k, v[0]) for k, v in delivery.DEPLOYMENT_LISTS.items()],
     )
 
 
 class IncidentListForm(forms.Form):
     show = forms.ChoiceField(
-        required=False, label="Show", choices=list(delivery.INCIDENT_LISTS.items())
+        required=False,
+        label="Show",
+        choices=[(k, v[0]) for k, v in delivery.INCIDENT_LISTS.items()],
     )
 
 
@@ -96,7 +100,7 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
             "deployments",
             list_form=form,
             extra_filters=[("show", show)] if show else [],
-            shown=delivery.DEPLOYMENT_LISTS[show],
+            shown=delivery.DEPLOYMENT_LISTS[show][1],
             page_obj=page_obj,
             rows=[(row, details[row.pk]) for row in rows],
             page_query=_page_query(request),
@@ -121,7 +125,7 @@ def incidents(request: HttpRequest, slug: str) -> HttpResponse:
             "incidents",
             list_form=form,
             extra_filters=[("show", show)] if show else [],
-            shown=delivery.INCIDENT_LISTS[show],
+            shown=delivery.INCIDENT_LISTS[show][1],
             page_obj=page_obj,
             rows=[(row, details[row.pk]) for row in rows],
             page_query=_page_query(request),

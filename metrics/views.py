@@ -231,9 +231,9 @@ PR_STATES = [("", "Any state"), ("open", "Open"), ("merged", "Merged"), ("closed
 
 
 PR_LIST_CHOICES = [
-    ("", "Created or merged in the window, or open at its end"),
-    ("deployed", "Deployed in the window (lead time for changes)"),
-    ("merged", "Merged in the window (throughput and cycle time)"),
+    ("", "In the window"),
+    ("deployed", "Deployed (lead time)"),
+    ("merged", "Merged"),
 ]
 
 

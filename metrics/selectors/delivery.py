@@ -21,17 +21,17 @@ from metrics.selectors.dora import (
     list_incident_facts,
 )
 
-# The deployments page's lists: what `show` asks for, and what it lists.
+# The deployments page's lists: what `show` asks for, its short name and what it lists.
 DEPLOYMENT_LISTS = {
-    "": "Every production deployment that finished in the window",
-    "deployed": "Successful deployments (deployment frequency)",
-    "counted": "Finished deployments (change failure rate: all it counts)",
-    "failed": "Failed or linked to an incident (change failure rate: the failures)",
+    "": ("All", "Every production deployment that finished in the window"),
+    "deployed": ("Successful", "Successful deployments (deployment frequency)"),
+    "counted": ("Finished", "Finished deployments (all change failure rate counts)"),
+    "failed": ("Failed", "Failed or linked to an incident (change failure rate's failures)"),
 }
 # The incidents page's lists.
 INCIDENT_LISTS = {
-    "": "Incidents opened in the window",
-    "resolved": "Incidents resolved in the window (time to restore)",
+    "": ("Opened", "Incidents opened in the window"),
+    "resolved": ("Resolved", "Incidents resolved in the window (time to restore)"),
 }
 
 

@@ -65,3 +65,30 @@ def test_clicking_the_deployment_frequency_tile_lists_the_deployments_it_counted
     failure.locator(".value a").click()
     expect(page).to_have_url(re.compile(r"/deployments/\?.*show=failed"))
     expect(page.locator("[data-metric='listed']")).to_have_text(str(failed))
+
+
+def test_clicking_a_weeks_cycle_time_bar_lists_the_pull_requests_merged_that_week(
+    page, live_server, demo, member
+):
+    sign_in(page, live_server, member, PASSWORD)
+    page.goto(team_url(live_server, demo, "overview", **WIDE))
+    page.locator("#chart-stages").scroll_into_view_if_needed()
+    # The busiest week's bar, where Chart.js drew it, and how many merged that week.
+    bar = page.evaluate(
+        """() => {
+            const canvas = document.getElementById('chart-stages');
+            const merged = Chart.getChart(document.getElementById('chart-throughput'))
+                .data.datasets[0].data;
+            const index = merged.indexOf(Math.max(...merged));
+            const point = Chart.getChart(canvas).getDatasetMeta(0).data[index];
+            const box = canvas.getBoundingClientRect();
+            const spec = JSON.parse(document.getElementById('chart-stages-data').textContent);
+            return {x: box.left + point.x, y: box.top + point.y + 2, count: merged[index],
+                    link: spec.links[index]};
+        }"""
+    )
+    assert bar["count"] > 0
+    page.mouse.click(bar["x"], bar["y"])
+    expect(page).to_have_url(re.compile(re.escape(bar["link"]) + "$"))
+    assert "show=merged" in page.url
+    expect(page.locator("[data-metric='listed']")).to_have_text(str(bar["count"]))
