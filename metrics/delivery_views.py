@@ -64,7 +64,7 @@ def _show(form: forms.Form) -> str:
     return ""
 
 
-def _page_query(request: HttpRequest) -> str:
+def page_query(request: HttpRequest) -> str:
     return urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
 
 
@@ -78,7 +78,8 @@ def period_links(page: TeamPage, name: str, periods: list, interval: str, show: 
     for period in periods:
         last = calc.next_period_start(period, interval) - timedelta(days=1)
         since, until = max(period, scope.since), min(last, scope.until)
-        query = [("since", since.isoformat()), ("until", until.isoformat()), *kept, ("show", show)]
+        query = [("since", since.isoformat()), ("until", until.isoformat()), *kept]
+        query += [("show", show)] if show else []
         links.append(f"{base}?{urlencode(query)}")
     return links
 
@@ -103,7 +104,7 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
             shown=delivery.DEPLOYMENT_LISTS[show][1],
             page_obj=page_obj,
             rows=[(row, details[row.pk]) for row in rows],
-            page_query=_page_query(request),
+            page_query=page_query(request),
         ),
     )
 
@@ -128,7 +129,7 @@ def incidents(request: HttpRequest, slug: str) -> HttpResponse:
             shown=delivery.INCIDENT_LISTS[show][1],
             page_obj=page_obj,
             rows=[(row, details[row.pk]) for row in rows],
-            page_query=_page_query(request),
+            page_query=page_query(request),
             link_days=settings.AGILETRACK_INCIDENT_LINK_WINDOW_DAYS,
         ),
     )

@@ -26,6 +26,7 @@ from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
 from metrics.delivery_views import period_links, with_lists
+from metrics.item_views import throughput_links
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
 
@@ -365,13 +366,15 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
     done = selectors.timeseries(scope, "work_items_done", interval)
     now = timezone.now()
     aging = selectors.list_aging_work_items(scope, AGING_LIMIT)
+    charts = _work_item_charts(metrics, finished, done, interval)
+    charts["throughput"]["links"] = throughput_links(page, done, interval)
     return render(
         request,
         "dashboard/work_items.html",
         page.context(
             "work_items",
             metrics=metrics,
-            charts=_work_item_charts(metrics, finished, done, interval),
+            charts=charts,
             aging=[(item, minutes_between(item.since, now)) for item in aging],
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,

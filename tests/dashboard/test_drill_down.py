@@ -102,6 +102,11 @@ def test_an_unknown_list_is_a_form_error_not_a_500(client, team, member):
         response = client.get(reverse(name, kwargs={"slug": team.slug}), {"show": "nope"})
         assert response.status_code == 200, name
         assert "Select a valid choice" in response.content.decode(), name
+    finished = reverse("team-finished-work-items", kwargs={"slug": team.slug})
+    response = client.get(finished, {"period": "soon", "interval": "year"})
+    assert response.status_code == 200
+    assert "Enter a valid date" in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()
     # The pull request page ignores filters it cannot read, as it always has.
     response = client.get(reverse("team-pull-requests", kwargs={"slug": team.slug}), {"show": "x"})
     assert response.status_code == 200
@@ -126,3 +131,22 @@ def test_each_weeks_cycle_time_bar_and_the_merged_count_open_the_pull_requests_t
     href = f"{pull_requests}?since={WIDE['since']}&amp;until={WIDE['until']}&amp;show=merged"
     assert href in html
     assert listed(client, href.replace("&amp;", "&")) == total
+
+
+def test_each_work_items_throughput_bar_and_the_done_count_open_the_items_they_counted(
+    client, team, member
+):
+    client.force_login(member)
+    work_items = client.get(reverse("team-work-items", kwargs={"slug": team.slug}), WIDE)
+    spec = work_items.context["charts"]["throughput"]
+    done = spec["datasets"][0]["data"]
+    assert len(spec["links"]) == len(done) and sum(done) > 0
+    for link, count in zip(spec["links"], done, strict=True):
+        assert listed(client, link) == count, link
+    total = work_items.context["metrics"]["throughput"]["done"]
+    finished = reverse("team-finished-work-items", kwargs={"slug": team.slug})
+    href = f"{finished}?since={WIDE['since']}&amp;until={WIDE['until']}"
+    assert f'href="{href}"' in work_items.content.decode()
+    assert listed(client, href.replace("&amp;", "&")) == total
+    overview = client.get(reverse("team-overview", kwargs={"slug": team.slug}), WIDE)
+    assert f'href="{href}"' in overview.content.decode()
