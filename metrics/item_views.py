@@ -4,6 +4,7 @@ and integration filters)."""
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
@@ -28,16 +29,29 @@ class PeriodForm(forms.Form):
     )
 
 
-def throughput_links(page: TeamPage, done: list[dict], interval: str) -> list[str]:
-    """For each bar of the work items done time series, the link to the items it counted: the
-    same window (a finish counts when its item is still done at the window's end) and the bar's
-    period."""
+def _finished_link(page: TeamPage, period: date, interval: str) -> str:
     base = reverse("team-finished-work-items", kwargs={"slug": page.team.slug})
     query = f"{page.query}&" if page.query else ""
-    return [
-        f"{base}?{query}{urlencode({'period': point['period'].isoformat(), 'interval': interval})}"
-        for point in done
+    return f"{base}?{query}{urlencode({'period': period.isoformat(), 'interval': interval})}"
+
+
+def add_work_item_links(
+    page: TeamPage, charts: dict, done: list[dict], finished, interval: str
+) -> None:
+    """Link each bar of the work items throughput chart to the items it counted (the same
+    window, since a finish counts when its item is still done at the window's end, and the
+    bar's period), and each point of the cycle-time scatter to the items finished on its local
+    day (the point's item among them)."""
+    charts["throughput"]["links"] = [
+        _finished_link(page, point["period"], interval) for point in done
     ]
+    tz = page.scope.tz
+    charts["scatter"]["links"] = [
+        _finished_link(page, at.astimezone(tz).date(), "day")
+        for _, at, _ in finished
+        if at is not None
+    ]
+    charts["scatter"]["link_mode"] = "point"
 
 
 @login_required

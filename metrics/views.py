@@ -26,7 +26,7 @@ from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
 from metrics.delivery_views import period_links, with_lists
-from metrics.item_views import throughput_links
+from metrics.item_views import add_work_item_links
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
 
@@ -367,7 +367,7 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     aging = selectors.list_aging_work_items(scope, AGING_LIMIT)
     charts = _work_item_charts(metrics, finished, done, interval)
-    charts["throughput"]["links"] = throughput_links(page, done, interval)
+    add_work_item_links(page, charts, done, finished, interval)
     return render(
         request,
         "dashboard/work_items.html",

@@ -150,3 +150,18 @@ def test_each_work_items_throughput_bar_and_the_done_count_open_the_items_they_c
     assert listed(client, href.replace("&amp;", "&")) == total
     overview = client.get(reverse("team-overview", kwargs={"slug": team.slug}), WIDE)
     assert f'href="{href}"' in overview.content.decode()
+
+
+def test_each_scatter_point_opens_the_items_finished_on_its_day_among_them_its_own(
+    client, team, member
+):
+    client.force_login(member)
+    work_items = client.get(reverse("team-work-items", kwargs={"slug": team.slug}), WIDE)
+    spec = work_items.context["charts"]["scatter"]
+    points = spec["datasets"][0]["data"]
+    assert spec["link_mode"] == "point" and len(spec["links"]) == len(points) > 0
+    for point, link in list(zip(points, spec["links"], strict=True))[:: max(1, len(points) // 8)]:
+        response = client.get(link)
+        assert response.status_code == 200
+        keys = {finish.work_item.key for finish in response.context["page_obj"]}
+        assert point["key"] in keys, link
