@@ -92,3 +92,24 @@ def test_clicking_a_weeks_cycle_time_bar_lists_the_pull_requests_merged_that_wee
     expect(page).to_have_url(re.compile(re.escape(bar["link"]) + "$"))
     assert "show=merged" in page.url
     expect(page.locator("[data-metric='listed']")).to_have_text(str(bar["count"]))
+
+
+def test_clicking_a_scatter_point_lists_the_items_finished_that_day(
+    page, live_server, demo, member
+):
+    sign_in(page, live_server, member, PASSWORD)
+    page.goto(team_url(live_server, demo, "work-items", **WIDE))
+    page.locator("#chart-scatter").scroll_into_view_if_needed()
+    point = page.evaluate(
+        """() => {
+            const canvas = document.getElementById('chart-scatter');
+            const chart = Chart.getChart(canvas);
+            const element = chart.getDatasetMeta(0).data[0];
+            const box = canvas.getBoundingClientRect();
+            return {x: box.left + element.x, y: box.top + element.y,
+                    key: chart.data.datasets[0].data[0].key};
+        }"""
+    )
+    page.mouse.click(point["x"], point["y"])
+    expect(page).to_have_url(re.compile(r"/work-items/finished/\?.*interval=day"))
+    expect(page.locator(f"tr[data-work-item='{point['key']}']")).to_have_count(1)
