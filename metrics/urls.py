@@ -2,11 +2,18 @@
 
 from django.urls import path
 
-from metrics import views
+from metrics import delivery_views, item_views, views
 
 urlpatterns = [
     path("", views.overview, name="team-overview"),
     path("pull-requests/", views.pull_requests, name="team-pull-requests"),
     path("work-items/", views.work_items, name="team-work-items"),
+    path(
+        "work-items/finished/",
+        item_views.finished_work_items,
+        name="team-finished-work-items",
+    ),
     path("sprints/", views.sprints, name="team-sprints"),
+    path("deployments/", delivery_views.deployments, name="team-deployments"),
+    path("incidents/", delivery_views.incidents, name="team-incidents"),
 ]

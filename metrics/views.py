@@ -26,6 +26,8 @@ from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
 from metrics.comparison import previous_lines, trends_only_with_data
+from metrics.delivery_views import period_links, with_lists
+from metrics.item_views import add_work_item_links
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
 
@@ -186,6 +188,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     merged = selectors.timeseries(scope, "pull_requests_merged", interval)
     done = selectors.timeseries(scope, "work_items_done", interval)
     periods = [point["period"] for point in stages]
+    merged_links = period_links(page, "team-pull-requests", periods, interval, "merged")
     charts = {
         "stages": chart(
             "bar",
@@ -199,6 +202,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             unit="minutes",
             title=f"Median pull request cycle time by stage, per {interval}",
             partial=[point["partial"] for point in stages],
+            links=merged_links,
         ),
         "throughput": chart(
             "bar",
@@ -217,14 +221,18 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "dashboard/overview.html",
         page.context(
             "overview",
-            tiles=trends_only_with_data(dora_tiles(report["dora"], previous["dora"]), before),
+            tiles=with_lists(
+                trends_only_with_data(dora_tiles(report["dora"], previous["dora"]), before),
+                page.team.slug,
+                page.query,
+            ),
             bands=report["dora"],
             compared_with=compared_with(scope),
             pull_requests=report["pull_requests"],
             work_items=report["work_items"],
             charts=charts,
             interval=interval,
-            stage_rows=list(zip(periods, stages, strict=True)),
+            stage_rows=list(zip(periods, stages, merged_links, strict=True)),
         ),
     )
 
@@ -234,7 +242,15 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
 PR_STATES = [("", "Any state"), ("open", "Open"), ("merged", "Merged"), ("closed", "Closed")]
 
 
+PR_LIST_CHOICES = [
+    ("", "In the window"),
+    ("deployed", "Deployed (lead time)"),
+    ("merged", "Merged"),
+]
+
+
 class PullRequestFilterForm(forms.Form):
+    show = forms.ChoiceField(required=False, choices=PR_LIST_CHOICES, label="Show")
     state = forms.ChoiceField(required=False, choices=PR_STATES, label="State")
     repository = forms.ChoiceField(required=False, label="Repository")
     author = forms.CharField(required=False, label="Author", max_length=200)
@@ -263,7 +279,7 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
     sort = "-merged"
     if filters.is_bound and filters.is_valid():
         data = filters.cleaned_data
-        chosen = {name: data[name] for name in ("state", "repository", "author")}
+        chosen = {name: data[name] for name in ("show", "state", "repository", "author")}
         sort = data["sort"] or sort
     listing = selectors.list_pull_requests(scope, sort=sort, **chosen)
     page_obj = Paginator(listing.rows, 50).get_page(request.GET.get("page"))
@@ -365,13 +381,15 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
     done = selectors.timeseries(scope, "work_items_done", interval)
     now = timezone.now()
     aging = selectors.list_aging_work_items(scope, AGING_LIMIT)
+    charts = _work_item_charts(metrics, finished, done, interval, scope.previous())
+    add_work_item_links(page, charts, done, finished, interval)
     return render(
         request,
         "dashboard/work_items.html",
         page.context(
             "work_items",
             metrics=metrics,
-            charts=_work_item_charts(metrics, finished, done, interval, scope.previous()),
+            charts=charts,
             aging=[(item, minutes_between(item.since, now)) for item in aging],
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,

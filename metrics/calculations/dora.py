@@ -93,6 +93,7 @@ class DeploymentFrequency:
     median_deployment_days_per_week: float
     median_deployment_days_per_month: float
     band: Band
+    deployment_ids: tuple[str, ...] = ()  # the deployments counted, for the list behind the tile
 
 
 def deployment_frequency_band(
@@ -142,6 +143,7 @@ def deployment_frequency(
         median_deployment_days_per_week=weekly,
         median_deployment_days_per_month=monthly,
         band=deployment_frequency_band(weekly, monthly, per_day, table),
+        deployment_ids=tuple(d.id for d in shipped),
     )
 
 
@@ -237,6 +239,7 @@ class ChangeFailureRate:
     band: Band | None
     # Incidents opened in the window linked to no deployment (none before them within the window)
     unlinked_incident_ids: tuple[str, ...] = ()
+    deployment_ids: tuple[str, ...] = ()  # the deployments counted (`deployments` of them)
 
 
 def change_failure_rate_band(rate: float, table: BandTable = DORA_2023) -> Band:
@@ -278,6 +281,7 @@ def change_failure_rate(
         failed_deployment_ids=failed,
         band=change_failure_rate_band(rate, table) if rate is not None else None,
         unlinked_incident_ids=unlinked,
+        deployment_ids=tuple(d.id for d in in_range),
     )
 
 
@@ -348,6 +352,7 @@ class TimeToRestore:
     # The failed deployment recovery time's summary, kept here under its former name
     failed_deployment_recovery: Summary
     band: Band | None  # from summary.median
+    incident_ids: tuple[str, ...] = ()  # the incidents resolved in the window (summary.count)
 
 
 def time_to_restore(
@@ -370,4 +375,5 @@ def time_to_restore(
         summary=summary,
         failed_deployment_recovery=recovery.summary,
         band=time_to_restore_band(summary.median, table) if summary.median is not None else None,
+        incident_ids=tuple(i.id for i in resolved),
     )

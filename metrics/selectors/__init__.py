@@ -27,6 +27,7 @@ from metrics.selectors.work_items import (
     list_aging_work_items,
     list_finished_work_items,
     list_reading_notes,
+    list_work_item_finishes,
     work_item_metrics,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "list_pull_request_repositories",
     "list_pull_requests",
     "list_reading_notes",
+    "list_work_item_finishes",
     "metric_scope",
     "pull_request_metrics",
     "sprint_metrics",

@@ -29,6 +29,12 @@ def human_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
     return in_scope(scope, PullRequest.objects.filter(author_is_bot=False))
 
 
+def merged_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
+    """The human pull requests merged in the window: throughput, the stage times, and the list
+    behind them."""
+    return human_pull_requests(scope).filter(window_filter("merged_at", scope))
+
+
 def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
     """Production deployments (metrics.production, by each integration's
     `deployment_environments`), each counted once: attempts a later attempt of the same commit

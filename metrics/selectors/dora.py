@@ -5,6 +5,7 @@ deployment and incident facts they are computed from."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -15,7 +16,7 @@ from django.db.models import Max, Q, QuerySet
 from metrics import calculations as calc
 from metrics.aggregates import summary
 from metrics.calculations.facts import FAILED_STATUSES, SUCCESS
-from metrics.models import Incident
+from metrics.models import Incident, PullRequest
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
     human_pull_requests,
@@ -113,32 +114,64 @@ def no_data_reasons(
     }
 
 
-def dora_metrics(scope: MetricScope) -> dict:
-    """Deployment frequency, lead time for changes, change failure rate, time to restore and
-    failed deployment recovery time, banded by the scope's band table."""
+def lead_time_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
+    """The pull requests lead time for changes counts: human ones whose deployment finished in
+    the window, with a cycle time."""
+    return human_pull_requests(scope).filter(
+        window_filter("deployed_at", scope), cycle_time_minutes__isnull=False
+    )
+
+
+@dataclass(frozen=True)
+class DoraResults:
+    """The DORA numbers of a scope with what they counted: the tiles show the numbers, the
+    deployments and incidents pages list the rows behind them (the same ids)."""
+
+    incidents: QuerySet[Incident]  # the scope's incidents, any time
+    deployments: list[calc.DeploymentFacts]  # the production deployments the window needs
+    frequency: calc.DeploymentFrequency
+    lead: calc.Summary
+    failure: calc.ChangeFailureRate
+    restore: calc.TimeToRestore
+    recovery: calc.FailedDeploymentRecovery
+
+
+def dora_results(scope: MetricScope) -> DoraResults:
+    """Compute the five DORA metrics of the scope, keeping which rows each one counted."""
     table = calc.band_table(scope.bands)
     incidents = in_scope(scope, Incident.objects.all())
     opened = list_incident_facts(incidents.filter(created_at__gte=scope.start))
     resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
     deployments = list_deployment_facts(scope, resolved)
-    frequency = calc.deployment_frequency(
-        deployments, scope.counted_start, scope.end, scope.tz, now=scope.now, table=table
-    )
-    lead = summary(
-        human_pull_requests(scope).filter(window_filter("deployed_at", scope)),
-        "cycle_time_minutes",
-    )
     window = incident_window()
     start, end = scope.start, scope.end
-    failure = calc.change_failure_rate(
-        deployments, opened, start, end, incident_window=window, table=table
+    return DoraResults(
+        incidents=incidents,
+        deployments=deployments,
+        frequency=calc.deployment_frequency(
+            deployments, scope.counted_start, end, scope.tz, now=scope.now, table=table
+        ),
+        lead=summary(lead_time_pull_requests(scope), "cycle_time_minutes"),
+        failure=calc.change_failure_rate(
+            deployments, opened, start, end, incident_window=window, table=table
+        ),
+        restore=calc.time_to_restore(
+            resolved, deployments, start, end, incident_window=window, table=table
+        ),
+        recovery=calc.failed_deployment_recovery_time(
+            deployments, resolved, start, end, incident_window=window, table=table
+        ),
     )
-    restore = calc.time_to_restore(
-        resolved, deployments, start, end, incident_window=window, table=table
-    )
-    recovery = calc.failed_deployment_recovery_time(
-        deployments, resolved, start, end, incident_window=window, table=table
-    )
+
+
+def dora_metrics(scope: MetricScope) -> dict:
+    """Deployment frequency, lead time for changes, change failure rate, time to restore and
+    failed deployment recovery time, banded by the scope's band table."""
+    table = calc.band_table(scope.bands)
+    results = dora_results(scope)
+    frequency, lead, failure = results.frequency, results.lead, results.failure
+    restore, recovery = results.restore, results.recovery
+    incidents = results.incidents
     reasons = no_data_reasons(scope, incidents, lead.count, failure, restore, recovery)
     report: dict[str, dict[str, Any]] = {
         "deployment_frequency": {

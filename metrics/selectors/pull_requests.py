@@ -11,7 +11,14 @@ from django.db.models.functions import Coalesce
 from metrics.aggregates import minutes_until_summary, summaries, summary
 from metrics.models import PullRequest, Review
 from metrics.scope import MetricScope, window_filter
-from metrics.selectors.common import human_pull_requests, in_scope, per_week, summary_dict
+from metrics.selectors.common import (
+    human_pull_requests,
+    in_scope,
+    merged_pull_requests,
+    per_week,
+    summary_dict,
+)
+from metrics.selectors.dora import lead_time_pull_requests
 
 STAGES = ("coding", "pickup", "review", "deploy", "cycle")
 
@@ -56,7 +63,7 @@ def _review_load(scope: MetricScope) -> QuerySet:
 def pull_request_metrics(scope: MetricScope) -> dict:
     """Stage times, size, throughput, review load, merged without review and open PR age."""
     prs = human_pull_requests(scope)
-    merged = prs.filter(window_filter("merged_at", scope))
+    merged = merged_pull_requests(scope)
     stages = {
         stage: summary_dict(found)
         for stage, found in summaries(
@@ -115,11 +122,17 @@ def pull_requests_in_window(scope: MetricScope) -> QuerySet[PullRequest]:
     )
 
 
-def _listed(scope: MetricScope) -> QuerySet[PullRequest]:
-    """The page's pull requests, with their size (a missing count taken as 0) to sort by."""
-    return pull_requests_in_window(scope).annotate(
-        size=Coalesce(F("additions"), 0) + Coalesce(F("deletions"), 0)
-    )
+# The lists behind numbers the pull request page can show instead of its default list.
+PR_LISTS = {"deployed": lead_time_pull_requests, "merged": merged_pull_requests}
+
+
+def _listed(scope: MetricScope, show: str = "") -> QuerySet[PullRequest]:
+    """The page's pull requests (`show`: a PR_LISTS list behind a number), with
+    their size (a missing count taken as 0) to sort by."""
+    rows = pull_requests_in_window(scope)
+    if show in PR_LISTS:
+        rows = PR_LISTS[show](scope)
+    return rows.annotate(size=Coalesce(F("additions"), 0) + Coalesce(F("deletions"), 0))
 
 
 def list_pull_request_repositories(scope: MetricScope) -> list[str]:
@@ -144,11 +157,17 @@ class PullRequestListing:
 
 
 def list_pull_requests(
-    scope: MetricScope, *, state: str = "", repository: str = "", author: str = "", sort: str
+    scope: MetricScope,
+    *,
+    show: str = "",
+    state: str = "",
+    repository: str = "",
+    author: str = "",
+    sort: str,
 ) -> PullRequestListing:
     """The page's pull requests, filtered and sorted, with the slowest merged and the oldest
     open among them."""
-    rows = _listed(scope)
+    rows = _listed(scope, show)
     if state:
         rows = rows.filter(state=state)
     if repository:

@@ -19,6 +19,7 @@ from metrics.selectors.common import (
     counts_per_period,
     human_pull_requests,
     in_scope,
+    merged_pull_requests,
     periods,
     production_deployments,
     trunc_period,
@@ -65,7 +66,7 @@ def _median_series(rows: Callable[[MetricScope], QuerySet], column: str, value: 
 
 def _pr_stage_series(scope: MetricScope, interval: str) -> list[dict]:
     """Median of each PR stage per period of merge (the stacked cycle-time breakdown)."""
-    merged = human_pull_requests(scope).filter(window_filter("merged_at", scope))
+    merged = merged_pull_requests(scope)
     found = {
         as_date(key): stages
         for key, stages in grouped_summaries_of(

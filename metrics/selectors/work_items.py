@@ -13,7 +13,8 @@ from integrations.models import Integration
 from integrations.providers.registry import reading
 from metrics import calculations as calc
 from metrics.aggregates import minutes_until_summary, summary
-from metrics.models import FlowDay, WorkItem, WorkItemChange
+from metrics.calculations._common import local_midnight
+from metrics.models import FlowDay, WorkItem, WorkItemChange, WorkItemFinish
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
     in_scope,
@@ -136,6 +137,21 @@ def work_item_metrics(scope: MetricScope) -> dict:
 
 
 # --- The work item page -----------------------------------------------------------------------
+
+
+def list_work_item_finishes(
+    scope: MetricScope, period: date | None = None, interval: str = "week"
+) -> QuerySet[WorkItemFinish]:
+    """The finishes throughput, lead and cycle time count (work_item_finishes), newest first,
+    with their items: the list behind those numbers. With `period`, only those done in that
+    local day, week or month: the ones its bar of the time series counted (still done at the
+    window's end, like every finish the window counts)."""
+    rows = work_item_finishes(scope)
+    if period is not None:
+        start = local_midnight(period, scope.tz)
+        end = local_midnight(calc.next_period_start(period, interval), scope.tz)
+        rows = rows.filter(done_at__gte=start, done_at__lt=end)
+    return rows.select_related("work_item").order_by("-done_at", "-pk")
 
 
 def list_finished_work_items(scope: MetricScope, limit: int) -> QuerySet:

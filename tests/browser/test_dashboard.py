@@ -33,6 +33,8 @@ PAGES = {
     "pull-requests": "pull-requests/",
     "work-items": "work-items/",
     "sprints": "sprints/",
+    "deployments": "deployments/",
+    "incidents": "incidents/",
     "integrations": "integrations/",
 }
 
