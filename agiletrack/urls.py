@@ -24,6 +24,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/theme/", views.set_theme, name="set-theme"),
     # One prefix, two apps: the dashboard pages and the team's integrations pages.
     path("teams/<slug:slug>/", include("metrics.urls")),
     path("teams/<slug:slug>/", include("integrations.urls")),

@@ -9,7 +9,6 @@ them. A user sees only their teams' pages (404 otherwise).
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET
 from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
+from metrics.charts import chart, utc_offset_minutes
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
 
@@ -39,17 +39,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # --- Chart data --------------------------------------------------------------------------------
-
-
-def chart(kind: str, labels: list, datasets: list[dict], **options: Any) -> dict:
-    """A chart description for static/agiletrack/charts.js (Chart.js under the hood); a
-    `partial` list (one flag per label) draws those periods lighter."""
-    return {
-        "type": kind,
-        "labels": [str(label) for label in labels],
-        "datasets": datasets,
-        **options,
-    }
 
 
 def interval_for(scope: MetricScope) -> str:
@@ -288,7 +277,9 @@ SCATTER_LIMIT = 2000
 AGING_LIMIT = 20
 
 
-def _work_item_charts(metrics: dict, finished, done: list[dict], interval: str) -> dict:
+def _work_item_charts(
+    metrics: dict, finished, done: list[dict], interval: str, offset: int
+) -> dict:
     """The work item page's charts: cycle time scatter, cumulative flow, throughput."""
     cycle = metrics["cycle_time"]
     flow = metrics["cumulative_flow"]
@@ -308,6 +299,7 @@ def _work_item_charts(metrics: dict, finished, done: list[dict], interval: str) 
             ],
             unit="minutes",
             time_x=True,
+            utc_offset_minutes=offset,
             lines=[
                 {"label": f"{name} {label}", "value": cycle[name]}
                 for name, label in (("median", ""), ("p75", ""), ("p90", ""))
@@ -358,7 +350,7 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
         page.context(
             "work_items",
             metrics=metrics,
-            charts=_work_item_charts(metrics, finished, done, interval),
+            charts=_work_item_charts(metrics, finished, done, interval, utc_offset_minutes(scope)),
             aging=[(item, minutes_between(item.since, now)) for item in aging],
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,
@@ -433,6 +425,7 @@ def _burndown_chart(active: dict, scope: MetricScope) -> dict:
         ],
         unit="points",
         time_x=True,
+        utc_offset_minutes=utc_offset_minutes(scope),
         title=f"Burndown of {active['name']}",
     )  # fmt: skip
 
