@@ -31,7 +31,7 @@ class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):
     them; other staff with the view permission can look. The list says how often each runs
     in words ("every hour", "weekly, Monday 03:00")."""
 
-    list_display = ("name", "enabled", "schedule", "task", "last_run_at")
+    list_display = ("name", "enabled", "schedule", "last_run_at")
     list_select_related = ("interval", "crontab", "solar", "clocked")
 
     @admin.display(description="Schedule")

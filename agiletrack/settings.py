@@ -170,6 +170,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# Short ISO-like dates ("2026-10-24 09:30") in the admin and on pages: agiletrack/formats/en.
+FORMAT_MODULE_PATH = ["agiletrack.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -12,6 +12,8 @@ from metrics import views as dashboard
 
 admin.site.site_header = "AgileTrack administration"
 admin.site.site_title = "AgileTrack admin"
+# The lists need the width: the index and the breadcrumbs lead to every model.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
