@@ -232,11 +232,6 @@ class IntegrationAdmin(TeamScopedAdmin):
     def failed_runs(self, integration: Any) -> int:
         return integration.failed_runs
 
-    @admin.display(description="mean run (s)")
-    def mean_run_seconds(self, integration: Any) -> str:
-        mean = integration.mean_run_duration
-        return "" if mean is None else f"{mean.total_seconds():.1f}"
-
     @admin.display(description="last error")
     def short_error(self, integration: Integration) -> str:
         return integration.last_error[:80]
