@@ -120,11 +120,23 @@ def test_every_table_downloads_its_rows_as_csv(page, live_server, demo, member):
             assert len(rows) == table.locator("tr").count() >= 2, (name, i)
 
 
-def axis_ticks(page: Page, canvas: str) -> list[float]:
+MINUTE_STEPS = {5, 15, 30, 60, 360, 1440, 2880, 10080}
+
+
+def axis_ticks(page: Page, canvas: str, axis: str = "x") -> list[float]:
     page.locator(f"canvas#{canvas}").wait_for()
     return page.evaluate(
-        f"Chart.getChart(document.querySelector('#{canvas}')).scales.x.ticks.map(t => t.value)"
+        f"Chart.getChart(document.querySelector('#{canvas}')).scales.{axis}.ticks.map(t => t.value)"
     )
+
+
+def assert_round_durations(ticks: list[float]) -> int:
+    """Duration axes (minutes) step by 5, 15, 30 minutes, 1 h, 6 h, 1 d, 2 d, 1 w or weeks."""
+    steps = {round(b - a, 6) for a, b in itertools.pairwise(ticks)}
+    assert len(steps) == 1 and ticks[0] == 0, ticks
+    step = steps.pop()
+    assert step in MINUTE_STEPS or step % 10080 == 0, ticks
+    return int(step)
 
 
 def assert_round(ticks: list[float]) -> int:
@@ -138,10 +150,13 @@ def assert_round(ticks: list[float]) -> int:
     return step
 
 
-def test_time_axes_step_by_round_units(page, live_server, demo, member):
+def test_time_and_duration_axes_step_by_round_units(page, live_server, demo, member):
     sign_in(page, live_server, member, PASSWORD)
     page.goto(team_url(live_server, demo, "work-items", **WIDE))
     assert assert_round(axis_ticks(page, "chart-scatter")) >= WEEK
+    assert assert_round_durations(axis_ticks(page, "chart-scatter", "y")) >= 60
+    page.goto(team_url(live_server, demo, "overview", **WIDE))
+    assert_round_durations(axis_ticks(page, "chart-stages", "y"))
     page.goto(team_url(live_server, demo, "sprints", **WIDE))
     burndown = page.locator("canvas[id^=chart-burndown]").first.get_attribute("id")
     assert assert_round(axis_ticks(page, burndown or "")) in {DAY, 2 * DAY, WEEK}

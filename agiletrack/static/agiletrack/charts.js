@@ -29,11 +29,32 @@
     return m + "m";
   }
 
-  function timeStep(lo, hi) {
-    for (var i = 0; i < TIME_STEPS.length; i++) {
-      if ((hi - lo) / TIME_STEPS[i] <= MAX_TICKS) return TIME_STEPS[i];
+  function timeStep(lo, hi, steps) {
+    steps = steps || TIME_STEPS;
+    for (var i = 0; i < steps.length; i++) {
+      if ((hi - lo) / steps[i] <= MAX_TICKS) return steps[i];
     }
-    return Math.ceil((hi - lo) / MAX_TICKS / WEEK) * WEEK;
+    var week = steps[steps.length - 1];
+    return Math.ceil((hi - lo) / MAX_TICKS / week) * week;
+  }
+
+  // Durations (minutes) on the y axis step by round units too: 5, 15, 30 minutes, then 1 h,
+  // 6 h, 1 d, 2 d, 1 w and whole weeks.
+  var MINUTE_STEPS = [5, 15, 30, 60, 360, 1440, 2880, 10080];
+
+  function durationScale(spec, datasets, stacked) {
+    var top = 0;
+    var sums = {};
+    datasets.concat(spec.lines || []).forEach(function (set) {
+      (set.data || [{ y: set.value }]).forEach(function (p, i) {
+        var v = p !== null && typeof p === "object" ? p.y : p;
+        if (typeof v !== "number") return;
+        if (stacked) { sums[i] = (sums[i] || 0) + v; v = sums[i]; }
+        top = Math.max(top, v);
+      });
+    });
+    var step = timeStep(0, Math.max(top, 1), MINUTE_STEPS);
+    return { min: 0, max: Math.max(step, Math.ceil(top / step) * step), ticks: { stepSize: step } };
   }
 
   // Round time ticks in the team's time zone (spec.utc_offset_minutes): whole hours, local
@@ -118,11 +139,15 @@
         fill: false,
       };
     });
-    var yTicks = spec.unit === "minutes" ? { callback: minutesLabel } : {};
     var scales = {
-      y: { beginAtZero: true, stacked: !!spec.stacked, ticks: yTicks },
+      y: { beginAtZero: true, stacked: !!spec.stacked },
       x: { stacked: !!spec.stacked },
     };
+    if (spec.unit === "minutes") {
+      var y = durationScale(spec, spec.datasets, !!spec.stacked);
+      y.ticks.callback = minutesLabel;
+      scales.y = Object.assign(scales.y, y);
+    }
     if (spec.time_x) scales.x = timeScale(spec, datasets);
     return {
       type: spec.type,
