@@ -13,6 +13,7 @@ from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from agiletrack.models import ApiKey, Heartbeat
+from agiletrack.schedules import schedule_label
 
 
 @admin.register(Heartbeat)
@@ -27,7 +28,15 @@ admin.site.unregister(PeriodicTask)
 @admin.register(PeriodicTask)
 class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):
     """A schedule runs any registered task with any arguments, so only superusers edit or run
-    them; other staff with the view permission can look."""
+    them; other staff with the view permission can look. The list says how often each runs
+    in words ("every hour", "weekly, Monday 03:00")."""
+
+    list_display = ("name", "enabled", "schedule", "last_run_at")
+    list_select_related = ("interval", "crontab", "solar", "clocked")
+
+    @admin.display(description="Schedule")
+    def schedule(self, obj: PeriodicTask) -> str:
+        return schedule_label(obj)
 
     def has_add_permission(self, request) -> bool:
         return request.user.is_superuser

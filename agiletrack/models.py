@@ -1,5 +1,6 @@
 """Operational state of AgileTrack itself."""
 
+from django.conf import settings
 from django.db import models
 from rest_framework.authtoken.models import TokenProxy
 
@@ -28,3 +29,23 @@ class ApiKey(TokenProxy):
     def __str__(self) -> str:
         created = f" (created {self.created:%Y-%m-%d %H:%M})" if self.created else ""
         return f"API key of {self.user}{created}"
+
+
+class UserPreference(models.Model):
+    """What one user chose for how pages look; a user without a row follows the defaults.
+
+    theme: "system" follows the browser's prefers-color-scheme; "light" and "dark" override it.
+    """
+
+    class Theme(models.TextChoices):
+        SYSTEM = "system", "System"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "agiletrack.preferences.theme",
             ],
         },
     },
@@ -169,6 +170,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# Short ISO-like dates ("2026-10-24 09:30") in the admin and on pages: agiletrack/formats/en.
+FORMAT_MODULE_PATH = ["agiletrack.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -13,6 +13,8 @@ from metrics import views as dashboard
 
 admin.site.site_header = "AgileTrack administration"
 admin.site.site_title = "AgileTrack admin"
+# The lists need the width: the index and the breadcrumbs lead to every model.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -26,6 +28,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisation/", organisation_views.organisation, name="organisation"),
+    path("accounts/theme/", views.set_theme, name="set-theme"),
     # One prefix, two apps: the dashboard pages and the team's integrations pages.
     path("teams/<slug:slug>/", include("metrics.urls")),
     path("teams/<slug:slug>/", include("integrations.urls")),

@@ -1,13 +1,22 @@
-"""Platform views: the home page and the health endpoint."""
+"""Platform views: the home page, the health endpoint and the theme switch."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from agiletrack import health
+from agiletrack import health, preferences
 from agiletrack.observability.views import bearer_token_matches, is_loopback
 
 
@@ -48,3 +57,19 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """The icon every page links, for browsers asking /favicon.ico (the admin, the API pages)."""
     return HttpResponsePermanentRedirect(static("agiletrack/favicon.svg"))
+
+
+@login_required
+@require_POST
+def set_theme(request: HttpRequest) -> HttpResponse:
+    """Keep the signed-in user's theme (light, dark or system) and go back to the page."""
+    chosen = request.POST.get("theme", "")
+    if chosen not in preferences.THEMES.values:
+        return HttpResponseBadRequest("Choose a theme: light, dark or system.")
+    preferences.set_theme(request.user, chosen)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    return redirect(back)

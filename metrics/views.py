@@ -9,7 +9,6 @@ them. A user sees only their teams' pages (404 otherwise).
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET
 from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
+from metrics.charts import chart, utc_offset_minutes, work_item_charts
 from metrics.comparison import previous_lines, trends_only_with_data
 from metrics.delivery_views import period_links, with_lists
 from metrics.item_views import add_work_item_links
@@ -42,17 +42,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # --- Chart data --------------------------------------------------------------------------------
-
-
-def chart(kind: str, labels: list, datasets: list[dict], **options: Any) -> dict:
-    """A chart description for static/agiletrack/charts.js (Chart.js under the hood); a
-    `partial` list (one flag per label) draws those periods lighter."""
-    return {
-        "type": kind,
-        "labels": [str(label) for label in labels],
-        "datasets": datasets,
-        **options,
-    }
 
 
 def interval_for(scope: MetricScope) -> str:
@@ -313,62 +302,6 @@ SCATTER_LIMIT = 2000
 AGING_LIMIT = 20
 
 
-def _work_item_charts(metrics: dict, finished, done: list[dict], interval: str, before) -> dict:
-    """The work item page's charts: cycle time scatter, cumulative flow, throughput (with the
-    previous window's beside it)."""
-    previous_done = previous_lines(
-        before, {"work_items_done": "Previous window"}, interval, len(done)
-    )
-    cycle = metrics["cycle_time"]
-    flow = metrics["cumulative_flow"]
-    return {
-        "scatter": chart(
-            "scatter",
-            [],
-            [
-                {
-                    "label": "Finished work items",
-                    "data": [
-                        {"x": int(at.timestamp() * 1000), "y": minutes, "key": key}
-                        for key, at, minutes in finished
-                        if at is not None
-                    ],
-                }
-            ],
-            unit="minutes",
-            time_x=True,
-            lines=[
-                {"label": f"{name} {label}", "value": cycle[name]}
-                for name, label in (("median", ""), ("p75", ""), ("p90", ""))
-                if cycle[name] is not None
-            ],
-            title="Cycle time of work items finished in the window",
-        ),
-        "flow": chart(
-            "line",
-            [row["day"] for row in flow],
-            [
-                {"label": "Done", "data": [row["done"] for row in flow], "fill": True},
-                {
-                    "label": "In progress",
-                    "data": [row["in_progress"] for row in flow],
-                    "fill": True,
-                },
-                {"label": "To do", "data": [row["todo"] for row in flow], "fill": True},
-            ],
-            stacked=True,
-            title="Cumulative flow: work items per status category at the end of each day",
-        ),
-        "throughput": chart(
-            "bar",
-            [p["period"] for p in done],
-            [{"label": "Work items done", "data": [p["value"] for p in done]}, *previous_done],
-            title=f"Work items finished per {interval}",
-            partial=[p["partial"] for p in done],
-        ),
-    }
-
-
 @login_required
 @require_GET
 def work_items(request: HttpRequest, slug: str) -> HttpResponse:
@@ -381,7 +314,12 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
     done = selectors.timeseries(scope, "work_items_done", interval)
     now = timezone.now()
     aging = selectors.list_aging_work_items(scope, AGING_LIMIT)
-    charts = _work_item_charts(metrics, finished, done, interval, scope.previous())
+    previous_done = previous_lines(
+        scope.previous(), {"work_items_done": "Previous window"}, interval, len(done)
+    )
+    charts = work_item_charts(
+        metrics, finished, done, interval, previous_done, utc_offset_minutes(scope)
+    )
     add_work_item_links(page, charts, done, finished, interval)
     return render(
         request,
@@ -464,6 +402,7 @@ def _burndown_chart(active: dict, scope: MetricScope) -> dict:
         ],
         unit="points",
         time_x=True,
+        utc_offset_minutes=utc_offset_minutes(scope),
         title=f"Burndown of {active['name']}",
     )  # fmt: skip
 

@@ -25,6 +25,7 @@ from metrics.ingest import ingest
 from metrics.views import compared_with
 from tests.factories import TeamFactory, UserFactory, make_integration
 from tests.metrics.test_derived import deployment
+from tests.metrics.test_ingest import pull_request
 
 
 def at(day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
@@ -224,7 +225,11 @@ def test_a_period_is_partial_when_the_window_cuts_it_or_now_has_not_passed_its_e
 def test_time_series_flag_partial_periods_in_the_api_and_the_overview_charts():
     member = UserFactory()
     team = TeamFactory(members=[member], time_zone="UTC")
-    make_integration(team)
+    integration = make_integration(team)
+    # One merge, so the overview's throughput chart has something to draw.
+    moment = at(10, 9)
+    times = ("created_at", "updated_at", "merged_at", "closed_at", "first_commit_at")
+    ingest(integration, [pull_request(1, **dict.fromkeys(times, moment))])
     window = "since=2026-03-04&until=2026-03-24"
     api = APIClient()
     api.force_authenticate(member)

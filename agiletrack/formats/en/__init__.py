@@ -1,0 +1,1 @@
+"""English date formats: see formats.py."""
