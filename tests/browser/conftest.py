@@ -38,6 +38,8 @@ from django.db import connections
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
 from tests.conftest import REPO_ROOT
+from tests.factories import UserFactory
+from tests.metrics.test_sandbox_metrics import synced_team
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -231,3 +233,16 @@ def screenshot_fixture():
 def sign_in_fixture():
     """The ``sign_in(page, live_server, user, password)`` helper as a fixture."""
     return sign_in
+
+
+# The pages' tests share one signed-in member of a team synced from the shared sandbox (UTC).
+@pytest.fixture
+def member():
+    return UserFactory()
+
+
+@pytest.fixture
+def demo(sandbox, member):
+    team = synced_team(sandbox, "UTC")
+    team.members.add(member)
+    return team

@@ -15,8 +15,6 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_dashboard import PASSWORD, WIDE, metric, team_url
 from tests.browser.test_dashboard import _sandbox_allowed as _sandbox_allowed
-from tests.factories import UserFactory
-from tests.metrics.test_sandbox_metrics import synced_team
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -25,18 +23,6 @@ DAY = 24 * HOUR
 WEEK = 7 * DAY
 ROUND_STEPS = {HOUR, 6 * HOUR, DAY, 2 * DAY, WEEK}
 MONDAY = 4 * DAY  # 1970-01-01 was a Thursday
-
-
-@pytest.fixture
-def member():
-    return UserFactory()
-
-
-@pytest.fixture
-def demo(sandbox, member):
-    team = synced_team(sandbox, "UTC")
-    team.members.add(member)
-    return team
 
 
 def download(page: Page, button) -> Path:

@@ -19,7 +19,7 @@ from tests.browser.conftest import screenshot, sign_in
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import CeleryProcesses
 from tests.factories import UserFactory
-from tests.metrics.test_sandbox_metrics import SANDBOX_NOW, synced_team
+from tests.metrics.test_sandbox_metrics import SANDBOX_NOW
 
 # serialized_rollback: the suite's other transactional tests (tests/e2e) rely on the rows the
 # migrations seed; restoring them after each test keeps every later test's database the same.
@@ -48,18 +48,6 @@ def _sandbox_allowed(settings):
     queue = f"agiletrack-browser-{uuid.uuid4().hex[:8]}"
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
     settings.AGILETRACK_PRIORITY_QUEUE = f"{queue}-priority"
-
-
-@pytest.fixture
-def member():
-    return UserFactory()
-
-
-@pytest.fixture
-def demo(sandbox, member):
-    team = synced_team(sandbox, "UTC")
-    team.members.add(member)
-    return team
 
 
 def team_url(live_server, team, page: str = "", **params) -> str:

@@ -9,8 +9,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_dashboard import PASSWORD, WIDE, team_url
-from tests.factories import UserFactory
-from tests.metrics.test_sandbox_metrics import synced_team
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -22,18 +20,6 @@ def _sandbox_allowed(settings):
     queue = f"agiletrack-browser-{uuid.uuid4().hex[:8]}"
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
     settings.AGILETRACK_PRIORITY_QUEUE = f"{queue}-priority"
-
-
-@pytest.fixture
-def member():
-    return UserFactory()
-
-
-@pytest.fixture
-def demo(sandbox, member):
-    team = synced_team(sandbox, "UTC")
-    team.members.add(member)
-    return team
 
 
 def test_clicking_the_deployment_frequency_tile_lists_the_deployments_it_counted(

@@ -10,7 +10,6 @@ from tests.browser.conftest import DESKTOP_VIEWPORT, screenshot, sign_in
 from tests.browser.test_dashboard import AXE, PAGES, PASSWORD, WIDE, team_url
 from tests.browser.test_dashboard import _sandbox_allowed as _sandbox_allowed
 from tests.factories import UserFactory
-from tests.metrics.test_sandbox_metrics import synced_team
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -20,18 +19,6 @@ DARK_CHART_1 = "#58a6ff"
 AXE_RUN = """async () => (await axe.run(document, {
     runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
 })).violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length} nodes: ${v.help}`)"""
-
-
-@pytest.fixture
-def member():
-    return UserFactory()
-
-
-@pytest.fixture
-def demo(sandbox, member):
-    team = synced_team(sandbox, "UTC")
-    team.members.add(member)
-    return team
 
 
 def background(page: Page) -> str:
