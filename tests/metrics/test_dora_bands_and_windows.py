@@ -226,10 +226,19 @@ def test_time_series_flag_partial_periods_in_the_api_and_the_overview_charts():
     member = UserFactory()
     team = TeamFactory(members=[member], time_zone="UTC")
     integration = make_integration(team)
-    # One merge, so the overview's throughput chart has something to draw.
+    # One merge, so the overview's throughput chart has something to draw; opened before the
+    # window, so the data starts before it and only the window's own edges are partial.
     moment = at(10, 9)
-    times = ("created_at", "updated_at", "merged_at", "closed_at", "first_commit_at")
-    ingest(integration, [pull_request(1, **dict.fromkeys(times, moment))])
+    opened = datetime(2026, 2, 2, 9, tzinfo=UTC)
+    times = ("updated_at", "merged_at", "closed_at")
+    ingest(
+        integration,
+        [
+            pull_request(
+                1, created_at=opened, first_commit_at=opened, **dict.fromkeys(times, moment)
+            )
+        ],
+    )
     window = "since=2026-03-04&until=2026-03-24"
     api = APIClient()
     api.force_authenticate(member)
