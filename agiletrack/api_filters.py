@@ -5,6 +5,7 @@ both match nothing (an empty list), so a filter cannot be used to probe for othe
 The browsable API's filter form offers only the user's own teams and integrations.
 """
 
+import re
 from collections.abc import Iterable
 
 import django_filters as filters
@@ -28,13 +29,47 @@ def choices_of(rows: Iterable[Model]) -> list[tuple[str, str]]:
     return [(str(row.pk), str(row)) for row in rows]
 
 
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def whole_number(value) -> int:
+    """A query parameter's whole number: digits with an optional sign, nothing else (not `39.0`,
+    not `1_000`); a form error otherwise."""
+    text = str(value).strip()
+    if not WHOLE_NUMBER.fullmatch(text):
+        raise forms.ValidationError("Enter whole numbers (ids).", code="invalid")
+    return int(text)
+
+
+class OneValueSelect(forms.Select):
+    """A parameter that takes one value: sent more than once, its field gets every value and
+    refuses them (a 400), instead of silently reading the last."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return values if len(values) > 1 else super().value_from_datadict(data, files, name)
+
+
+class IdField(forms.Field):
+    """One whole-number id (empty: no filter)."""
+
+    widget = OneValueSelect
+
+    def to_python(self, value) -> int | None:
+        if isinstance(value, list):
+            raise forms.ValidationError("Give one id.", code="invalid")
+        if value is None or str(value).strip() == "":
+            return None
+        return whole_number(value)
+
+
 class IdFilter(filters.NumberFilter):
     """One whole-number id; any integer is valid input, and an id not yours matches nothing."""
 
-    field_class = forms.IntegerField
+    field_class = IdField
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", forms.Select)
+        kwargs.setdefault("widget", OneValueSelect)
         super().__init__(*args, **kwargs)
         # The schema says integer (drf-spectacular cannot tell from a lookup across a relation).
         extend_schema_field({"type": "integer", "description": str(self.label)})(self)
@@ -42,7 +77,7 @@ class IdFilter(filters.NumberFilter):
     def offer(self, rows: Iterable[Model]) -> None:
         """Offer these rows (the user's own) in the browsable API's form."""
         choices = lambda: [("", "---------"), *choices_of(rows)]  # noqa: E731
-        self.extra["widget"] = forms.Select(choices=choices)  # type: ignore[arg-type]
+        self.extra["widget"] = OneValueSelect(choices=choices)  # type: ignore[arg-type]
         self.__dict__.pop("_field", None)
 
     def filter(self, qs: QuerySet, value):
@@ -64,10 +99,7 @@ class IdsField(forms.Field):
         for item in values:
             if item in (None, ""):
                 continue
-            try:
-                numbers.append(int(str(item).strip()))
-            except ValueError:
-                raise forms.ValidationError("Enter whole numbers (ids).", code="invalid") from None
+            numbers.append(whole_number(item))
         return numbers
 
 

@@ -102,6 +102,16 @@ def test_garbage_booleans_and_page_sizes_are_400(client, github, query, field):
     assert field in response.json()["fields"]
 
 
+@pytest.mark.parametrize(
+    "query", ["team=39.0", "team=1_0", "team=abc&team=1", "team=1&team=1", "integration=2.0"]
+)
+def test_an_id_filter_takes_one_whole_number_not_a_decimal_or_a_repeat(client, github, query):
+    path = "/api/integrations/" if query.startswith("team") else "/api/pull-requests/"
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()["fields"]
+
+
 def test_empty_filters_filter_nothing_and_booleans_filter(client, github):
     everything = client.get("/api/pull-requests/?is_draft=&team=&integration=&page_size=")
     assert everything.status_code == 200 and everything.json()["count"] == 4
