@@ -38,8 +38,6 @@ from django.db import connections
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
 from tests.conftest import REPO_ROOT
-from tests.factories import UserFactory
-from tests.metrics.test_sandbox_metrics import synced_team
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -236,13 +234,18 @@ def sign_in_fixture():
 
 
 # The pages' tests share one signed-in member of a team synced from the shared sandbox (UTC).
+# Imported here, not at the top: this file is also loaded as a plugin before Django is set up.
 @pytest.fixture
 def member():
+    from tests.factories import UserFactory
+
     return UserFactory()
 
 
 @pytest.fixture
 def demo(sandbox, member):
+    from tests.metrics.test_sandbox_metrics import synced_team
+
     team = synced_team(sandbox, "UTC")
     team.members.add(member)
     return team

@@ -110,7 +110,7 @@ def test_the_date_filter_changes_the_numbers_and_stays_in_the_url(page, live_ser
     wide = int(metric(page, "merged"))
     assert wide > recent
     # The section links carry the window: the pull requests page shows the same count.
-    page.get_by_role("link", name="Pull requests").click()
+    page.get_by_role("link", name="Pull requests", exact=True).click()
     assert f"since={WIDE['since']}" in page.url
     assert int(metric(page, "merged")) == wide
 

@@ -45,7 +45,8 @@
   }
 
   function addTableButtons() {
-    document.querySelectorAll("main table").forEach(function (table, i) {
+    // A metric's explanation holds its band table: reference text, not data to download.
+    document.querySelectorAll("main table:not(.explain-bands)").forEach(function (table, i) {
       var caption = table.caption ? text(table.caption) : document.title + " " + (i + 1);
       var button = document.createElement("button");
       button.type = "button";
