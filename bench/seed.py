@@ -292,6 +292,7 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
         counts["work_items"] += len(items)
         counts["status_changes"] += len(changes)
         counts["memberships"] += len(memberships)
-    # Each sprint's scope, stored as a sync stores it.
+    # Each sprint's scope and the daily flow rollup, stored as a sync stores them.
     derived.refresh_sprints(integration, now)
+    derived.refresh_flow_days(integration)
     return counts

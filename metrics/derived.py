@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -250,12 +251,14 @@ def refresh_work_items(integration: Integration) -> int:
 
 def refresh_flow_days(integration: Integration) -> int:
     """Rebuild the integration's FlowDay rows from its work items (created into their initial
-    category) and status moves (previous category -> new), per UTC day, left-out kinds aside;
-    return the rows."""
+    category) and status moves (previous category -> new), per local day of its team's time
+    zone, left-out kinds aside; return the rows."""
+    zone = integration.team.time_zone or "UTC"
+    tz = ZoneInfo(zone)
     counts: Counter[tuple] = Counter()
     created = (
         WorkItem.objects.filter(integration=integration, left_out=False)
-        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
         .order_by()
         .values("day", "initial_category")
         .annotate(n=Count("pk"))
@@ -267,7 +270,7 @@ def refresh_flow_days(integration: Integration) -> int:
         WorkItemChange.objects.filter(
             integration=integration, field="status", work_item__left_out=False
         )
-        .annotate(day=TruncDate("changed_at", tzinfo=UTC))
+        .annotate(day=TruncDate("changed_at", tzinfo=tz))
         .order_by()
         .values("day", "previous_category", "to_category")
         .annotate(n=Count("pk"))
@@ -282,6 +285,7 @@ def refresh_flow_days(integration: Integration) -> int:
                 FlowDay(
                     integration=integration,
                     day=day,
+                    time_zone=zone,
                     left_category=left,
                     entered_category=entered,
                     items=n,

@@ -373,16 +373,18 @@ class WorkItemFinish(models.Model):
 
 
 class FlowDay(models.Model):
-    """How many work items of an integration entered a status category on one UTC day, per
-    category left: creations (left = "") and status moves (WorkItemChange.previous_category ->
-    to_category). metrics.derived rebuilds an integration's rows with its derived values; the
-    cumulative flow sums whole days before a window from here instead of counting every row.
+    """How many work items of an integration entered a status category on one local day of
+    `time_zone` (its team's zone when the rows were built), per category left: creations (left
+    = "") and status moves (WorkItemChange.previous_category -> to_category). metrics.derived
+    rebuilds an integration's rows with its derived values; the cumulative flow of a window in
+    the same zone is summed from here instead of counting every row.
     """
 
     integration = models.ForeignKey(
         Integration, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     day = models.DateField()
+    time_zone = models.CharField(max_length=64, default="UTC")
     left_category = models.CharField(max_length=12, blank=True, default="")
     entered_category = models.CharField(max_length=12, blank=True, default="")
     items = models.PositiveIntegerField()

@@ -4,7 +4,7 @@ scope, and the work item page's lists."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
@@ -31,29 +31,18 @@ Move = tuple[str, str, int]
 def _moves_before_window(
     scope: MetricScope, items: QuerySet[WorkItem], moves: QuerySet[WorkItemChange]
 ) -> list[Move]:
-    """Every move before the window's start: whole UTC days before it from the daily rollup
-    (FlowDay), the rest of the UTC day it starts in from the rows themselves."""
-    found: list[Move] = []
-    cut = datetime.combine(scope.start.astimezone(UTC).date(), time.min, tzinfo=UTC)
-    found += (
-        in_scope(scope, FlowDay.objects.filter(day__lt=cut.date()))
-        .order_by()
-        .values("left_category", "entered_category")
-        .annotate(n=Sum("items"))
-        .values_list("left_category", "entered_category", "n")
-    )
-    created_before = items.filter(created_at__gte=cut, created_at__lt=scope.start).order_by()
-    found += (
+    """Every move before the window's start, counted from the rows."""
+    created = items.filter(created_at__lt=scope.start).order_by()
+    found: list[Move] = [
         ("", category, n)
-        for category, n in (
-            created_before.values("initial_category")
-            .annotate(n=Count("*"))
-            .values_list("initial_category", "n")
-        )
-    )
-    moved_before = moves.filter(changed_at__gte=cut, changed_at__lt=scope.start).order_by()
+        for category, n in created.values("initial_category")
+        .annotate(n=Count("*"))
+        .values_list("initial_category", "n")
+    ]
     found += (
-        moved_before.values("previous_category", "to_category")
+        moves.filter(changed_at__lt=scope.start)
+        .order_by()
+        .values("previous_category", "to_category")
         .annotate(n=Count("*"))
         .values_list("previous_category", "to_category", "n")
     )
@@ -84,10 +73,11 @@ def _daily_moves(
     return daily
 
 
-def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
-    """Items per status category at the end of each local day, from grouped SQL counts: items
-    enter their initial category when created, and each status change moves one item from its
-    previous category to the new one (WorkItemChange.previous_category)."""
+def _flow_rows(
+    scope: MetricScope,
+) -> tuple[list[Move], dict[date, list[Move]]]:
+    """The moves before the window and per local day inside it, counted from the work items
+    and status changes themselves."""
     items = work_items(scope)
     moves = in_scope(
         scope,
@@ -95,9 +85,47 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
             field="status", changed_at__lt=scope.end, work_item__left_out=False
         ),
     )
+    return _moves_before_window(scope, items, moves), _daily_moves(scope, items, moves)
+
+
+def rollup_in_zone(scope: MetricScope) -> bool:
+    """Whether the daily rollup (FlowDay) can answer the scope: its window is whole local days
+    and every rollup row of its integrations is in the scope's time zone (a team whose zone
+    changed is counted from the rows until its next sync rebuilds the rollup)."""
+    return (
+        scope.bounds is None
+        and not in_scope(scope, FlowDay.objects.exclude(time_zone=scope.time_zone)).exists()
+    )
+
+
+def _flow_rollup(scope: MetricScope) -> tuple[list[Move], dict[date, list[Move]]]:
+    """The same moves as _flow_rows, summed from the daily rollup: the local days before the
+    window's first, then each local day of the window."""
+    days = in_scope(scope, FlowDay.objects.filter(day__lte=scope.until)).order_by()
+    before: list[Move] = list(
+        days.filter(day__lt=scope.since)
+        .values("left_category", "entered_category")
+        .annotate(n=Sum("items"))
+        .values_list("left_category", "entered_category", "n")
+    )
+    daily: dict[date, list[Move]] = defaultdict(list)
+    for day, left, entered, n in days.filter(day__gte=scope.since).values_list(
+        "day", "left_category", "entered_category", "items"
+    ):
+        daily[day].append((left, entered, n))
+    return before, daily
+
+
+def cumulative_flow(scope: MetricScope, *, from_rows: bool = False) -> dict[date, dict[str, int]]:
+    """Items per status category at the end of each local day: items enter their initial
+    category when created, and each status change moves one item from its previous category to
+    the new one (WorkItemChange.previous_category). Summed from the daily rollup when it is in
+    the scope's zone, else (or with `from_rows`) counted from the rows; both give the same
+    numbers."""
+    before, daily = (
+        _flow_rows(scope) if from_rows or not rollup_in_zone(scope) else _flow_rollup(scope)
+    )
     totals = dict.fromkeys(calc.CATEGORIES, 0)
-    # COUNT(*) in the reads, not COUNT(id): PostgreSQL can then count from the covering indexes
-    # alone.
 
     def apply(found: list[Move]) -> None:
         for left, entered, n in found:
@@ -106,8 +134,7 @@ def cumulative_flow(scope: MetricScope) -> dict[date, dict[str, int]]:
             if entered in totals:
                 totals[entered] += n
 
-    apply(_moves_before_window(scope, items, moves))
-    daily = _daily_moves(scope, items, moves)
+    apply(before)
     flow: dict[date, dict[str, int]] = {}
     for day in calc.local_days(scope.start, scope.end, scope.tz):
         apply(daily.get(day, []))

@@ -10,6 +10,7 @@ from metrics import calculations as calc
 from metrics import derived, selectors
 from metrics.ingest import ingest
 from metrics.models import PullRequest
+from metrics.selectors.work_items import cumulative_flow, rollup_in_zone
 from tests.factories import TeamFactory, make_integration
 from tests.metrics.test_derived import deployment
 from tests.metrics.test_ingest import pull_request
@@ -114,7 +115,7 @@ def test_flow_and_cycle_time_in_local_days_across_the_dst_change(team):
     ]
 
 
-def test_the_flow_at_a_window_start_sums_whole_utc_days_and_the_start_day_rows(team):
+def test_the_flow_at_a_window_start_counts_local_days_from_the_rollup_and_the_rows_alike(team):
     from importlib import import_module
 
     from django.apps import apps
@@ -157,28 +158,42 @@ def test_the_flow_at_a_window_start_sums_whole_utc_days_and_the_start_day_rows(t
     derived.refresh(integration)
     window = scope(team, since=date(2026, 10, 10), until=date(2026, 10, 10))
 
-    def first_day():
-        row = selectors.work_item_metrics(window)["cumulative_flow"][0]
+    def first_day(from_rows=False):
+        row = cumulative_flow(window, from_rows=from_rows)[date(2026, 10, 10)]
         return row["todo"], row["in_progress"], row["done"]
 
-    assert first_day() == (1, 1, 1)
+    # The rollup is in the team's zone (New York): B's move on Oct 9 local is before the window.
+    assert rollup_in_zone(window)
+    assert first_day() == first_day(from_rows=True) == (1, 1, 1)
 
     # A later sync finds an older item that was started in August: the rollup follows.
     ingest(
         integration, [item("D", utc(2026, 8, 1, 9), (utc(2026, 8, 3, 9), "todo", "in_progress"))]
     )
     derived.refresh(integration)
-    assert first_day() == (1, 2, 1)
+    assert first_day() == first_day(from_rows=True) == (1, 2, 1)
 
-    # The migration that added the rollup builds the same rows from what is stored.
-    rows = set(FlowDay.objects.values_list("day", "left_category", "entered_category", "items"))
+    # The migration that moved the rollup to local days builds the same rows from what is
+    # stored: B's move on its New York day (Oct 9), C's creation on Oct 10.
+    fields = ("day", "time_zone", "left_category", "entered_category", "items")
+    rows = set(FlowDay.objects.values_list(*fields))
     assert len(rows) == 7
+    assert (date(2026, 10, 9), "America/New_York", "todo", "in_progress", 1) in rows
+    assert (date(2026, 10, 10), "America/New_York", "", "todo", 1) in rows
     FlowDay.objects.all().delete()
-    import_module("metrics.migrations.0008_flow_day").fill(apps, None)
-    assert (
-        set(FlowDay.objects.values_list("day", "left_category", "entered_category", "items"))
-        == rows
-    )
+    import_module("metrics.migrations.0019_flow_day_local_days").rebuild_in_team_zones(apps, None)
+    assert set(FlowDay.objects.values_list(*fields)) == rows
+
+    # The team moves to Tokyo: until the next sync rebuilds the rollup, the flow is counted
+    # from the rows, in Tokyo days (B moved at 11:00 on Oct 10 there, C was created at 15:00).
+    team.time_zone = "Asia/Tokyo"
+    team.save()
+    window = scope(team, since=date(2026, 10, 10), until=date(2026, 10, 10))
+    assert not rollup_in_zone(window)
+    assert first_day() == (1, 2, 1)
+    derived.refresh(integration)
+    assert rollup_in_zone(window)
+    assert first_day() == first_day(from_rows=True) == (1, 2, 1)
 
 
 def test_open_prs_are_read_at_the_end_of_a_past_window(team):
