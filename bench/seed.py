@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bench import harness
 from integrations.models import Integration, Team
+from metrics import calculations as calc
 from metrics import derived
 from metrics.models import (
     Commit,
@@ -147,6 +148,9 @@ def _seed_pull_requests(integration, total: int, rng: random.Random, now: dateti
                         reviewer=reviewer,
                         state="APPROVED" if index else "COMMENTED",
                         submitted_at=at,
+                        counts_for_load=calc.counts_in_review_load(
+                            reviewer, False, False, pr.author, pr.author_is_bot
+                        ),
                     )
                 )
             commits.append(
@@ -292,7 +296,7 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
         counts["work_items"] += len(items)
         counts["status_changes"] += len(changes)
         counts["memberships"] += len(memberships)
-    # Each sprint's scope and the daily flow rollup, stored as a sync stores them.
+    # The finishes, the daily flow rollup and each sprint's scope, stored as a sync stores them.
+    derived.refresh_work_items(integration)
     derived.refresh_sprints(integration, now)
-    derived.refresh_flow_days(integration)
     return counts

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from integrations.models import Integration
 from integrations.providers import records
+from metrics import calculations as calc
 from metrics.models import (
     Comment,
     Commit,
@@ -313,6 +314,13 @@ def _ingest_pull_requests(integration: Integration, pulls: list, result: IngestR
                 "state": review.state,
                 "submitted_at": review.submitted_at,
                 "is_reply": review.is_reply,
+                "counts_for_load": calc.counts_in_review_load(
+                    review.reviewer,
+                    review.reviewer_is_bot,
+                    review.is_reply,
+                    pr.author,
+                    pr.author_is_bot,
+                ),
             }
         for commit in pr.commits:
             commits[f"{commit.repository}@{commit.sha}"] = {

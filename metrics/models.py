@@ -87,9 +87,20 @@ class Review(ActivityModel):
     submitted_at = models.DateTimeField()
     # A reply in a review thread (COMMENTED, no body): a response for pickup, not a review.
     is_reply = models.BooleanField(default=False)
+    # Review load counts it (calculations.counts_in_review_load), stored at ingest.
+    counts_for_load = models.BooleanField(default=False)
 
     class Meta:
         constraints = [unique_per_integration("unique_review")]
+        indexes = [
+            # Review load of a window reads this index alone (PostgreSQL: covering).
+            models.Index(
+                fields=["integration", "submitted_at"],
+                include=["reviewer", "pull_request"],
+                condition=models.Q(counts_for_load=True),
+                name="review_load_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reviewer} {self.state} on {self.pull_request_id}"

@@ -132,9 +132,11 @@ class MetricScope:
 def first_data_day(integration_ids: Iterable[int], tz: ZoneInfo) -> datetime | None:
     """Local midnight of the first day any of these integrations has synced activity on (a pull
     request, deployment, incident or work item created), or None when none has any."""
-    ids = list(integration_ids)
+    # One MIN per integration and table: each is the first entry of its (integration,
+    # created_at) index, where a MIN over several integrations at once reads every row.
     firsts = [
-        model.objects.filter(integration_id__in=ids).aggregate(first=Min("created_at"))["first"]
+        model.objects.filter(integration_id=pk).aggregate(first=Min("created_at"))["first"]
+        for pk in integration_ids
         for model in (PullRequest, Deployment, Incident, WorkItem)
     ]
     found = [moment for moment in firsts if moment is not None]

@@ -64,6 +64,7 @@ from metrics.calculations.facts import (
 from metrics.calculations.pull_requests import (
     MergedWithoutReview,
     ReviewLoad,
+    counts_in_review_load,
     first_commit,
     first_review,
     merged_pull_request_timings,
@@ -180,6 +181,7 @@ __all__ = [
     "change_failure_rate",
     "change_failure_rate_band",
     "consecutive_successes",
+    "counts_in_review_load",
     "cumulative_flow",
     "current_finish",
     "cycle_time_minutes",

@@ -5,6 +5,7 @@ failed deployment recovery time, each with its performance band from a band tabl
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -308,14 +309,18 @@ def deployment_recoveries(
     """(failed at, recovered at) of every recovery: a failed production deployment to the next
     successful production deployment of its repository finished after it; an incident-linked
     deployment (attribute_incidents) to the incident's resolution. Unrecovered ones are left out."""
-    successes = sorted(
+    # Per repository, the finish times of its successes in order: the fix of a failure is the
+    # first one after it (found by bisection).
+    successes: dict[str, list[datetime]] = defaultdict(list)
+    for success in sorted(
         (d for d in production(deployments) if d.succeeded), key=lambda d: (utc(d.at), d.id)
-    )
+    ):
+        successes[success.repository].append(utc(success.at))
     found: list[tuple[datetime, datetime]] = []
     for failed in (d for d in production(deployments) if d.failed):
-        after = (s for s in successes if s.repository == failed.repository and s.at > failed.at)
-        if (fix := next(after, None)) is not None:
-            found.append((failed.at, fix.at))
+        times = successes.get(failed.repository, [])
+        if (index := bisect_right(times, utc(failed.at))) < len(times):
+            found.append((failed.at, times[index]))
     incidents = [i for i in incidents if i.resolved_at is not None]
     links = attribute_incidents(incidents, deployments, incident_window)
     by_id = {d.id: d for d in deployments}
@@ -363,14 +368,17 @@ def time_to_restore(
     *,
     incident_window: timedelta | None = None,
     table: BandTable = DORA_2023,
+    recovery: FailedDeploymentRecovery | None = None,
 ) -> TimeToRestore:
     """Incidents resolved in [start, end): opened -> resolved in whole minutes truncated, with
-    the table's band on the median; and the failed deployment recovery time of the window."""
+    the table's band on the median; and the failed deployment recovery time of the window
+    (`recovery` when the caller computed it already)."""
     resolved = [i for i in incidents if in_window(i.resolved_at, start, end)]
     summary = summarize(floor_minutes(i.created_at, i.resolved_at) for i in resolved)
-    recovery = failed_deployment_recovery_time(
-        deployments, incidents, start, end, incident_window=incident_window, table=table
-    )
+    if recovery is None:
+        recovery = failed_deployment_recovery_time(
+            deployments, incidents, start, end, incident_window=incident_window, table=table
+        )
     return TimeToRestore(
         summary=summary,
         failed_deployment_recovery=recovery.summary,

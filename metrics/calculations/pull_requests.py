@@ -150,6 +150,14 @@ class ReviewLoad:
     pull_requests: int
 
 
+def counts_in_review_load(
+    reviewer: str, reviewer_is_bot: bool, is_reply: bool, author: str, author_is_bot: bool
+) -> bool:
+    """Whether review load counts a review: a submitted review (not a thread reply) by a human
+    of another human's pull request. Stored per review (Review.counts_for_load) for SQL."""
+    return not (reviewer_is_bot or is_reply or author_is_bot or reviewer == author)
+
+
 def review_load(
     prs: Iterable[PullRequestFacts], start: datetime, end: datetime
 ) -> dict[str, ReviewLoad]:
@@ -159,9 +167,11 @@ def review_load(
     submitted reviews) are not counted."""
     reviews: dict[str, int] = {}
     touched: dict[str, set[str]] = {}
-    for pr in counted(prs):
+    for pr in prs:
         for review in pr.reviews:
-            if review.is_bot or review.is_reply or review.reviewer == pr.author:
+            if not counts_in_review_load(
+                review.reviewer, review.is_bot, review.is_reply, pr.author, pr.author_is_bot
+            ):
                 continue
             if not in_window(review.submitted_at, start, end):
                 continue

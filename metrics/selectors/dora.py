@@ -145,6 +145,9 @@ def dora_results(scope: MetricScope) -> DoraResults:
     deployments = list_deployment_facts(scope, resolved)
     window = incident_window()
     start, end = scope.start, scope.end
+    recovery = calc.failed_deployment_recovery_time(
+        deployments, resolved, start, end, incident_window=window, table=table
+    )
     return DoraResults(
         incidents=incidents,
         deployments=deployments,
@@ -156,11 +159,15 @@ def dora_results(scope: MetricScope) -> DoraResults:
             deployments, opened, start, end, incident_window=window, table=table
         ),
         restore=calc.time_to_restore(
-            resolved, deployments, start, end, incident_window=window, table=table
+            resolved,
+            deployments,
+            start,
+            end,
+            incident_window=window,
+            table=table,
+            recovery=recovery,
         ),
-        recovery=calc.failed_deployment_recovery_time(
-            deployments, resolved, start, end, incident_window=window, table=table
-        ),
+        recovery=recovery,
     )
 
 

@@ -41,21 +41,16 @@ def _size():
 
 
 def _review_load(scope: MetricScope) -> QuerySet:
-    """Reviews submitted in the window per human reviewer of other humans' pull requests
-    (thread replies left out, as calculations.review_load does)."""
+    """Reviews submitted in the window per reviewer, of those review load counts
+    (Review.counts_for_load: calculations.counts_in_review_load)."""
     return (
-        # A review belongs to its pull request's integration (metrics.ingest).
         in_scope(
             scope,
-            Review.objects.filter(
-                window_filter("submitted_at", scope), reviewer_is_bot=False, is_reply=False
-            ),
+            Review.objects.filter(window_filter("submitted_at", scope), counts_for_load=True),
         )
-        .filter(pull_request__author_is_bot=False)
-        .exclude(reviewer=F("pull_request__author"))
         .order_by()
         .values("reviewer")
-        .annotate(reviews=Count("pk"), pull_requests=Count("pull_request", distinct=True))
+        .annotate(reviews=Count("*"), pull_requests=Count("pull_request", distinct=True))
         .order_by("-reviews", "reviewer")
     )
 

@@ -68,6 +68,22 @@ def test_failed_deployment_recovery_time_ends_at_the_next_success_or_the_inciden
     )
 
 
+def test_each_failure_recovers_at_the_first_success_of_its_repository_finished_after_it():
+    deployments = [
+        # Finished at the same instant as the first failure: not after it.
+        DeploymentFacts("same", "success", at(4, 9, 50), at(4, 10), repository="web"),
+        DeploymentFacts("bad-1", "failure", at(4, 9, 55), at(4, 10), repository="web"),
+        DeploymentFacts("bad-2", "failure", at(4, 10, 5), at(4, 10, 10), repository="web"),
+        DeploymentFacts("other", "success", at(4, 10, 15), at(4, 10, 20), repository="api"),
+        # Listed before the earlier fix, finished later: the earlier one ends both failures.
+        DeploymentFacts("later", "success", at(4, 11), at(4, 12), repository="web"),
+        DeploymentFacts("fix", "success", at(4, 10, 30), at(4, 10, 40), repository="web"),
+    ]
+    result = failed_deployment_recovery_time(deployments, [], at(1), at(8))
+    # bad-1: 10:00 -> 10:40 = 40 minutes; bad-2: 10:10 -> 10:40 = 30 minutes.
+    assert (result.summary.count, result.summary.min, result.summary.max) == (2, 30, 40)
+
+
 # --- Band tables ---------------------------------------------------------------------------------
 
 
