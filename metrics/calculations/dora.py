@@ -295,33 +295,53 @@ def time_to_restore_band(median_minutes: float, table: BandTable = DORA_2023) ->
 
 
 @dataclass(frozen=True)
+class Recovery:
+    """One recovery of a failed or incident-linked production deployment: what ended it is the
+    next successful deployment of its repository (`fixed_by`) or the incident's resolution
+    (`incident_id`)."""
+
+    deployment_id: str
+    failed_at: datetime
+    recovered_at: datetime
+    fixed_by: str | None = None  # the successful deployment that ended a failed one
+    incident_id: str | None = None  # the resolved incident linked to a successful one
+
+    @property
+    def minutes(self) -> int:
+        return floor_minutes(self.failed_at, self.recovered_at)
+
+
+@dataclass(frozen=True)
 class FailedDeploymentRecovery:
     summary: Summary  # failed or incident-linked deployment -> its recovery, minutes (truncated)
     band: Band | None  # from summary.median
+    recoveries: tuple[Recovery, ...] = ()  # the recoveries counted (summary.count), for the list
 
 
 def deployment_recoveries(
     deployments: Sequence[DeploymentFacts],
     incidents: Iterable[IncidentFacts],
     incident_window: timedelta | None = None,
-) -> list[tuple[datetime, datetime]]:
-    """(failed at, recovered at) of every recovery: a failed production deployment to the next
-    successful production deployment of its repository finished after it; an incident-linked
-    deployment (attribute_incidents) to the incident's resolution. Unrecovered ones are left out."""
+) -> list[Recovery]:
+    """Every recovery: a failed production deployment to the next successful production
+    deployment of its repository finished after it; an incident-linked deployment
+    (attribute_incidents) to the incident's resolution. Unrecovered ones are left out."""
     successes = sorted(
         (d for d in production(deployments) if d.succeeded), key=lambda d: (utc(d.at), d.id)
     )
-    found: list[tuple[datetime, datetime]] = []
+    found: list[Recovery] = []
     for failed in (d for d in production(deployments) if d.failed):
         after = (s for s in successes if s.repository == failed.repository and s.at > failed.at)
         if (fix := next(after, None)) is not None:
-            found.append((failed.at, fix.at))
+            found.append(Recovery(failed.id, failed.at, fix.at, fixed_by=fix.id))
     incidents = [i for i in incidents if i.resolved_at is not None]
     links = attribute_incidents(incidents, deployments, incident_window)
     by_id = {d.id: d for d in deployments}
     for incident in incidents:
         if (dep_id := links[incident.id]) is not None and incident.resolved_at is not None:
-            found.append((by_id[dep_id].at, incident.resolved_at))
+            found.append(
+                Recovery(dep_id, by_id[dep_id].at, incident.resolved_at, incident_id=incident.id)
+            )
     return found
 
 
@@ -336,14 +356,14 @@ def failed_deployment_recovery_time(
 ) -> FailedDeploymentRecovery:
     """Recoveries (deployment_recoveries) that happened in [start, end), in whole minutes
     truncated (59.9 minutes is 59), with the table's band on the median."""
-    recoveries = deployment_recoveries(deployments, incidents, incident_window)
-    summary = summarize(
-        floor_minutes(failed_at, recovered_at)
-        for failed_at, recovered_at in recoveries
-        if in_window(recovered_at, start, end)
+    counted = tuple(
+        r
+        for r in deployment_recoveries(deployments, incidents, incident_window)
+        if in_window(r.recovered_at, start, end)
     )
+    summary = summarize(r.minutes for r in counted)
     band = time_to_restore_band(summary.median, table) if summary.median is not None else None
-    return FailedDeploymentRecovery(summary=summary, band=band)
+    return FailedDeploymentRecovery(summary=summary, band=band, recoveries=counted)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ def tile_counts(dora: dict) -> dict[str, int]:
         "lead_time": dora["lead_time_for_changes"]["summary"]["count"],
         "failure_rate": dora["change_failure_rate"]["failed"],
         "restore": dora["time_to_restore"]["summary"]["count"],
+        "recovery": dora["failed_deployment_recovery_time"]["summary"]["count"],
     }
 
 
