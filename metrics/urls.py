@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from metrics import delivery_views, item_views, views
+from metrics import delivery_views, flow_views, item_views, views
 
 urlpatterns = [
     path("", views.overview, name="team-overview"),
@@ -12,6 +12,11 @@ urlpatterns = [
         "work-items/finished/",
         item_views.finished_work_items,
         name="team-finished-work-items",
+    ),
+    path(
+        "work-items/flow/",
+        flow_views.flow_work_items,
+        name="team-flow-work-items",
     ),
     path("sprints/", views.sprints, name="team-sprints"),
     path("deployments/", delivery_views.deployments, name="team-deployments"),

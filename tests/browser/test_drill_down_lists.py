@@ -38,3 +38,35 @@ def test_clicking_the_recovery_tile_lists_the_recoveries_it_measured(
     expect(page.locator("[data-metric='listed']")).to_have_text(str(counted))
     expect(page.locator("select[name='show']")).to_have_value("recovered")
     assert page.locator("td[data-metric='recovery-minutes']").count() == min(counted, 50)
+
+
+def test_clicking_a_cumulative_flow_band_lists_the_items_in_it_that_day(
+    page, live_server, demo, member
+):
+    sign_in(page, live_server, member, PASSWORD)
+    page.goto(team_url(live_server, demo, "work-items", **WIDE))
+    page.locator("#chart-flow").scroll_into_view_if_needed()
+    # Halfway up the "In progress" band (the second from the bottom), on its busiest day.
+    band = page.evaluate(
+        """() => {
+            const canvas = document.getElementById('chart-flow');
+            const chart = Chart.getChart(canvas);
+            const values = chart.data.datasets[1].data;
+            const index = values.indexOf(Math.max(...values));
+            const top = chart.getDatasetMeta(1).data[index];
+            const bottom = chart.getDatasetMeta(0).data[index];
+            const box = canvas.getBoundingClientRect();
+            const spec = JSON.parse(document.getElementById('chart-flow-data').textContent);
+            return {x: box.left + top.x, y: box.top + (top.y + bottom.y) / 2,
+                    count: values[index], day: chart.data.labels[index],
+                    link: spec.links[1][index]};
+        }"""
+    )
+    assert band["count"] > 0
+    page.mouse.click(band["x"], band["y"])
+    expect(page).to_have_url(re.compile(re.escape(band["link"]) + "$"))
+    assert "category=in_progress" in page.url and f"day={band['day']}" in page.url
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"in progress on {band['day']}")
+    expect(page.locator("[data-metric='listed']")).to_have_text(str(band["count"]))
+    assert page.locator("tr[data-work-item]").count() == min(band["count"], 50)
+    expect(page.locator("[data-export='table-csv']")).to_have_count(1)
