@@ -31,6 +31,7 @@ from metrics.flow_views import add_flow_links
 from metrics.item_views import add_work_item_links
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
+from metrics.sprint_views import add_sprint_links
 
 
 @login_required
@@ -441,6 +442,7 @@ def sprints(request: HttpRequest, slug: str) -> HttpResponse:
             dict(zip(columns, row, strict=True))
             for row in zip(*(velocity[c] for c in columns), strict=True)
         ]
+        add_sprint_links(page, board, charts, rows)
         shown.append(
             {
                 **board,

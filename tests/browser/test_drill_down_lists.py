@@ -70,3 +70,44 @@ def test_clicking_a_cumulative_flow_band_lists_the_items_in_it_that_day(
     expect(page.locator("[data-metric='listed']")).to_have_text(str(band["count"]))
     assert page.locator("tr[data-work-item]").count() == min(band["count"], 50)
     expect(page.locator("[data-export='table-csv']")).to_have_count(1)
+
+
+def test_clicking_a_velocity_bar_or_a_sprint_rows_number_lists_that_sprints_items(
+    page, live_server, demo, member
+):
+    sign_in(page, live_server, member, PASSWORD)
+    page.goto(team_url(live_server, demo, "sprints", **WIDE))
+    canvas = page.locator("canvas[data-chart^='chart-velocity']").first
+    canvas.scroll_into_view_if_needed()
+    # The last closed sprint's bar, and how many items it completed (the velocity table).
+    bar = page.evaluate(
+        """(id) => {
+            const canvas = document.getElementById(id);
+            const chart = Chart.getChart(canvas);
+            const last = chart.data.labels.length - 1;
+            const element = chart.getDatasetMeta(0).data[last];
+            const box = canvas.getBoundingClientRect();
+            const spec = JSON.parse(document.getElementById(id + '-data').textContent);
+            return {x: box.left + element.x, y: box.top + (element.y + element.base) / 2,
+                    name: chart.data.labels[last], link: spec.links[last]};
+        }""",
+        canvas.get_attribute("id"),
+    )
+    row = page.locator("table[data-table='velocity'] tbody tr").filter(has_text=bar["name"]).first
+    items = int(row.locator("td").nth(2).inner_text())
+    carried = int(
+        re.match(r"(\d+) item", row.locator("td[data-metric='carry-over']").inner_text()).group(1)
+    )  # type: ignore[union-attr]
+    assert items > 0
+    page.mouse.click(bar["x"], bar["y"])
+    expect(page).to_have_url(re.compile(re.escape(bar["link"]) + "$"))
+    assert "show=completed" in page.url
+    expect(page.get_by_role("heading", level=1)).to_contain_text(bar["name"])
+    expect(page.locator("[data-metric='listed']")).to_have_text(str(items))
+    assert page.locator("tr[data-work-item]").count() == min(items, 50)
+
+    page.go_back()
+    row = page.locator("table[data-table='velocity'] tbody tr").filter(has_text=bar["name"]).first
+    row.locator("td[data-metric='carry-over'] a").click()
+    expect(page).to_have_url(re.compile(r"/sprints/\d+/\?.*show=carried_over"))
+    expect(page.locator("[data-metric='listed']")).to_have_text(str(carried))
