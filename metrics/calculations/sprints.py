@@ -206,13 +206,10 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
     item joined (an item created in the sprint joins at its creation), removed when it left,
     completed at close. Completed means done during the sprint: an item in it at close but done
     since before its start is completed outside the sprint (listed in `outside_ids` only)."""
-    committed: dict[str, float] = {}
-    added: dict[str, float] = {}
-    removed: dict[str, float] = {}
-    completed: dict[str, float] = {}
-    carried: dict[str, float] = {}
-    outside: dict[str, float] = {}
-    not_done: dict[str, float] = {}
+    lists: dict[str, dict[str, float]] = {name: {} for name in SPRINT_LISTS}
+    committed, added, removed = lists["committed"], lists["added"], lists["removed"]
+    completed, not_done, carried = lists["completed"], lists["not_done"], lists["carried_over"]
+    outside = lists["outside"]
     changes: list[ScopeChange] = []
     for item in items:
         found = _follow(item, sprint)
@@ -251,15 +248,7 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
         carried_over_ids=tuple(sorted(carried)),
         carry_over_points=sum(carried.values()),
         changes=tuple(sorted(changes, key=lambda c: (c.at, c.item_id))),
-        points_by_list={
-            "committed": committed,
-            "added": added,
-            "removed": removed,
-            "completed": completed,
-            "not_done": not_done,
-            "carried_over": carried,
-            "outside": outside,
-        },
+        points_by_list=lists,
     )
 
 
