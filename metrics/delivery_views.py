@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -94,9 +94,8 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
     if show == "recovered":
         # One row per recovery: a deployment linked to two resolved incidents recovered twice.
         results = delivery.dora_results(page.scope)
-        page_obj = Paginator(delivery.list_recoveries(results), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        recoveries = Paginator(delivery.list_recoveries(results), PAGE_SIZE)
+        page_obj: Page = recoveries.get_page(request.GET.get("page"))
         rows = delivery.recovery_rows(page.scope, list(page_obj), results)
     else:
         listing = delivery.list_deployments(page.scope, show)

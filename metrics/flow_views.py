@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from integrations.team_page import TeamPage, team_page
 from metrics import calculations as calc
 from metrics import selectors
 from metrics.delivery_views import PAGE_SIZE, page_query
+from metrics.models import WorkItem
 
 # The bands of the cumulative flow chart, bottom to top (metrics.charts.work_item_charts).
 BANDS = {calc.DONE: "Done", calc.IN_PROGRESS: "In progress", calc.TODO: "To do"}
@@ -51,13 +53,11 @@ def flow_work_items(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     form = FlowBandForm(request.GET or None)
     day = category = None
-    rows = None
+    rows: QuerySet[WorkItem] = WorkItem.objects.none().order_by("pk")
     if form.is_bound and form.is_valid():
         day, category = form.cleaned_data["day"], form.cleaned_data["category"]
         rows = selectors.list_flow_band(page.scope, day, category)
-    page_obj = Paginator(rows if rows is not None else [], PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard/flow_work_items.html",

@@ -307,7 +307,8 @@ class Recovery:
     incident_id: str | None = None  # the resolved incident linked to a successful one
 
     @property
-    def minutes(self) -> int:
+    def minutes(self) -> int | None:
+        """Failed -> recovered in whole minutes, truncated; None for a negative span."""
         return floor_minutes(self.failed_at, self.recovered_at)
 
 
@@ -356,10 +357,11 @@ def failed_deployment_recovery_time(
 ) -> FailedDeploymentRecovery:
     """Recoveries (deployment_recoveries) that happened in [start, end), in whole minutes
     truncated (59.9 minutes is 59), with the table's band on the median."""
+    # A span summarize would skip (negative: bad data) is not counted, so not listed either.
     counted = tuple(
         r
         for r in deployment_recoveries(deployments, incidents, incident_window)
-        if in_window(r.recovered_at, start, end)
+        if in_window(r.recovered_at, start, end) and r.minutes is not None
     )
     summary = summarize(r.minutes for r in counted)
     band = time_to_restore_band(summary.median, table) if summary.median is not None else None

@@ -76,7 +76,7 @@ class RecoveryDetails:
     """One recovery the failed deployment recovery time counted, and what ended it."""
 
     recovered_at: datetime
-    minutes: int  # failed -> recovered, truncated
+    minutes: int | None  # failed -> recovered, truncated
     fixed_by: Deployment | None  # the next successful deployment of the repository
     incident: Incident | None  # or the linked incident, resolved
 
