@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,6 +27,7 @@ TILE_LISTS = {
     "lead_time": ("team-pull-requests", "deployed"),
     "failure_rate": ("team-deployments", "failed"),
     "restore": ("team-incidents", "resolved"),
+    "recovery": ("team-deployments", "recovered"),
 }
 
 
@@ -90,10 +91,17 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     form = DeploymentListForm(request.GET or None)
     show = _show(form)
-    listing = delivery.list_deployments(page.scope, show)
-    page_obj = Paginator(listing.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page_obj)
-    details = delivery.deployment_details(rows, listing.results)
+    if show == "recovered":
+        # One row per recovery: a deployment linked to two resolved incidents recovered twice.
+        results = delivery.dora_results(page.scope)
+        recoveries = Paginator(delivery.list_recoveries(results), PAGE_SIZE)
+        page_obj: Page = recoveries.get_page(request.GET.get("page"))
+        rows = delivery.recovery_rows(page.scope, list(page_obj), results)
+    else:
+        listing = delivery.list_deployments(page.scope, show)
+        page_obj = Paginator(listing.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        details = delivery.deployment_details(list(page_obj), listing.results)
+        rows = [(row, details[row.pk]) for row in page_obj]
     return render(
         request,
         "dashboard/deployments.html",
@@ -103,7 +111,8 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
             extra_filters=[("show", show)] if show else [],
             shown=delivery.DEPLOYMENT_LISTS[show][1],
             page_obj=page_obj,
-            rows=[(row, details[row.pk]) for row in rows],
+            rows=rows,
+            recoveries=show == "recovered",
             page_query=page_query(request),
         ),
     )

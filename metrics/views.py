@@ -27,9 +27,11 @@ from metrics import selectors
 from metrics.charts import chart, utc_offset_minutes, work_item_charts
 from metrics.comparison import previous_lines, trends_only_with_data
 from metrics.delivery_views import period_links, with_lists
+from metrics.flow_views import add_flow_links
 from metrics.item_views import add_work_item_links
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
+from metrics.sprint_views import add_sprint_links
 
 
 @login_required
@@ -321,6 +323,7 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
         metrics, finished, done, interval, previous_done, utc_offset_minutes(scope)
     )
     add_work_item_links(page, charts, done, finished, interval)
+    flow_links = add_flow_links(page, charts, flow)
     return render(
         request,
         "dashboard/work_items.html",
@@ -331,6 +334,7 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
             aging=[(item, minutes_between(item.since, now)) for item in aging],
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,
+            flow_links=flow_links,
             reading_notes=selectors.list_reading_notes(scope),
         ),
     )
@@ -438,6 +442,7 @@ def sprints(request: HttpRequest, slug: str) -> HttpResponse:
             dict(zip(columns, row, strict=True))
             for row in zip(*(velocity[c] for c in columns), strict=True)
         ]
+        add_sprint_links(page, board, charts, rows)
         shown.append(
             {
                 **board,

@@ -296,37 +296,60 @@ def time_to_restore_band(median_minutes: float, table: BandTable = DORA_2023) ->
 
 
 @dataclass(frozen=True)
+class Recovery:
+    """One recovery of a failed or incident-linked production deployment: what ended it is the
+    next successful deployment of its repository (`fixed_by`) or the incident's resolution
+    (`incident_id`)."""
+
+    deployment_id: str
+    failed_at: datetime
+    recovered_at: datetime
+    fixed_by: str | None = None  # the successful deployment that ended a failed one
+    incident_id: str | None = None  # the resolved incident linked to a successful one
+
+    @property
+    def minutes(self) -> int | None:
+        """Failed -> recovered in whole minutes, truncated; None for a negative span."""
+        return floor_minutes(self.failed_at, self.recovered_at)
+
+
+@dataclass(frozen=True)
 class FailedDeploymentRecovery:
     summary: Summary  # failed or incident-linked deployment -> its recovery, minutes (truncated)
     band: Band | None  # from summary.median
+    recoveries: tuple[Recovery, ...] = ()  # the recoveries counted (summary.count), for the list
 
 
 def deployment_recoveries(
     deployments: Sequence[DeploymentFacts],
     incidents: Iterable[IncidentFacts],
     incident_window: timedelta | None = None,
-) -> list[tuple[datetime, datetime]]:
-    """(failed at, recovered at) of every recovery: a failed production deployment to the next
-    successful production deployment of its repository finished after it; an incident-linked
-    deployment (attribute_incidents) to the incident's resolution. Unrecovered ones are left out."""
-    # Per repository, the finish times of its successes in order: the fix of a failure is the
-    # first one after it (found by bisection).
-    successes: dict[str, list[datetime]] = defaultdict(list)
+) -> list[Recovery]:
+    """Every recovery: a failed production deployment to the next successful production
+    deployment of its repository finished after it; an incident-linked deployment
+    (attribute_incidents) to the incident's resolution. Unrecovered ones are left out."""
+    # Per repository, its successes in order of finish: the fix of a failure is the first one
+    # finished after it (found by bisection).
+    successes: dict[str, list[DeploymentFacts]] = defaultdict(list)
     for success in sorted(
         (d for d in production(deployments) if d.succeeded), key=lambda d: (utc(d.at), d.id)
     ):
-        successes[success.repository].append(utc(success.at))
-    found: list[tuple[datetime, datetime]] = []
+        successes[success.repository].append(success)
+    finished = {repo: [utc(d.at) for d in rows] for repo, rows in successes.items()}
+    found: list[Recovery] = []
     for failed in (d for d in production(deployments) if d.failed):
-        times = successes.get(failed.repository, [])
+        times = finished.get(failed.repository, [])
         if (index := bisect_right(times, utc(failed.at))) < len(times):
-            found.append((failed.at, times[index]))
+            fix = successes[failed.repository][index]
+            found.append(Recovery(failed.id, failed.at, fix.at, fixed_by=fix.id))
     incidents = [i for i in incidents if i.resolved_at is not None]
     links = attribute_incidents(incidents, deployments, incident_window)
     by_id = {d.id: d for d in deployments}
     for incident in incidents:
         if (dep_id := links[incident.id]) is not None and incident.resolved_at is not None:
-            found.append((by_id[dep_id].at, incident.resolved_at))
+            found.append(
+                Recovery(dep_id, by_id[dep_id].at, incident.resolved_at, incident_id=incident.id)
+            )
     return found
 
 
@@ -341,14 +364,15 @@ def failed_deployment_recovery_time(
 ) -> FailedDeploymentRecovery:
     """Recoveries (deployment_recoveries) that happened in [start, end), in whole minutes
     truncated (59.9 minutes is 59), with the table's band on the median."""
-    recoveries = deployment_recoveries(deployments, incidents, incident_window)
-    summary = summarize(
-        floor_minutes(failed_at, recovered_at)
-        for failed_at, recovered_at in recoveries
-        if in_window(recovered_at, start, end)
+    # A span summarize would skip (negative: bad data) is not counted, so not listed either.
+    counted = tuple(
+        r
+        for r in deployment_recoveries(deployments, incidents, incident_window)
+        if in_window(r.recovered_at, start, end) and r.minutes is not None
     )
+    summary = summarize(r.minutes for r in counted)
     band = time_to_restore_band(summary.median, table) if summary.median is not None else None
-    return FailedDeploymentRecovery(summary=summary, band=band)
+    return FailedDeploymentRecovery(summary=summary, band=band, recoveries=counted)
 
 
 @dataclass(frozen=True)

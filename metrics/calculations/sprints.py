@@ -121,6 +121,12 @@ class ScopeChange:
     points: float
 
 
+# The lists of one sprint's items behind its numbers, in the order the sprint row shows them.
+SPRINT_LISTS = (
+    "committed", "added", "removed", "completed", "not_done", "carried_over", "outside",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class SprintScope:
     committed_points: float  # in the sprint at its start, points at start
@@ -138,6 +144,8 @@ class SprintScope:
     carried_over_ids: tuple[str, ...] = ()
     carry_over_points: float = 0.0
     changes: tuple[ScopeChange, ...] = ()
+    # Per list (SPRINT_LISTS), each item's points as that list's number counted them.
+    points_by_list: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     @property
     def completed_items(self) -> int:
@@ -198,20 +206,17 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
     item joined (an item created in the sprint joins at its creation), removed when it left,
     completed at close. Completed means done during the sprint: an item in it at close but done
     since before its start is completed outside the sprint (listed in `outside_ids` only)."""
-    committed: dict[str, float] = {}
-    added: dict[str, float] = {}
-    removed: dict[str, float] = {}
-    completed: dict[str, float] = {}
-    carried: dict[str, float] = {}
-    outside: list[str] = []
+    lists: dict[str, dict[str, float]] = {name: {} for name in SPRINT_LISTS}
+    committed, added, removed = lists["committed"], lists["added"], lists["removed"]
+    completed, not_done, carried = lists["completed"], lists["not_done"], lists["carried_over"]
+    outside = lists["outside"]
     changes: list[ScopeChange] = []
-    remaining = 0.0
     for item in items:
         found = _follow(item, sprint)
         if found.in_at_close:
             entered = done_entered_at(item, sprint.closed_at)
             if entered is not None and utc(entered) <= utc(sprint.start_at):
-                outside.append(item.id)
+                outside[item.id] = points_at(item, sprint.closed_at)
                 continue
         changes += found.changes
         if found.committed is not None:
@@ -226,7 +231,7 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
         if category_at(item, sprint.closed_at) == DONE:
             completed[item.id] = points
         else:
-            remaining += points
+            not_done[item.id] = points
             if _carried_over(item, sprint):
                 carried[item.id] = points
     return SprintScope(
@@ -234,7 +239,7 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
         added_points=sum(added.values()),
         removed_points=sum(removed.values()),
         completed_points=sum(completed.values()),
-        remaining_points=remaining,
+        remaining_points=sum(not_done.values()),
         committed_ids=tuple(sorted(committed)),
         added_ids=tuple(sorted(added)),
         removed_ids=tuple(sorted(removed)),
@@ -243,6 +248,7 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
         carried_over_ids=tuple(sorted(carried)),
         carry_over_points=sum(carried.values()),
         changes=tuple(sorted(changes, key=lambda c: (c.at, c.item_id))),
+        points_by_list=lists,
     )
 
 

@@ -26,6 +26,7 @@ from metrics.selectors.timeseries import TIMESERIES, timeseries
 from metrics.selectors.work_items import (
     list_aging_work_items,
     list_finished_work_items,
+    list_flow_band,
     list_reading_notes,
     list_work_item_finishes,
     work_item_metrics,
@@ -43,6 +44,7 @@ __all__ = [
     "family_metrics",
     "list_aging_work_items",
     "list_finished_work_items",
+    "list_flow_band",
     "list_pull_request_repositories",
     "list_pull_requests",
     "list_reading_notes",

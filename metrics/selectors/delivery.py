@@ -5,7 +5,7 @@ the tile's number."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import F, QuerySet
@@ -27,6 +27,11 @@ DEPLOYMENT_LISTS = {
     "deployed": ("Successful", "Successful deployments (deployment frequency)"),
     "counted": ("Finished", "Finished deployments (all change failure rate counts)"),
     "failed": ("Failed", "Failed or linked to an incident (change failure rate's failures)"),
+    "recovered": (
+        "Recovered",
+        "Failed or incident-linked deployments recovered in the window (failed deployment "
+        "recovery time)",
+    ),
 }
 # The incidents page's lists.
 INCIDENT_LISTS = {
@@ -67,9 +72,20 @@ def list_deployments(scope: MetricScope, show: str = "") -> DeploymentListing:
 
 
 @dataclass(frozen=True)
+class RecoveryDetails:
+    """One recovery the failed deployment recovery time counted, and what ended it."""
+
+    recovered_at: datetime
+    minutes: int | None  # failed -> recovered, truncated
+    fixed_by: Deployment | None  # the next successful deployment of the repository
+    incident: Incident | None  # or the linked incident, resolved
+
+
+@dataclass(frozen=True)
 class DeploymentDetails:
     pull_requests: list[PullRequest]  # the pull requests it deployed
     incidents: list[Incident]  # the incidents linked to it
+    recovery: RecoveryDetails | None = None  # in the list of recoveries only
 
 
 def deployment_details(
@@ -150,3 +166,41 @@ def incident_details(incidents: list[Incident], results: DoraResults) -> dict[in
         )
         for i in incidents
     }
+
+
+def list_recoveries(results: DoraResults) -> list[calc.Recovery]:
+    """The recoveries failed deployment recovery time counted (one per failed deployment and
+    per resolved incident linked to a deployment), latest recovery first."""
+    return sorted(
+        results.recovery.recoveries,
+        key=lambda r: (r.recovered_at, r.deployment_id, r.incident_id or ""),
+        reverse=True,
+    )
+
+
+def recovery_rows(
+    scope: MetricScope, recoveries: list[calc.Recovery], results: DoraResults
+) -> list[tuple[Deployment, DeploymentDetails]]:
+    """For each of `recoveries` (one page of list_recoveries), its deployment with the pull
+    requests it deployed, its linked incidents and what ended its recovery."""
+    wanted = {int(r.deployment_id) for r in recoveries}
+    wanted |= {int(r.fixed_by) for r in recoveries if r.fixed_by}
+    deployments = production_deployments(scope).in_bulk(wanted)
+    incidents = results.incidents.in_bulk([int(r.incident_id) for r in recoveries if r.incident_id])
+    failed = [deployments[int(r.deployment_id)] for r in recoveries]
+    details = deployment_details(list({d.pk: d for d in failed}.values()), results)
+    return [
+        (
+            deployment,
+            replace(
+                details[deployment.pk],
+                recovery=RecoveryDetails(
+                    recovered_at=r.recovered_at,
+                    minutes=r.minutes,
+                    fixed_by=deployments.get(int(r.fixed_by)) if r.fixed_by else None,
+                    incident=incidents.get(int(r.incident_id)) if r.incident_id else None,
+                ),
+            ),
+        )
+        for deployment, r in zip(failed, recoveries, strict=True)
+    ]

@@ -5,7 +5,8 @@ window's end."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q
@@ -203,3 +204,55 @@ def sprint_metrics(scope: MetricScope) -> dict:
     last = settings.AGILETRACK_VELOCITY_SPRINTS
     boards = [_board(scope, integration_id, last) for integration_id in scope.integration_ids]
     return {"boards": [board for board in boards if board is not None]}
+
+
+# --- The list of one sprint's items -------------------------------------------------------------
+
+
+def find_sprint(scope: MetricScope, sprint_id: int) -> Sprint | None:
+    """The sprint of one of the scope's integrations with this id, else None."""
+    return Sprint.objects.filter(pk=sprint_id, integration_id__in=scope.integration_ids).first()
+
+
+def sprint_ids(integration_id: int, external_ids: Iterable[str]) -> dict[str, int]:
+    """The board's sprints by external id -> their id (for the pages' links)."""
+    return dict(
+        Sprint.objects.filter(
+            integration_id=integration_id, external_id__in=list(external_ids)
+        ).values_list("external_id", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class SprintItems:
+    """One sprint's items per list of calc.SPRINT_LISTS, each with its points as that list's
+    number counted them; `read_at` None: the sprint had not started by the window's end."""
+
+    sprint: Sprint
+    read_at: datetime | None
+    running: bool
+    lists: dict[str, list[tuple[WorkItem, float]]]
+
+
+def list_sprint_items(scope: MetricScope, sprint: Sprint) -> SprintItems:
+    """The items behind a sprint's numbers, from the same sprint_scope the sprints page reads:
+    a closed sprint at its close, the sprint running at the window's end as if it closed then
+    (as the page's active sprint)."""
+    lists: dict[str, list[tuple[WorkItem, float]]] = {name: [] for name in calc.SPRINT_LISTS}
+    facts = _sprint_facts([sprint])
+    running = calc.running_sprint(facts, scope.moment)
+    if running is not None:
+        read = replace(running, completed_at=scope.moment)
+    elif calc.last_closed(facts, scope.moment, 1):
+        read = facts[0]
+    else:  # not started (or never run) by the window's end
+        return SprintItems(sprint=sprint, read_at=None, running=False, lists=lists)
+    found = calc.sprint_scope(read, sprint_item_facts(sprint.integration_id, [sprint.external_id]))
+    wanted = {int(pk) for points in found.points_by_list.values() for pk in points}
+    items = WorkItem.objects.select_related("integration").in_bulk(wanted)
+    for name in calc.SPRINT_LISTS:
+        listed = [(items[int(pk)], points) for pk, points in found.points_by_list[name].items()]
+        lists[name] = sorted(listed, key=lambda row: (row[0].key, row[0].pk))
+    return SprintItems(
+        sprint=sprint, read_at=read.closed_at, running=running is not None, lists=lists
+    )

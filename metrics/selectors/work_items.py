@@ -4,9 +4,9 @@ scope, and the work item page's lists."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from integrations.models import Integration
@@ -73,18 +73,24 @@ def _daily_moves(
     return daily
 
 
+def status_moves(scope: MetricScope, before: datetime) -> QuerySet[WorkItemChange]:
+    """The status changes the cumulative flow counts, up to `before`: of the scope's work items
+    that are not left out."""
+    return in_scope(
+        scope,
+        WorkItemChange.objects.filter(
+            field="status", changed_at__lt=before, work_item__left_out=False
+        ),
+    )
+
+
 def _flow_rows(
     scope: MetricScope,
 ) -> tuple[list[Move], dict[date, list[Move]]]:
     """The moves before the window and per local day inside it, counted from the work items
     and status changes themselves."""
     items = work_items(scope)
-    moves = in_scope(
-        scope,
-        WorkItemChange.objects.filter(
-            field="status", changed_at__lt=scope.end, work_item__left_out=False
-        ),
-    )
+    moves = status_moves(scope, scope.end)
     return _moves_before_window(scope, items, moves), _daily_moves(scope, items, moves)
 
 
@@ -161,6 +167,37 @@ def work_item_metrics(scope: MetricScope) -> dict:
         "aging_wip": {"count": aging.count, "age": summary_dict(aging)},
         "cumulative_flow": [{"day": day, **counts} for day, counts in flow.items()],
     }
+
+
+def flow_day_end(scope: MetricScope, day: date) -> datetime:
+    """The moment a day of the cumulative flow is read at: the end of the local day (the
+    window's end for its last day)."""
+    return min(local_midnight(day + timedelta(days=1), scope.tz), scope.end)
+
+
+def list_flow_band(scope: MetricScope, day: date, category: str) -> QuerySet[WorkItem]:
+    """The work items one band of the cumulative flow counted on one local day: those in
+    `category` at the day's end (flow_day_end). As cumulative_flow counts them, an item enters
+    its initial category when created and each status move (status_moves, in time order) puts
+    it in the category moved to; so an item is where its last move before the end put it, else
+    in its initial category if it was created by then. `since`: when it entered the category
+    (that move, else its creation). Longest there first."""
+    end = flow_day_end(scope, day)
+    last = status_moves(scope, end).filter(work_item=OuterRef("pk")).order_by("-changed_at", "-pk")
+    return (
+        work_items(scope)
+        .annotate(
+            moved_to=Subquery(last.values("to_category")[:1]),
+            moved_at=Subquery(last.values("changed_at")[:1]),
+        )
+        .filter(
+            Q(moved_to=category)
+            | Q(moved_to__isnull=True, created_at__lt=end, initial_category=category)
+        )
+        .annotate(since=Coalesce("moved_at", "created_at"))
+        .select_related("integration")
+        .order_by("since", "pk")
+    )
 
 
 # --- The work item page -----------------------------------------------------------------------

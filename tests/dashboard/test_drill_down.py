@@ -38,6 +38,7 @@ def tile_counts(dora: dict) -> dict[str, int]:
         "lead_time": dora["lead_time_for_changes"]["summary"]["count"],
         "failure_rate": dora["change_failure_rate"]["failed"],
         "restore": dora["time_to_restore"]["summary"]["count"],
+        "recovery": dora["failed_deployment_recovery_time"]["summary"]["count"],
     }
 
 
@@ -165,3 +166,17 @@ def test_each_scatter_point_opens_the_items_finished_on_its_day_among_them_its_o
         assert response.status_code == 200
         keys = {finish.work_item.key for finish in response.context["page_obj"]}
         assert point["key"] in keys, link
+
+
+def test_each_cumulative_flow_band_lists_as_many_items_as_it_counts(client, team, member):
+    client.force_login(member)
+    work_items = client.get(reverse("team-work-items", kwargs={"slug": team.slug}), WIDE)
+    spec = work_items.context["charts"]["flow"]
+    assert len(spec["links"]) == len(spec["datasets"]) == 3
+    days = range(0, len(spec["labels"]), max(1, len(spec["labels"]) // 6))
+    counted = 0
+    for dataset, links in zip(spec["datasets"], spec["links"], strict=True):
+        for day in [*days, len(spec["labels"]) - 1]:
+            assert listed(client, links[day]) == dataset["data"][day], links[day]
+            counted += dataset["data"][day]
+    assert counted > 0
