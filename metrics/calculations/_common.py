@@ -185,7 +185,13 @@ def elapsed_days(start: datetime, end: datetime, now: datetime | None = None) ->
 
 
 def in_window(moment: datetime | None, start: datetime, end: datetime) -> bool:
-    return moment is not None and utc(start) <= utc(moment) < utc(end)
+    """Whether `moment` falls in [start, end). Aware datetimes compare as instants whatever
+    their zones; a naive one is refused, as utc() refuses it."""
+    if moment is None:
+        return False
+    if moment.tzinfo is None or start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("naive datetime: metric inputs must be timezone-aware")
+    return start <= moment < end
 
 
 def next_period_start(period: date, interval: str) -> date:
