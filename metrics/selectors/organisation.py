@@ -19,8 +19,13 @@ from django.utils import timezone
 from integrations.models import Integration, Team
 from integrations.selectors import IntegrationSyncStatus, list_sync_statuses, teams_for_user
 from integrations.status import data_as_of
-from metrics.scope import _window, metric_scope
+from metrics import calculations as calc
+from metrics.aggregates import summary
+from metrics.cache import cached_family
+from metrics.scope import MetricScope, _window, metric_scope
+from metrics.selectors.common import merged_pull_requests, per_week, work_item_finishes
 from metrics.selectors.families import family_metrics
+from metrics.selectors.work_items import cumulative_flow
 
 # An active integration whose last successful sync is older than this is stale: the hourly sync
 # has missed several runs in a row.
@@ -102,23 +107,31 @@ def team_row(
     """One team's row: its overview's DORA tiles, PR cycle time and throughput, work items done
     and in progress, over [since, until] in the team's time zone; and its sync health."""
     scope = metric_scope(team, since=window[0], until=window[1], now=now)
-    dora = family_metrics(scope, "dora")
-    prs = family_metrics(scope, "pull_requests")
-    items = family_metrics(scope, "work_items")
+    numbers = cached_family("organisation", scope, row_numbers)
     return {
         "team": {"id": team.pk, "name": team.name, "slug": team.slug},
         "window": scope.as_window(),
-        "dora": dora_row(dora),
-        "pull_requests": {
-            "cycle_time_median": prs["stages"]["cycle"]["median"],
-            "merged": prs["throughput"]["merged"],
-        },
-        "work_items": {
-            "done": items["throughput"]["done"],
-            "per_week": items["throughput"]["per_week"],
-            "wip": items["wip"]["at_window_end"],
-        },
+        **numbers,
         "sync": sync_health(statuses, scope.now),
+    }
+
+
+def row_numbers(scope: MetricScope) -> dict[str, Any]:
+    """A row's numbers, each read by the same selector as the team's overview reads it (the
+    DORA family; the merged pull requests' cycle time and count; the work item finishes and
+    the cumulative flow's last day), without the rest of those families."""
+    merged = merged_pull_requests(scope)
+    cycle = summary(merged, "cycle_time_minutes")
+    done = work_item_finishes(scope).count()
+    flow = cumulative_flow(scope)
+    return {
+        "dora": dora_row(family_metrics(scope, "dora")),
+        "pull_requests": {"cycle_time_median": cycle.median, "merged": merged.count()},
+        "work_items": {
+            "done": done,
+            "per_week": per_week(done, scope),
+            "wip": flow[max(flow)][calc.IN_PROGRESS] if flow else 0,
+        },
     }
 
 
