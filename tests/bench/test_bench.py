@@ -112,3 +112,39 @@ def test_seeded_pull_requests_carry_the_review_flag_their_reviews_give():
     expected = [calc.reviewed_before_merge(facts) for facts in pull_request_facts(rows)]
     assert flags == expected
     assert {True, False, None} <= set(flags)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ingest_table_sets_the_raw_floor_beside_each_postgresql_row():
+    from django.db import connection
+
+    from bench.ingest_raw import PULL_REQUEST_COLUMNS, REVIEW_COLUMNS
+
+    # The raw upsert writes every column metrics.ingest writes, no more and no fewer.
+    assert (
+        tuple(f.column for f in PullRequest._meta.concrete_fields if not f.primary_key)
+        == PULL_REQUEST_COLUMNS
+    )
+    assert (
+        tuple(f.column for f in Review._meta.concrete_fields if not f.primary_key) == REVIEW_COLUMNS
+    )
+    rows = rows_of(ingest.run_all(20))
+    postgres = [row for row in rows if row[0] == "postgresql"]
+    if connection.vendor != "postgresql":
+        # The raw floor is PostgreSQL's (execute_values); SQLite rows say so with a dash.
+        assert postgres == []
+        assert all(row[-3:] == ["—", "—", "—"] for row in rows)
+        return
+    for row in postgres:
+        raw, of_raw, verdict = row[-3:]
+        if row[2] == "unchanged":
+            assert (raw, of_raw, verdict) == ("—", "—", "—")
+            continue
+        ratio = float(of_raw.removesuffix("x"))
+        assert int(raw) > 0 and ratio > 0
+        assert ratio == pytest.approx(int(row[7]) / int(raw), abs=0.01)
+        assert verdict == "≥ 0.7x raw: " + (
+            "met" if ratio >= 0.7 else f"missed by {0.7 - ratio:.2f}"
+        )
+    # Both runs dropped their teams: nothing left behind.
+    assert not PullRequest.objects.exists()
