@@ -193,8 +193,6 @@ SELECT {_summary("minutes")} FROM (
 FINISHES = """FROM metrics_workitemfinish WHERE integration_id = ANY(%(ids)s)
   AND done_at >= %(start)s AND done_at < %(end)s AND (left_at IS NULL OR left_at >= %(end)s)"""
 ITEMS = "metrics_workitem w WHERE w.integration_id = ANY(%(ids)s) AND NOT w.left_out"
-STATUS_MOVES = """metrics_workitemchange c JOIN metrics_workitem w ON w.id = c.work_item_id
-WHERE c.integration_id = ANY(%(ids)s) AND c.field = 'status' AND NOT w.left_out"""
 
 WORK_ITEMS = {
     # Lead and cycle time and throughput (done, per week elapsed) of the finishes in the
@@ -203,24 +201,15 @@ WORK_ITEMS = {
 SELECT {_summary("lead_time_minutes")}, {_summary("cycle_time_minutes")}, count(*),
   count(*) / NULLIF(%(elapsed_days)s, 0) * 7 {FINISHES}""",
     # Cumulative flow: items per category at the end of each local day (WIP at the window's end
-    # is its last day's in progress). Before the window: whole UTC days from the daily rollup,
-    # the rest of the UTC day it starts in from the rows; in it: creations into their initial
-    # category and status moves from the previous category, per local day.
+    # is its last day's in progress), from the daily rollup kept in the team's local days: the
+    # days before the window summed, then each day of the window.
     "cumulative_flow": f"""
 WITH moves(day, left_category, entered_category, n) AS (
   SELECT NULL::date, left_category, entered_category, sum(items) FROM metrics_flowday
-  WHERE integration_id = ANY(%(ids)s) AND day < date(%(cut)s AT TIME ZONE 'UTC')
+  WHERE integration_id = ANY(%(ids)s) AND day < %(since)s
   GROUP BY left_category, entered_category
-  UNION ALL SELECT NULL::date, '', w.initial_category, count(*) FROM {ITEMS}
-    AND w.created_at >= %(cut)s AND w.created_at < %(start)s GROUP BY w.initial_category
-  UNION ALL SELECT NULL::date, c.previous_category, c.to_category, count(*) FROM {STATUS_MOVES}
-    AND c.changed_at >= %(cut)s AND c.changed_at < %(start)s
-    GROUP BY c.previous_category, c.to_category
-  UNION ALL SELECT date(w.created_at AT TIME ZONE %(tz)s), '', w.initial_category, count(*)
-    FROM {ITEMS} AND w.created_at >= %(start)s AND w.created_at < %(end)s GROUP BY 1, 3
-  UNION ALL SELECT date(c.changed_at AT TIME ZONE %(tz)s), c.previous_category, c.to_category,
-    count(*) FROM {STATUS_MOVES} AND c.changed_at >= %(start)s AND c.changed_at < %(end)s
-    GROUP BY 1, 2, 3
+  UNION ALL SELECT day, left_category, entered_category, items FROM metrics_flowday
+  WHERE integration_id = ANY(%(ids)s) AND day >= %(since)s AND day <= %(until)s
 ), deltas(day, category, n) AS (
   SELECT day, entered_category, n FROM moves WHERE entered_category IN {CATEGORIES}
   UNION ALL SELECT day, left_category, -n FROM moves WHERE left_category IN {CATEGORIES}
@@ -299,9 +288,6 @@ ORDER BY p.period""",
 
 def parameters(scope: MetricScope, interval: str) -> dict:
     """The query parameters of one window: its instants, time zone and the days it counts."""
-    cut = datetime.combine(
-        scope.start.astimezone(ZoneInfo("UTC")).date(), datetime.min.time(), ZoneInfo("UTC")
-    )
     return {
         "ids": list(scope.integration_ids),
         "tz": scope.time_zone,
@@ -310,7 +296,8 @@ def parameters(scope: MetricScope, interval: str) -> dict:
         "counted_start": scope.counted_start,
         "moment": scope.moment,
         "now": scope.now,
-        "cut": cut,
+        "since": scope.since,
+        "until": scope.until,
         "elapsed_days": scope.elapsed_days,
         "interval": interval,
         "link_days": settings.AGILETRACK_INCIDENT_LINK_WINDOW_DAYS or None,
