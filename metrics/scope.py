@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Min, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from integrations.models import Integration, Team
@@ -46,6 +46,14 @@ class MetricScope:
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @cached_property
+    def integration_configs(self) -> tuple[tuple[int, dict], ...]:
+        """(id, config) of the scope's integrations, read once per scope (which deployments
+        are production depends on each one's settings)."""
+        return tuple(
+            Integration.objects.filter(pk__in=self.integration_ids).values_list("pk", "config")
+        )
 
     @property
     def start(self) -> datetime:
@@ -132,14 +140,19 @@ class MetricScope:
 def first_data_day(integration_ids: Iterable[int], tz: ZoneInfo) -> datetime | None:
     """Local midnight of the first day any of these integrations has synced activity on (a pull
     request, deployment, incident or work item created), or None when none has any."""
-    # One MIN per integration and table: each is the first entry of its (integration,
-    # created_at) index, where a MIN over several integrations at once reads every row.
-    firsts = [
-        model.objects.filter(integration_id=pk).aggregate(first=Min("created_at"))["first"]
-        for pk in integration_ids
-        for model in (PullRequest, Deployment, Incident, WorkItem)
-    ]
-    found = [moment for moment in firsts if moment is not None]
+    # One query: per integration, the first entry of each table's (integration, created_at)
+    # index (a MIN over several integrations at once would read every row).
+    firsts = Integration.objects.filter(pk__in=list(integration_ids)).values_list(
+        *(
+            Subquery(
+                model.objects.filter(integration=OuterRef("pk"))
+                .order_by("created_at")
+                .values("created_at")[:1]
+            )
+            for model in (PullRequest, Deployment, Incident, WorkItem)
+        )
+    )
+    found = [moment for row in firsts for moment in row if moment is not None]
     return local_midnight(min(found).astimezone(tz).date(), tz) if found else None
 
 

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 
-from integrations.models import Integration
 from metrics import calculations as calc
 from metrics.calculations._common import period_key
 from metrics.models import Deployment, PullRequest, WorkItem, WorkItemFinish
@@ -39,9 +38,10 @@ def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
     """Production deployments (metrics.production, by each integration's
     `deployment_environments`), each counted once: attempts a later attempt of the same commit
     superseded are left out (metrics.deployed). `at` = finished, else created."""
-    configs = Integration.objects.filter(pk__in=scope.integration_ids).values_list("pk", "config")
     counted = in_scope(scope, Deployment.objects.filter(superseded=False))
-    return production_only(counted, configs).annotate(at=Coalesce("finished_at", "created_at"))
+    return production_only(counted, scope.integration_configs).annotate(
+        at=Coalesce("finished_at", "created_at")
+    )
 
 
 def work_items(scope: MetricScope) -> QuerySet[WorkItem]:

@@ -88,4 +88,6 @@ def test_listing_an_empty_environment_counts_stored_rows_without_a_re_sync():
         integration, config={**integration.config, "deployment_environments": ["production", ""]}
     )
 
+    # The next request's scope reads the new setting (a scope reads its settings once).
+    window = selectors.metric_scope(team, since=date(2026, 3, 1), until=date(2026, 3, 7))
     assert selectors.dora_metrics(window)["deployment_frequency"]["deployments"] == 1
