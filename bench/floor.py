@@ -74,14 +74,28 @@ rules AS (
     OR lower(d.environment) = ANY(r.environments))
 )"""
 # An incident's deployment (calc.attribute_incidents): the latest successful production one
-# finished at or before its opening, no longer than the link window before it.
-LINK = """
-LEFT JOIN LATERAL (
-  SELECT s.id, s.at FROM production s
-  WHERE s.succeeded AND s.at <= i.created_at
-    AND (%(link_days)s::int IS NULL OR i.created_at - s.at <= %(link_days)s * interval '1 day')
-  ORDER BY s.at DESC, s.id::text DESC LIMIT 1
-) AS blamed ON true"""
+# finished at or before its opening (ties: the greatest id as text), no longer than the link
+# window before it. One pass over a timeline of successes and incidents: each success starts a
+# group, so an incident's group begins with the success it is linked to.
+LINKS = """
+timeline AS (
+  SELECT at AS t, 0 AS k, id AS dep_id, NULL::bigint AS incident_id FROM production
+  WHERE succeeded
+  UNION ALL SELECT created_at, 1, NULL, id FROM metrics_incident
+  WHERE integration_id = ANY(%(ids)s)
+), grouped AS (
+  SELECT *, count(dep_id) OVER (ORDER BY t, k, dep_id::text) AS grp FROM timeline
+), linked AS (
+  SELECT incident_id, t, first_value(dep_id) OVER w AS dep_id, first_value(t) OVER w AS dep_at
+  FROM grouped WINDOW w AS (PARTITION BY grp ORDER BY t, k, dep_id::text)
+), incident_links AS (
+  SELECT i.id, i.created_at, i.resolved_at,
+    CASE WHEN %(link_days)s::int IS NULL
+      OR i.created_at - l.dep_at <= %(link_days)s * interval '1 day' THEN l.dep_id
+    END AS deployment_id,
+    l.dep_at AS deployed_at
+  FROM linked l JOIN metrics_incident i ON i.id = l.incident_id
+)"""
 
 DORA = {
     # Deployment frequency: successful production deployments finished in the window (from the
@@ -113,8 +127,9 @@ WHERE integration_id = ANY(%(ids)s) AND NOT author_is_bot AND cycle_time_minutes
     # opened in the window linked to no deployment.
     "change_failure_rate": f"""
 WITH {PRODUCTION},
-links AS (SELECT i.id, i.created_at, blamed.id AS deployment_id FROM metrics_incident i {LINK}
-  WHERE i.integration_id = ANY(%(ids)s) AND i.created_at >= %(start)s),
+{LINKS},
+links AS (SELECT id, created_at, deployment_id FROM incident_links
+  WHERE created_at >= %(start)s),
 counted AS (SELECT id, failed FROM production
   WHERE (succeeded OR failed) AND at >= %(start)s AND at < %(end)s)
 SELECT count(*),
@@ -136,15 +151,23 @@ SELECT {_summary("minutes")} FROM (
     # minutes (down) of those recovered in the window.
     "failed_deployment_recovery_time": f"""
 WITH {PRODUCTION},
+{LINKS},
+times AS (
+  SELECT repository, at, bool_or(succeeded) AS has_success FROM production
+  GROUP BY repository, at
+), nexts AS (
+  -- Per repository, each distinct finish time's first later success (a running minimum from
+  -- the latest time back, the time itself left out).
+  SELECT repository, at, min(CASE WHEN has_success THEN at END) OVER (PARTITION BY repository
+    ORDER BY at DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_success
+  FROM times
+),
 recoveries AS (
-  SELECT f.at AS failed_at, fix.at AS recovered_at FROM production f
-  CROSS JOIN LATERAL (SELECT s.at FROM production s WHERE s.succeeded
-    AND s.repository = f.repository AND s.at > f.at ORDER BY s.at, s.id::text LIMIT 1) AS fix
-  WHERE f.failed AND f.at < %(end)s
+  SELECT f.at AS failed_at, n.next_success AS recovered_at FROM production f
+  JOIN nexts n USING (repository, at) WHERE f.failed AND n.next_success IS NOT NULL
   UNION ALL
-  SELECT blamed.at, i.resolved_at FROM metrics_incident i {LINK}
-  WHERE i.integration_id = ANY(%(ids)s) AND blamed.id IS NOT NULL
-    AND i.resolved_at >= %(start)s AND i.resolved_at < %(end)s
+  SELECT deployed_at, resolved_at FROM incident_links
+  WHERE deployment_id IS NOT NULL AND resolved_at >= %(start)s AND resolved_at < %(end)s
 )
 SELECT {_summary("minutes")} FROM (
   SELECT floor(date_part('epoch', recovered_at - failed_at) / 60) AS minutes FROM recoveries

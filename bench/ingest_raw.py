@@ -65,6 +65,7 @@ REVIEW_COLUMNS = (
     "state",
     "submitted_at",
     "is_reply",
+    "counts_for_load",
 )
 REVIEW_UPDATED = REVIEW_COLUMNS[2:]
 
@@ -131,6 +132,12 @@ def store_batch(raw, integration_id: int, batch: list[PullRequest]) -> int:
                 review.state,
                 review.submitted_at,
                 review.is_reply,
+                not (
+                    review.reviewer_is_bot
+                    or review.is_reply
+                    or pr.author_is_bot
+                    or review.reviewer == pr.author
+                ),
             )
             for pr in batch
             for review in pr.reviews
