@@ -137,12 +137,13 @@ class MetricScope:
         }
 
 
-def first_data_day(integration_ids: Iterable[int], tz: ZoneInfo) -> datetime | None:
-    """Local midnight of the first day any of these integrations has synced activity on (a pull
-    request, deployment, incident or work item created), or None when none has any."""
-    # One query: per integration, the first entry of each table's (integration, created_at)
-    # index (a MIN over several integrations at once would read every row).
-    firsts = Integration.objects.filter(pk__in=list(integration_ids)).values_list(
+def first_activity(integration_ids: Iterable[int]) -> dict[int, datetime]:
+    """Per integration with synced activity, the moment of its first (a pull request,
+    deployment, incident or work item created). One query: per integration, the first entry of
+    each table's (integration, created_at) index (a MIN over several integrations at once would
+    read every row)."""
+    rows = Integration.objects.filter(pk__in=list(integration_ids)).values_list(
+        "pk",
         *(
             Subquery(
                 model.objects.filter(integration=OuterRef("pk"))
@@ -150,9 +151,24 @@ def first_data_day(integration_ids: Iterable[int], tz: ZoneInfo) -> datetime | N
                 .values("created_at")[:1]
             )
             for model in (PullRequest, Deployment, Incident, WorkItem)
-        )
+        ),
     )
-    found = [moment for row in firsts for moment in row if moment is not None]
+    firsts = {}
+    for pk, *moments in rows:
+        found = [moment for moment in moments if moment is not None]
+        if found:
+            firsts[pk] = min(found)
+    return firsts
+
+
+def first_data_day(integration_ids: Iterable[int], tz: ZoneInfo) -> datetime | None:
+    """Local midnight of the first day any of these integrations has synced activity on, or
+    None when none has any."""
+    return _first_day(first_activity(integration_ids).values(), tz)
+
+
+def _first_day(moments: Iterable[datetime], tz: ZoneInfo) -> datetime | None:
+    found = list(moments)
     return local_midnight(min(found).astimezone(tz).date(), tz) if found else None
 
 
@@ -202,6 +218,38 @@ def metric_scope(
         bands=team.dora_bands,
         data_start=first_data_day(ids, tz),
     )
+
+
+def team_scopes(
+    teams: Sequence[Team],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    now: datetime | None = None,
+) -> dict[int, MetricScope]:
+    """metric_scope of each team (all its integrations) over the same local days in each team's
+    zone, read in two queries whatever the number of teams."""
+    now = now or timezone.now()
+    by_team: dict[int, set[int]] = {team.pk: set() for team in teams}
+    for pk, team_id in Integration.objects.filter(team__in=teams).values_list("pk", "team_id"):
+        by_team[team_id].add(pk)
+    firsts = first_activity(pk for ids in by_team.values() for pk in ids)
+    scopes = {}
+    for team in teams:
+        tz = ZoneInfo(team.time_zone or "UTC")
+        first, last = _window(tz, since, until, now)
+        ids = by_team[team.pk]
+        scopes[team.pk] = MetricScope(
+            team_id=team.pk,
+            integration_ids=tuple(sorted(ids)),
+            since=first,
+            until=last,
+            time_zone=tz.key,
+            now=now,
+            bands=team.dora_bands,
+            data_start=_first_day((firsts[pk] for pk in ids if pk in firsts), tz),
+        )
+    return scopes
 
 
 def teams_scope(

@@ -22,7 +22,7 @@ from integrations.status import data_as_of
 from metrics import calculations as calc
 from metrics.aggregates import summary
 from metrics.cache import cached_family
-from metrics.scope import MetricScope, _window, metric_scope
+from metrics.scope import MetricScope, _window, team_scopes
 from metrics.selectors.common import merged_pull_requests, per_week, work_item_finishes
 from metrics.selectors.families import family_metrics
 from metrics.selectors.work_items import cumulative_flow
@@ -99,14 +99,11 @@ def sync_health(statuses: Sequence[IntegrationSyncStatus], now: datetime) -> dic
 
 
 def team_row(
-    team: Team,
-    statuses: Sequence[IntegrationSyncStatus],
-    window: tuple[date | None, date | None],
-    now: datetime,
+    team: Team, statuses: Sequence[IntegrationSyncStatus], scope: MetricScope
 ) -> dict[str, Any]:
     """One team's row: its overview's DORA tiles, PR cycle time and throughput, work items done
-    and in progress, over [since, until] in the team's time zone; and its sync health."""
-    scope = metric_scope(team, since=window[0], until=window[1], now=now)
+    and in progress, over the scope's days (metric_scope of the team: its time zone, all its
+    integrations); and its sync health."""
     numbers = cached_family("organisation", scope, row_numbers)
     return {
         "team": {"id": team.pk, "name": team.name, "slug": team.slug},
@@ -177,5 +174,6 @@ def organisation_overview(
         statuses[row.integration.team_id].append(row)
     now = timezone.now()
     _window(ZoneInfo("UTC"), since, until, now)  # a bad window is an error even with no team
-    rows = [team_row(team, statuses[team.pk], (since, until), now) for team in teams]
+    scopes = team_scopes(teams, since=since, until=until, now=now)
+    rows = [team_row(team, statuses[team.pk], scopes[team.pk]) for team in teams]
     return sort_rows(rows, sort)

@@ -127,3 +127,27 @@ def test_a_team_without_synced_data_has_no_data_start():
     scope = metric_scope(team, since=date(2026, 11, 1), until=date(2026, 11, 30))
     assert scope.data_start is None and not scope.starts_before_data
     assert scope.elapsed_days == 30
+
+
+@pytest.mark.django_db
+def test_scopes_of_several_teams_read_together_equal_each_team_s_own():
+    from metrics.scope import team_scopes
+
+    now = datetime(2026, 3, 20, 12, tzinfo=UTC)
+    berlin = TeamFactory(time_zone="Europe/Berlin")
+    tokyo = TeamFactory(time_zone="Asia/Tokyo")
+    empty = TeamFactory()
+    # Berlin's first deployment on Mar 2 at 23:30 UTC: Mar 3 there; Tokyo's on Mar 4.
+    ingest(make_integration(berlin), [deployment("b1", datetime(2026, 3, 2, 23, 30, tzinfo=UTC))])
+    make_integration(berlin, kind="jira")
+    ingest(make_integration(tokyo), [deployment("t1", datetime(2026, 3, 4, 1, tzinfo=UTC))])
+
+    teams = [berlin, tokyo, empty]
+    together = team_scopes(teams, since=date(2026, 3, 1), until=date(2026, 3, 15), now=now)
+    for team in teams:
+        alone = metric_scope(team, since=date(2026, 3, 1), until=date(2026, 3, 15), now=now)
+        assert together[team.pk] == alone
+        assert together[team.pk].data_start == alone.data_start
+    assert together[berlin.pk].data_start_day == date(2026, 3, 3)
+    assert len(together[berlin.pk].integration_ids) == 2
+    assert together[empty.pk].data_start is None
