@@ -114,7 +114,7 @@ def test_seeded_pull_requests_carry_the_review_flag_their_reviews_give():
     assert {True, False, None} <= set(flags)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ingest_table_sets_the_raw_floor_beside_each_postgresql_row():
     from django.db import connection
 
