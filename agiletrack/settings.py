@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "agiletrack",
     "integrations",
     "metrics",
+    "agreements",
 ]
 
 MIDDLEWARE = [
