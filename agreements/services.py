@@ -5,13 +5,61 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from agreements import alerts, evaluation
+from agreements.channels import save_channel
 from agreements.models import Alert, WorkingAgreement
 
 logger = logging.getLogger(__name__)
+
+
+class ChannelsInvalid(ValueError):
+    """Some channels of an agreement failed their checks: per channel, its messages per field
+    ({} for a channel that passed)."""
+
+    def __init__(self, errors: list[dict[str, list[str]]]) -> None:
+        super().__init__("Some channels are invalid.")
+        self.errors = errors
+
+
+def save_agreement(
+    agreement: WorkingAgreement | None,
+    fields: dict,
+    channels: list[dict] | None,
+    user=None,
+) -> WorkingAgreement:
+    """Create (agreement None) or change an agreement and, when `channels` is given, set its
+    channels (each created or reused by agreements.channels.save_channel). One transaction: a
+    channel that fails its checks leaves nothing stored."""
+    with transaction.atomic():
+        if agreement is None:
+            agreement = WorkingAgreement(created_by=user if user and user.pk else None)
+        for name, value in fields.items():
+            setattr(agreement, name, value)
+        agreement.save()
+        if channels is not None:
+            saved, errors = [], []
+            for given in channels:
+                try:
+                    saved.append(
+                        save_channel(
+                            agreement.team,
+                            given.get("kind", ""),
+                            url=given.get("url", ""),
+                            address=given.get("address", ""),
+                            secret=given.get("secret", ""),
+                        )
+                    )
+                    errors.append({})
+                except ValidationError as exc:
+                    errors.append(exc.message_dict)
+            if any(errors):
+                raise ChannelsInvalid(errors)  # rolls the transaction back
+            agreement.channels.set(saved)
+    return agreement
 
 
 def evaluate_agreement(
