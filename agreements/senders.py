@@ -31,10 +31,16 @@ class SendError(Exception):
     """A delivery attempt failed; `message` is safe to store and show."""
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status  # the HTTP status answered, if any
         self.permanent = permanent
         self.retry_after = retry_after
 
@@ -86,12 +92,15 @@ def post_json(url: str, body: bytes, headers: dict[str, str], service: str) -> t
     text = answer.decode("utf-8", errors="replace").strip()
     if response.status_code == 429:
         raise SendError(
-            f"{service} answered 429 (rate limited).", retry_after=retry_after_of(response, 60)
+            f"{service} answered 429 (rate limited).",
+            retry_after=retry_after_of(response, 60),
+            status=429,
         )
     if not 200 <= response.status_code < 300:
         raise SendError(
             f"{service} answered {response.status_code}: {text[:200] or '(no body)'}",
             permanent=response.status_code in PERMANENT_STATUSES,
+            status=response.status_code,
         )
     return response.status_code, text
 
