@@ -80,7 +80,7 @@ def test_queueing_twice_makes_one_delivery_and_a_delivered_one_is_never_sent_aga
     delivery.send_due(NOW + timedelta(days=1))
 
     assert len(first) == 1 and again == []
-    assert Delivery.objects.filter(open_alert=open_alert).count() == 1
+    assert Delivery.objects.filter(alert=open_alert).count() == 1
     assert received(receiver, name)["attempts"] == 1
 
 
@@ -170,7 +170,7 @@ def test_an_email_channel_sends_through_djangos_mail_backend(breached_agreement,
     assert message.to == ["team@example.com"]
     assert "First review within a day" in message.subject
     assert "https://agiletrack.example.com/teams/platform/alerts/" in message.body
-    assert Delivery.objects.get(open_alert=open_alert).status == "delivered"
+    assert Delivery.objects.get(alert=open_alert).status == "delivered"
 
 
 def test_a_slack_channel_gets_the_block_kit_message(receiver, breached_agreement, open_alert):
@@ -186,7 +186,7 @@ def test_a_slack_channel_gets_the_block_kit_message(receiver, breached_agreement
     blocks = messages[-1]["message"]["blocks"]
     assert blocks[0]["type"] == "header"
     assert "First review within a day" in blocks[0]["text"]["text"]
-    assert Delivery.objects.get(open_alert=open_alert).status == "delivered"
+    assert Delivery.objects.get(alert=open_alert).status == "delivered"
 
 
 def test_after_the_last_attempt_a_delivery_fails_and_is_counted(
@@ -234,7 +234,7 @@ def test_secrets_stay_out_of_errors_and_payloads(receiver, breached_agreement, o
     delivery.queue_alert(open_alert, "alert")
     delivery.send_due(NOW)
 
-    rows = list(Delivery.objects.filter(open_alert=open_alert))
+    rows = list(Delivery.objects.filter(alert=open_alert))
     assert len(rows) == 2 and all(row.last_error for row in rows)
     for row in rows:
         stored = row.last_error + json.dumps(row.payload)
