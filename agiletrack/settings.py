@@ -350,8 +350,7 @@ AGILETRACK_ALERT_RETRY_MAX_SECONDS = env.float("AGILETRACK_ALERT_RETRY_MAX_SECON
 # Email channels: Django's SMTP backend from these variables; `make run` prints mail to the
 # console (django.core.mail.backends.console.EmailBackend); the test suite keeps it in memory.
 EMAIL_BACKEND = (
-    env.str("AGILETRACK_EMAIL_BACKEND", default="")
-    or "django.core.mail.backends.smtp.EmailBackend"
+    env.str("AGILETRACK_EMAIL_BACKEND", default="") or "django.core.mail.backends.smtp.EmailBackend"
 )
 EMAIL_HOST = env.str("AGILETRACK_EMAIL_HOST", default="") or "localhost"
 EMAIL_PORT = env.int("AGILETRACK_EMAIL_PORT", default=25)
