@@ -8,6 +8,7 @@ picks and arranges them into plain JSON values (stored as a delivery's payload).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ DORA_ROWS = (
 
 
 def _read(metric: dict, path: tuple[str, ...], unit: str) -> float | None:
-    value = metric
+    value: Any = metric
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None
     if value is None:

@@ -12,12 +12,12 @@ from django.conf import settings
 from agreements.models import Alert, Channel, Delivery
 
 MAX_ITEMS = 10
-HEADLINES = {
+HEADLINES: dict[str, str] = {
     Delivery.Kind.ALERT: "Agreement broken",
     Delivery.Kind.REMINDER: "Still broken",
     Delivery.Kind.RESOLVED: "Agreement holds again",
 }
-EVENTS = {
+EVENTS: dict[str, str] = {
     Delivery.Kind.ALERT: "alert.opened",
     Delivery.Kind.REMINDER: "alert.reminder",
     Delivery.Kind.RESOLVED: "alert.resolved",

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import smtplib
+from collections.abc import Callable
 
 import requests
 from django.core.mail import EmailMessage
@@ -149,7 +150,7 @@ def _guarded(send, url: str, secret: str = "") -> None:
         raise
 
 
-SENDERS = {
+SENDERS: dict[str, Callable[[Delivery, dict[str, str]], None]] = {
     Channel.Kind.SLACK: send_slack,
     Channel.Kind.EMAIL: send_email,
     Channel.Kind.WEBHOOK: send_webhook,
