@@ -243,3 +243,24 @@ def test_secrets_stay_out_of_errors_and_payloads(receiver, breached_agreement, o
         "The webhook could not be reached (ConnectionError).",
         "The webhook answered 500: internal_error",
     }
+
+
+def test_the_admin_lists_deliveries_without_the_channel_url_or_secret(
+    receiver, breached_agreement, open_alert, admin_client
+):
+    channel = webhook(breached_agreement, receiver, "tok-admin-4d2f", secret="sig-admin-8e1c")
+    fail_next(receiver, "tok-admin-4d2f", 500, times=1)
+    (row,) = delivery.queue_alert(open_alert, "alert")
+    delivery.send_due(NOW)
+
+    pages = [
+        admin_client.get("/admin/agreements/delivery/"),
+        admin_client.get(f"/admin/agreements/delivery/{row.pk}/change/"),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "tok-admin-4d2f" not in text and "sig-admin-8e1c" not in text
+    assert "The webhook answered 500" in pages[1].content.decode()
+    assert channel.url_hint == "http://127.0.0.1/…"
