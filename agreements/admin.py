@@ -3,9 +3,10 @@ for staff who are not superusers. A channel's URL and secret are never shown (on
 channels are created through the API or the agreements page, where their URL is checked."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from agreements import rules
+from agreements.delivery import schedule_sending
 from agreements.models import Alert, AlertPolicy, Channel, Delivery, WorkingAgreement
 from integrations import selectors
 from integrations.admin_scope import TeamScopedAdmin, only_present
@@ -115,8 +116,28 @@ class AlertAdmin(ReadOnlyMixin, TeamScopedAdmin):
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyMixin, TeamScopedAdmin):
     team_path = "team"
-    list_display = ("__str__", "team", "kind", "status", "attempts", "last_error", "created_at")
-    list_filter = ("status", "kind", only_present("team"))
+    list_display = (
+        "__str__",
+        "team",
+        "kind",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+    )
+    list_filter = ("status", "kind", "channel__kind", only_present("team"))
+    search_fields = ("idempotency_key", "last_error")
+    actions = ["retry_now"]
+
+    @admin.action(description="Try the selected failed or waiting deliveries again now")
+    def retry_now(self, request, queryset) -> None:
+        """Failed rows start over with one more round of attempts; waiting rows go now."""
+        rows = queryset.exclude(status=Delivery.Status.DELIVERED)
+        count = rows.update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=None)
+        if count:
+            schedule_sending()
+        messages.info(request, f"{count} deliveries will be tried again.")
 
 
 @admin.register(AlertPolicy)

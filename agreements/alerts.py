@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
+from agiletrack.observability.metrics import count_alert_opened
+from agreements import rules
 from agreements.evaluation import PeriodResult
 from agreements.models import Alert, WorkingAgreement
 
@@ -68,6 +70,8 @@ def _open(agreement: WorkingAgreement, result: PeriodResult, now: datetime) -> A
         # Another evaluation opened it first (the unique constraint): that one notifies.
         return None
     _queue(alert, "alert")
+    spec = rules.METRICS.get(agreement.metric)
+    count_alert_opened(spec.kind if spec else "")
     logger.info("alert opened agreement=%s alert=%s value=%s", agreement.pk, alert.pk, alert.value)
     return alert
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from agreements.models import Channel
+from agreements.senders import SendError, body_bytes, post_json
 from integrations import url_guard
 from integrations.crypto import decrypt_credentials, encrypt_credentials
 from integrations.models import Team
@@ -43,6 +44,32 @@ def check_channel_input(kind: str, *, url: str = "", address: str = "", secret: 
         url_guard.check_url(url)
     except url_guard.UnsafeURLError as exc:
         raise ValidationError({"url": str(exc)}) from None
+    if kind == Channel.Kind.SLACK:
+        check_slack_hook(url)
+
+
+# Slack's answers for a hook that is gone: revoked, its channel archived, or mistyped.
+DEAD_HOOK_STATUSES = {403, 404, 410}
+
+
+def check_slack_hook(url: str) -> None:
+    """Raise ValidationError unless the incoming webhook is live. `{}` is posted: Slack answers
+    400 invalid_payload for a live hook without posting anything, 404/403/410 for a dead one."""
+    try:
+        post_json(url, body_bytes({}), {}, "Slack")
+    except SendError as exc:
+        if exc.status in DEAD_HOOK_STATUSES:
+            raise ValidationError(
+                {
+                    "url": f"Slack answered {exc.status}: this incoming webhook does not exist "
+                    "(revoked or mistyped)."
+                }
+            ) from None
+        if exc.status == 400:
+            return  # invalid_payload: the hook is live
+        raise ValidationError(
+            {"url": f"Slack could not check this webhook: {exc.message}"}
+        ) from None
 
 
 def save_channel(
