@@ -93,7 +93,7 @@ class AgreementForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and (since > until or (until - since).days + 1 > BACKTEST_MAX_DAYS):
             self.add_error("since", "Choose a back-test range of 1 to 366 days.")

@@ -4,6 +4,7 @@ back-test as a chart and a table, an alert with its items and deliveries, the na
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from agreements import evaluation, rules
 from agreements.forms import UNIT_WORDS, rule_in_words
@@ -25,6 +26,7 @@ def backtest_view(agreement: WorkingAgreement, since: date | None, until: date |
     periods = evaluation.backtest(agreement, since, until)
     spec = rules.METRICS[agreement.metric]
     unit = UNIT_WORDS[spec.unit]
+    datasets: list[dict[str, Any]]
     if spec.kind == rules.ITEM:
         value_label = "Items breaking the rule"
         datasets = [{"label": value_label, "data": [p.value for p in periods]}]
