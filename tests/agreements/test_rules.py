@@ -137,3 +137,24 @@ def test_the_current_week_is_read_up_to_now(team):
     found = evaluation.backtest(rule, date(2026, 11, 2), date(2026, 11, 22), now=now)
     assert [p.end for p in found] == [utc(2026, 11, 9), now]
     assert found[1].value == 1.0 and found[1].items[0].value == 5.0  # #4: 11-06 12:00 to now
+
+
+def test_weeks_start_on_monday_midnight_in_the_teams_time_zone(team):
+    team.time_zone = "Europe/Berlin"  # UTC+1 in November
+    team.save()
+    rule = agreement(team, "pr_open_days", "<=", 7)
+    found = evaluation.backtest(rule, *WEEKS, now=NOW)
+    assert [p.start for p in found] == [
+        utc(2026, 11, 1, 23),
+        utc(2026, 11, 8, 23),
+        utc(2026, 11, 15, 23),
+    ]
+    # #4 at 11-15 23:00 UTC: 9 days 11 hours open (9.458...; items are listed to 2 places).
+    assert found[1].items[0].value == 9.46
+
+
+def test_an_unsaved_rule_can_be_backtested_before_saving(team):
+    rule = WorkingAgreement(team=team, metric="pr_size_lines", operator="<=", threshold=400)
+    found = evaluation.backtest(rule, *WEEKS, now=NOW)
+    assert [p.breached for p in found] == [False, True, False]
+    assert not WorkingAgreement.objects.exists()
