@@ -151,7 +151,7 @@ def _pr_label(pr) -> str:
 def first_review_items(scope: MetricScope) -> list[Checked]:
     rows = merged_pull_requests(scope).filter(pickup_time_minutes__isnull=False)
     return [
-        Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, pr.pickup_time_minutes / 60)
+        Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, (pr.pickup_time_minutes or 0) / 60)
         for pr in rows.order_by("merged_at", "pk")
     ]
 
@@ -159,7 +159,9 @@ def first_review_items(scope: MetricScope) -> list[Checked]:
 def pr_size_items(scope: MetricScope) -> list[Checked]:
     rows = merged_pull_requests(scope).filter(additions__isnull=False, deletions__isnull=False)
     return [
-        Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, float(pr.additions + pr.deletions))
+        Checked(
+            f"pr:{pr.pk}", _pr_label(pr), pr.url, float((pr.additions or 0) + (pr.deletions or 0))
+        )
         for pr in rows.order_by("merged_at", "pk")
     ]
 
