@@ -48,14 +48,24 @@ def test_every_metric_has_a_unit_a_kind_and_a_reader():
     }
 
 
-def test_first_review_within_24_hours_breaks_in_the_first_and_third_week(team):
+def test_first_review_within_24_hours_counts_answered_and_still_waiting_pull_requests(team):
     rule = agreement(team, "first_review_hours", "<=", 24)
     found = evaluation.backtest(rule, *WEEKS, now=NOW)
-    assert weeks(found) == expected([1.0, 0.0, 1.0], [True, False, True])
-    first, third = found[0].items, found[2].items
-    assert [(i.label, i.value) for i in first] == [("acme/web#1 Change 1", 30.0)]
-    assert first[0].url == "https://github.example/acme/web/pull/1"
-    assert [(i.label, i.value) for i in third] == [("acme/web#3 Change 3", 48.0)]
+    # #4 (opened Nov 6 12:00, never answered) waits 60 h at the first week's end, 228 h at the
+    # second's and 396 h at the third's; #2's 4 h pickup keeps to the rule.
+    assert weeks(found) == expected([2.0, 1.0, 2.0], [True, True, True])
+    first, second, third = (period.items for period in found)
+    # The breaking items, longest first.
+    assert [(i.label, i.value) for i in first] == [
+        ("acme/web#4 Change 4", 60.0),
+        ("acme/web#1 Change 1", 30.0),
+    ]
+    assert first[1].url == "https://github.example/acme/web/pull/1"
+    assert [(i.label, i.value) for i in second] == [("acme/web#4 Change 4", 228.0)]
+    assert [(i.label, i.value) for i in third] == [
+        ("acme/web#4 Change 4", 396.0),
+        ("acme/web#3 Change 3", 48.0),
+    ]
 
 
 def test_pr_size_at_most_400_lines_breaks_in_the_second_week_only(team):
