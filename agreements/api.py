@@ -19,6 +19,7 @@ from agiletrack.api_filters import FilterSet, IdFilter
 from agreements import alerts, evaluation, rules, services
 from agreements.models import Alert, Delivery, WorkingAgreement
 from agreements.serializers import (
+    MAX_BACKTEST_DAYS,
     AlertSerializer,
     BacktestQuerySerializer,
     BacktestSerializer,
@@ -31,6 +32,7 @@ from agreements.serializers import (
 )
 from integrations.api.permissions import IsStaffOrReadOnly
 from integrations.selectors import rows_of_user_teams, teams_for_user
+from metrics.scope import ScopeError
 
 
 class Conflict(exceptions.APIException):
@@ -132,12 +134,16 @@ class WorkingAgreementViewSet(viewsets.ModelViewSet):
         agreement = self.get_object()
         query = BacktestQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        since, until = evaluation.default_range(agreement)
-        since = query.validated_data.get("since", since)
-        until = query.validated_data.get("until", until)
-        if since > until or (until - since).days + 1 > 366:
-            raise exceptions.ValidationError({"since": "Choose a range of 1 to 366 days."})
-        periods = evaluation.backtest(agreement, since, until)
+        until = query.validated_data.get("until") or evaluation.default_range(agreement)[1]
+        since = query.validated_data.get("since") or evaluation.days_before(until)
+        if since > until or (until - since).days + 1 > MAX_BACKTEST_DAYS:
+            raise exceptions.ValidationError(
+                {"since": f"Choose a range of 1 to {MAX_BACKTEST_DAYS} days."}
+            )
+        try:
+            periods = evaluation.backtest(agreement, since, until)
+        except ScopeError as exc:
+            raise exceptions.ValidationError({"since": str(exc)}) from None
         answer = {
             "since": since,
             "until": until,

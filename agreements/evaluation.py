@@ -116,7 +116,12 @@ def backtest(
     return results
 
 
+def days_before(until: date, days: int = BACKTEST_DAYS) -> date:
+    """The first of `days` days ending on `until` (never before the calendar's first day)."""
+    return until - timedelta(days=min(days - 1, (until - date.min).days))
+
+
 def default_range(agreement: WorkingAgreement, now: datetime | None = None) -> tuple[date, date]:
     """The last BACKTEST_DAYS days up to today, in the team's time zone."""
     today = (now or timezone.now()).astimezone(team_zone(agreement)).date()
-    return today - timedelta(days=BACKTEST_DAYS - 1), today
+    return days_before(today), today

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -61,7 +61,9 @@ METRICS: dict[str, MetricSpec] = {
             "hours",
             ITEM,
             "Pickup time of each human pull request merged in the period: from ready for review "
-            "to the first response (review or comment) by someone else." + ITEM_COUNT,
+            "to the first response (review or comment) by someone else; a pull request still "
+            "waiting for its first response at the period's end counts with its wait so far."
+            + ITEM_COUNT,
         ),
         MetricSpec(
             "pr_size_lines",
@@ -149,31 +151,53 @@ def _pr_label(pr) -> str:
 
 
 def first_review_items(scope: MetricScope) -> list[Checked]:
+    """The pull requests merged in the period with their pickup time, then those still
+    waiting for a first response at its end with their wait so far (from ready for review, as
+    pickup counts it, to the period's end)."""
     rows = merged_pull_requests(scope).filter(pickup_time_minutes__isnull=False)
-    return [
-        Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, pr.pickup_time_minutes / 60)
+    found = [
+        Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, (pr.pickup_time_minutes or 0) / 60)
         for pr in rows.order_by("merged_at", "pk")
     ]
+    moment = scope.moment
+    waiting = (
+        _open_at(scope, moment)
+        .filter(Q(first_review_at__isnull=True) | Q(first_review_at__gt=moment))
+        .order_by("created_at", "pk")
+    )
+    for pr in waiting:
+        ready = [datetime.fromisoformat(t) for t in pr.ready_for_review_times]
+        start = max([t for t in ready if t <= moment], default=pr.created_at)
+        hours = _in(calc.span_minutes(start, moment), "hours")
+        if hours is not None:
+            found.append(Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, hours))
+    return found
+
+
+def _open_at(scope: MetricScope, moment: datetime):
+    """Human pull requests open and out of draft at `moment`."""
+    return (
+        human_pull_requests(scope)
+        .filter(is_draft=False, created_at__lte=moment)
+        .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
+    )
 
 
 def pr_size_items(scope: MetricScope) -> list[Checked]:
     rows = merged_pull_requests(scope).filter(additions__isnull=False, deletions__isnull=False)
     return [
-        Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, float(pr.additions + pr.deletions))
+        Checked(
+            f"pr:{pr.pk}", _pr_label(pr), pr.url, float((pr.additions or 0) + (pr.deletions or 0))
+        )
         for pr in rows.order_by("merged_at", "pk")
     ]
 
 
 def pr_open_items(scope: MetricScope) -> list[Checked]:
     moment = scope.moment
-    rows = (
-        human_pull_requests(scope)
-        .filter(is_draft=False, created_at__lte=moment)
-        .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
-    )
     found = []
-    for pr in rows.order_by("created_at", "pk"):
+    for pr in _open_at(scope, moment).order_by("created_at", "pk"):
         days = _in(calc.span_minutes(pr.created_at, moment), "days")
         if days is not None:
             found.append(Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, days))

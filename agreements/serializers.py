@@ -14,6 +14,7 @@ from agreements.models import Alert, Channel, Delivery, WorkingAgreement
 from integrations.models import Team
 
 MAX_WINDOW_DAYS = 365
+MAX_BACKTEST_DAYS = 366
 
 
 @extend_schema_field({"type": "number"})
@@ -130,16 +131,12 @@ def period_data(result: PeriodResult) -> dict:
 
 
 class BacktestQuerySerializer(serializers.Serializer):
-    since = serializers.DateField(required=False, help_text="First day (default: 90 days ago).")
+    since = serializers.DateField(
+        required=False,
+        help_text=f"First day (default: 90 days up to `until`); not after `until`, and at most "
+        f"{MAX_BACKTEST_DAYS} days before it.",
+    )
     until = serializers.DateField(required=False, help_text="Last day (default: today).")
-
-    def validate(self, data):
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            raise serializers.ValidationError({"since": "The start date is after the end date."})
-        if since and until and (until - since).days + 1 > 366:
-            raise serializers.ValidationError({"since": "A back-test spans at most 366 days."})
-        return data
 
 
 class BacktestSerializer(serializers.Serializer):
@@ -172,8 +169,15 @@ class DeliverySerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     team = serializers.IntegerField(source="agreement.team_id", read_only=True)
     agreement_name = serializers.CharField(source="agreement.name", read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who acknowledged it."
+    )
+    resolved_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who resolved it (empty when it resolved itself).",
+    )
     deliveries = DeliverySerializer(many=True, read_only=True)
 
     class Meta:

@@ -41,7 +41,8 @@ def save_agreement(
             setattr(agreement, name, value)
         agreement.save()
         if channels is not None:
-            saved, errors = [], []
+            saved: list = []
+            errors: list[dict[str, list[str]]] = []
             for given in channels:
                 try:
                     saved.append(

@@ -135,12 +135,12 @@ def test_backtest_answers_each_week_with_its_items(team, member):
     assert response.status_code == 200
     found = response.json()
     assert [(p["start"][:10], p["value"], p["breached"]) for p in found["periods"]] == [
-        ("2026-11-02", 1.0, True),
-        ("2026-11-09", 0.0, False),
-        ("2026-11-16", 1.0, True),
+        ("2026-11-02", 2.0, True),
+        ("2026-11-09", 1.0, True),
+        ("2026-11-16", 2.0, True),
     ]
-    assert found["breached_periods"] == 2
-    assert found["periods"][0]["items"][0]["url"] == "https://github.example/acme/web/pull/1"
+    assert found["breached_periods"] == 3
+    assert found["periods"][0]["items"][1]["url"] == "https://github.example/acme/web/pull/1"
     bad = api(member).get(
         f"{URL}{agreement.pk}/backtest/", {"since": "2026-12-01", "until": "2026-11-01"}
     )

@@ -48,14 +48,24 @@ def test_every_metric_has_a_unit_a_kind_and_a_reader():
     }
 
 
-def test_first_review_within_24_hours_breaks_in_the_first_and_third_week(team):
+def test_first_review_within_24_hours_counts_answered_and_still_waiting_pull_requests(team):
     rule = agreement(team, "first_review_hours", "<=", 24)
     found = evaluation.backtest(rule, *WEEKS, now=NOW)
-    assert weeks(found) == expected([1.0, 0.0, 1.0], [True, False, True])
-    first, third = found[0].items, found[2].items
-    assert [(i.label, i.value) for i in first] == [("acme/web#1 Change 1", 30.0)]
-    assert first[0].url == "https://github.example/acme/web/pull/1"
-    assert [(i.label, i.value) for i in third] == [("acme/web#3 Change 3", 48.0)]
+    # #4 (opened Nov 6 12:00, never answered) waits 60 h at the first week's end, 228 h at the
+    # second's and 396 h at the third's; #2's 4 h pickup keeps to the rule.
+    assert weeks(found) == expected([2.0, 1.0, 2.0], [True, True, True])
+    first, second, third = (period.items for period in found)
+    # The breaking items, longest first.
+    assert [(i.label, i.value) for i in first] == [
+        ("acme/web#4 Change 4", 60.0),
+        ("acme/web#1 Change 1", 30.0),
+    ]
+    assert first[1].url == "https://github.example/acme/web/pull/1"
+    assert [(i.label, i.value) for i in second] == [("acme/web#4 Change 4", 228.0)]
+    assert [(i.label, i.value) for i in third] == [
+        ("acme/web#4 Change 4", 396.0),
+        ("acme/web#3 Change 3", 48.0),
+    ]
 
 
 def test_pr_size_at_most_400_lines_breaks_in_the_second_week_only(team):
@@ -137,3 +147,24 @@ def test_the_current_week_is_read_up_to_now(team):
     found = evaluation.backtest(rule, date(2026, 11, 2), date(2026, 11, 22), now=now)
     assert [p.end for p in found] == [utc(2026, 11, 9), now]
     assert found[1].value == 1.0 and found[1].items[0].value == 5.0  # #4: 11-06 12:00 to now
+
+
+def test_weeks_start_on_monday_midnight_in_the_teams_time_zone(team):
+    team.time_zone = "Europe/Berlin"  # UTC+1 in November
+    team.save()
+    rule = agreement(team, "pr_open_days", "<=", 7)
+    found = evaluation.backtest(rule, *WEEKS, now=NOW)
+    assert [p.start for p in found] == [
+        utc(2026, 11, 1, 23),
+        utc(2026, 11, 8, 23),
+        utc(2026, 11, 15, 23),
+    ]
+    # #4 at 11-15 23:00 UTC: 9 days 11 hours open (9.458...; items are listed to 2 places).
+    assert found[1].items[0].value == 9.46
+
+
+def test_an_unsaved_rule_can_be_backtested_before_saving(team):
+    rule = WorkingAgreement(team=team, metric="pr_size_lines", operator="<=", threshold=400)
+    found = evaluation.backtest(rule, *WEEKS, now=NOW)
+    assert [p.breached for p in found] == [False, True, False]
+    assert not WorkingAgreement.objects.exists()
