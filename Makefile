@@ -52,6 +52,7 @@ setup: venv
 run: setup
 	PATH="$(abspath $(BIN)):$$PATH" SANDBOX_PORT=$(SANDBOX_PORT) \
 	AGILETRACK_ALLOWED_API_HOSTS="$(SANDBOX_HOSTS)" \
+	AGILETRACK_EMAIL_BACKEND="$${AGILETRACK_EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}" \
 	$(PY) scripts/devrun.py start --procfile Procfile
 
 lint: venv

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from agreements.api import AlertViewSet, WorkingAgreementViewSet
 from integrations.api.views import IntegrationViewSet, SyncRunViewSet, TeamViewSet
 from metrics.api.organisation import TeamsMetricsView
 from metrics.api.views import (
@@ -49,6 +50,8 @@ router.register("pull-requests", PullRequestViewSet, basename="pull-request")
 router.register("deployments", DeploymentViewSet, basename="deployment")
 router.register("work-items", WorkItemViewSet, basename="work-item")
 router.register("sprints", SprintViewSet, basename="sprint")
+router.register("working-agreements", WorkingAgreementViewSet, basename="working-agreement")
+router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("metrics/", MetricsView.as_view(), name="api-metrics"),

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "agiletrack",
     "integrations",
     "metrics",
+    "agreements",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +335,30 @@ AGILETRACK_MAX_REQUESTS_PER_STREAM = env.int("AGILETRACK_MAX_REQUESTS_PER_STREAM
 AGILETRACK_TEST_CONNECTION_SECONDS = env.float("AGILETRACK_TEST_CONNECTION_SECONDS", default=15.0)
 # Further HttpOptions (timeouts, backoff) for tests and tuning; merged over the bounds above.
 AGILETRACK_HTTP_OPTIONS: dict = {}
+
+# --- Alerts: channels, delivery, email ---------------------------------------------------------
+
+# The address people open AgileTrack at; links in alert messages and digests start with it.
+AGILETRACK_PUBLIC_URL = (
+    env.str("AGILETRACK_PUBLIC_URL", default="") or "http://127.0.0.1:8000"
+).rstrip("/")
+# A failed delivery is tried again after base * 2^(attempts-1) seconds, at most max; a 429 waits
+# for its Retry-After instead. After this many attempts it is marked failed.
+AGILETRACK_ALERT_MAX_ATTEMPTS = env.int("AGILETRACK_ALERT_MAX_ATTEMPTS", default=6)
+AGILETRACK_ALERT_RETRY_BASE_SECONDS = env.float("AGILETRACK_ALERT_RETRY_BASE_SECONDS", default=30.0)
+AGILETRACK_ALERT_RETRY_MAX_SECONDS = env.float("AGILETRACK_ALERT_RETRY_MAX_SECONDS", default=3600.0)
+# Email channels: Django's SMTP backend from these variables; `make run` prints mail to the
+# console (django.core.mail.backends.console.EmailBackend); the test suite keeps it in memory.
+EMAIL_BACKEND = (
+    env.str("AGILETRACK_EMAIL_BACKEND", default="") or "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env.str("AGILETRACK_EMAIL_HOST", default="") or "localhost"
+EMAIL_PORT = env.int("AGILETRACK_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("AGILETRACK_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("AGILETRACK_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("AGILETRACK_EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env.str("AGILETRACK_EMAIL_FROM", default="") or "agiletrack@localhost"
 
 # --- API ----------------------------------------------------------------------------------------
 

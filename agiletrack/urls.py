@@ -29,9 +29,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisation/", organisation_views.organisation, name="organisation"),
     path("accounts/theme/", views.set_theme, name="set-theme"),
-    # One prefix, two apps: the dashboard pages and the team's integrations pages.
+    # One prefix, three apps: the dashboard pages, the team's integrations and its agreements.
     path("teams/<slug:slug>/", include("metrics.urls")),
     path("teams/<slug:slug>/", include("integrations.urls")),
+    path("teams/<slug:slug>/", include("agreements.urls")),
     path("docs/metrics/", docs.metrics_doc, name="docs-metrics"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", observability.metrics, name="metrics"),

@@ -300,5 +300,12 @@ def _mark_derived_stale(integration: Integration) -> bool:
 
 
 def _data_changed(integration_id: int) -> None:
-    """Stored data changed: the integration's cached metrics are stale."""
+    """Stored data changed: the integration's cached metrics are stale, and its team's working
+    agreements are evaluated again."""
     invalidate_integration(integration_id)
+    # Imported here: agreements reads the metrics this app stores.
+    from agreements.services import queue_team_evaluation
+
+    team_id = Integration.objects.filter(pk=integration_id).values_list("team_id", flat=True)
+    for found in team_id:
+        queue_team_evaluation(found)

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from agreements.page_data import unresolved_alert_count
 from integrations.models import Integration, Team
 from integrations.providers import registry
 from integrations.selectors import (
@@ -89,6 +90,8 @@ class TeamPage:
             # What the active integrations bring (deployments, work items, sprints...).
             "capabilities": registry.capabilities_of(i.kind for i in active),
             "presets": self.presets,
+            # The nav badge: the team's unresolved alerts (one count query).
+            "open_alerts": unresolved_alert_count(self.team),
             **extra,
         }
 

@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trello-key-limit", type=int, default=300)
     p.add_argument("--trello-window-seconds", type=int, default=10)
     p.add_argument("--data", metavar="DIR", help="serve recorded DevLake GitHub rows from DIR")
+    p.add_argument(
+        "--slack-hook",
+        action="append",
+        default=[],
+        metavar="T/B/TOKEN",
+        help="a live Slack incoming-webhook path (/services/T/B/TOKEN) besides the demo's",
+    )
     p.add_argument("--quiet", action="store_true", help="do not log each request")
     return p
 
@@ -92,6 +99,7 @@ def make_app(args) -> SandboxApp:
         trello_key_limit=args.trello_key_limit,
         trello_window_seconds=args.trello_window_seconds,
         data_dir=args.data,
+        slack_hooks=tuple(hook.strip("/") for hook in args.slack_hook),
     )
     org = generate(args.seed, scale_from(args), parse_iso(args.now))
     faults = FaultSet(args.fault_seed, [Fault.parse(spec) for spec in args.fault])

@@ -31,6 +31,7 @@ from . import (
     graphql_api,
     jira_agile,
     jira_platform,
+    receivers,
     trello,
 )
 from .faults import CORRUPTING, Fault, FaultSet
@@ -49,6 +50,7 @@ API_MODULES = (
     jira_agile,
     jira_platform,
     trello,
+    receivers,
 )
 
 
@@ -68,6 +70,7 @@ class Settings:
     trello_key_limit: int = 300
     trello_window_seconds: int = 10
     data_dir: str | None = None
+    slack_hooks: tuple[str, ...] = ()  # live Slack incoming-webhook paths besides the demo's
 
 
 class SandboxApp:

@@ -65,6 +65,16 @@ TASK_RETRIES = Counter(
     "Celery task retries scheduled, by task name.",
     ["task"],
 )
+ALERTS_OPENED = Counter(
+    "agiletrack_alerts_opened",
+    "Alerts opened by a broken working agreement, by the rule's kind (item or window).",
+    ["rule_kind"],
+)
+ALERT_DELIVERIES_FAILED = Counter(
+    "agiletrack_alert_deliveries_failed",
+    "Alert and digest deliveries given up after their last attempt, by channel kind.",
+    ["channel"],
+)
 
 ALL = (
     SYNC_RUNS,
@@ -75,6 +85,8 @@ ALL = (
     RATE_LIMIT_LIMIT,
     TASK_FAILURES,
     TASK_RETRIES,
+    ALERTS_OPENED,
+    ALERT_DELIVERIES_FAILED,
 )
 
 
@@ -131,3 +143,13 @@ def count_task_failure(task_name: str) -> None:
 
 def count_task_retry(task_name: str) -> None:
     TASK_RETRIES.labels(task_name or "unknown").inc()
+
+
+def count_alert_opened(rule_kind: str) -> None:
+    """An agreement broke and opened an alert (`rule_kind`: "item" or "window")."""
+    ALERTS_OPENED.labels(rule_kind or "unknown").inc()
+
+
+def count_delivery_failed(channel_kind: str) -> None:
+    """A delivery to a channel of this kind (slack, email, webhook) was given up."""
+    ALERT_DELIVERIES_FAILED.labels(channel_kind or "unknown").inc()

@@ -18,6 +18,8 @@ def test_the_api_root_lists_every_endpoint_including_metrics_and_the_docs(client
         "deployments": "http://testserver/api/deployments/",
         "work-items": "http://testserver/api/work-items/",
         "sprints": "http://testserver/api/sprints/",
+        "working-agreements": "http://testserver/api/working-agreements/",
+        "alerts": "http://testserver/api/alerts/",
         "metrics": "http://testserver/api/metrics/",
         "metrics/timeseries": "http://testserver/api/metrics/timeseries/",
         "schema": "http://testserver/api/schema/",

@@ -25,6 +25,7 @@ from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode, checks
 
+from agreements.models import Alert, WorkingAgreement
 from integrations.models import SyncRun
 from metrics import derived
 from metrics.ingest import ingest
@@ -45,9 +46,12 @@ checks.load_all_checks()
 CHECKS = checks.CHECKS.get_all()
 # Requests generated per operation and kind of input (valid, invalid, valid with known ids).
 EXAMPLES = 15
-# The read operations: 7 lists, metrics, the teams' metrics, time series and 7 detail routes
-# (the integrations' sync and test actions are POSTs). A new one needs a known id below.
-READ_OPERATIONS = 17
+# The read operations: 9 lists, metrics, the teams' metrics, time series, the agreements'
+# metrics and back-test, and 9 detail routes (the integrations' sync and test actions, the
+# agreements' evaluation and the alerts' actions are POSTs). A new one needs a known id below.
+READ_OPERATIONS = 23
+BACKTEST = "/api/working-agreements/{id}/backtest/"
+BACKTEST_MAX_DAYS = 366
 
 
 @pytest.fixture
@@ -72,6 +76,10 @@ def stored(monkeypatch) -> dict:
     jira = make_integration(team, kind="jira")
     ingest(jira, work_item())
     derived.refresh(jira)
+    agreement = WorkingAgreement.objects.create(
+        team=team, name="Open PRs", metric="pr_open_days", operator="<=", threshold=7
+    )
+    alert = Alert.objects.create(agreement=agreement, opened_at=T0, details={"items": []})
     # Someone else's team: its rows must stay out of every answer (404s, filtered lists).
     make_integration(TeamFactory(members=[UserFactory()]), kind="trello")
     return {
@@ -85,6 +93,9 @@ def stored(monkeypatch) -> dict:
             "/api/deployments/{id}/": Deployment.objects.filter(integration=github).first().pk,
             "/api/work-items/{id}/": WorkItem.objects.get().pk,
             "/api/sprints/{id}/": Sprint.objects.filter(start_at__isnull=False).get().pk,
+            "/api/working-agreements/{id}/": agreement.pk,
+            BACKTEST: agreement.pk,
+            "/api/alerts/{id}/": alert.pk,
         },
     }
 
@@ -92,7 +103,8 @@ def stored(monkeypatch) -> dict:
 def within_window_rule(case):
     """The valid request, with `since` and `until` left to their defaults when they break the
     rule the schema states in words (JSON Schema cannot compare two parameters): `since` not
-    after `until`, at most MAX_WINDOW_DAYS days, within the years 1 to 9999."""
+    after `until`, at most MAX_WINDOW_DAYS days (a back-test: BACKTEST_MAX_DAYS), within the
+    years 1 to 9999."""
     query = case.query or {}
     try:
         until = date.fromisoformat(query["until"]) if "until" in query else date.today()
@@ -102,7 +114,8 @@ def within_window_rule(case):
             else until - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
         )
         fits = date(1, 1, 3) <= since <= until <= date(9999, 12, 29)
-        fits = fits and (until - since).days < MAX_WINDOW_DAYS - 2
+        longest = BACKTEST_MAX_DAYS if case.operation.path == BACKTEST else MAX_WINDOW_DAYS - 2
+        fits = fits and (until - since).days < longest
     except (TypeError, ValueError, OverflowError):
         fits = False
     if not fits:
@@ -114,10 +127,10 @@ def within_window_rule(case):
 def inputs(operation, stored: dict) -> dict[str, object]:
     """The strategies to run for the operation, by name."""
     valid = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
-    strategies: dict[str, object] = {
-        "valid": valid.map(within_window_rule),
-        "invalid": operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
-    }
+    strategies: dict[str, object] = {"valid": valid.map(within_window_rule)}
+    if len(operation.path_parameters) or len(operation.query):
+        # (An operation without parameters, such as the agreements' metrics, has no invalid input.)
+        strategies["invalid"] = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
     known: dict[str, dict] = {}
     if "id" in operation.path_parameters:
         known["path_parameters"] = {"id": stored["ids"][operation.path]}

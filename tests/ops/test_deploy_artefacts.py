@@ -99,6 +99,7 @@ def test_every_alert_rule_says_how_bad_it_is_and_what_it_means():
         "AgileTrackSyncFailureRatioHigh",
         "AgileTrackRateLimitNearlyExhausted",
         "AgileTrackTaskFailures",
+        "AgileTrackAlertDeliveriesFailing",
     } <= {rule["alert"] for rule in rules}
     for rule in rules:
         assert rule["labels"]["severity"] in {"critical", "warning", "info"}, rule["alert"]

@@ -1,10 +1,12 @@
-"""Create the demo team: one integration per provider, each reading the bundled sandbox."""
+"""Create the demo team: one integration per provider, each reading the bundled sandbox, and
+three working agreements whose alerts go to the sandbox's Slack stand-in."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from agreements.demo import seed_demo_agreements
 from integrations import services
 from integrations.models import Integration, Team
 from integrations.providers import registry
@@ -20,7 +22,18 @@ def sandbox_info(port: int, seed: int) -> dict:
     args = build_parser().parse_args(
         ["--port", str(port), "--seed", str(seed), "--now-file", now_file]
     )
-    return info(make_app(args).org, f"http://127.0.0.1:{port}")
+    return info(make_app(args).org, sandbox_base(port))
+
+
+def sandbox_base(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def demo_slack_url(port: int) -> str:
+    """The sandbox's live Slack incoming-webhook stand-in (sandbox/receivers.py)."""
+    from sandbox.receivers import DEMO_HOOK
+
+    return f"{sandbox_base(port)}/services/{DEMO_HOOK}"
 
 
 class Command(BaseCommand):
@@ -44,6 +57,13 @@ class Command(BaseCommand):
     def seed(self, options):
         team, created = Team.objects.get_or_create(slug="demo", defaults={"name": "Demo team"})
         team.members.add(*get_user_model().objects.filter(is_superuser=True))
+        added = seed_demo_agreements(team, demo_slack_url(options["sandbox_port"]))
+        if added:
+            self.stdout.write(
+                f"Added {added} working agreements to the demo team; one is broken on the "
+                "sandbox's data, so its alert opens after the first sync and goes to the "
+                "sandbox's Slack stand-in (/_sandbox/slack/messages)."
+            )
         if not created and Integration.objects.filter(team=team).exists():
             self.stdout.write("Demo team exists; its integrations sync on their schedule.")
             return
