@@ -9,7 +9,6 @@ from urllib.parse import parse_qsl, urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,9 +16,8 @@ from django.views.decorators.http import require_GET
 
 from integrations.team_page import TeamPage, team_page
 from metrics import calculations as calc
+from metrics.list_pages import PAGE_PARAMS, PAGE_SIZE, list_page
 from metrics.selectors import delivery
-
-PAGE_SIZE = 50
 
 # The list behind each tile: its page and the `show` that lists what the tile counted.
 TILE_LISTS = {
@@ -65,7 +63,7 @@ def _show(form: forms.Form) -> str:
 
 
 def page_query(request: HttpRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+    return urlencode([(k, v) for k, v in request.GET.items() if k not in PAGE_PARAMS])
 
 
 def period_links(page: TeamPage, name: str, periods: list, interval: str, show: str) -> list[str]:
@@ -91,7 +89,7 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
     form = DeploymentListForm(request.GET or None)
     show = _show(form)
     listing = delivery.list_deployments(page.scope, show)
-    page_obj = Paginator(listing.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = list_page(listing.rows, request.GET, PAGE_SIZE)
     rows = list(page_obj)
     details = delivery.deployment_details(rows, listing.results)
     return render(
@@ -116,7 +114,7 @@ def incidents(request: HttpRequest, slug: str) -> HttpResponse:
     form = IncidentListForm(request.GET or None)
     show = _show(form)
     listing = delivery.list_incidents(page.scope, show)
-    page_obj = Paginator(listing.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = list_page(listing.rows, request.GET, PAGE_SIZE)
     rows = list(page_obj)
     details = delivery.incident_details(rows, listing.results)
     return render(
