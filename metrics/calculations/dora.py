@@ -5,6 +5,7 @@ failed deployment recovery time, each with its performance band from a band tabl
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -308,14 +309,19 @@ def deployment_recoveries(
     """(failed at, recovered at) of every recovery: a failed production deployment to the next
     successful production deployment of its repository finished after it; an incident-linked
     deployment (attribute_incidents) to the incident's resolution. Unrecovered ones are left out."""
-    successes = sorted(
+    # Per repository, its successes in time order: the fix is the first one after the failure.
+    successes: dict[str, list[DeploymentFacts]] = defaultdict(list)
+    for success in sorted(
         (d for d in production(deployments) if d.succeeded), key=lambda d: (utc(d.at), d.id)
-    )
+    ):
+        successes[success.repository].append(success)
+    finished = {repo: [utc(s.at) for s in rows] for repo, rows in successes.items()}
     found: list[tuple[datetime, datetime]] = []
     for failed in (d for d in production(deployments) if d.failed):
-        after = (s for s in successes if s.repository == failed.repository and s.at > failed.at)
-        if (fix := next(after, None)) is not None:
-            found.append((failed.at, fix.at))
+        later = successes.get(failed.repository, [])
+        after = bisect_right(finished.get(failed.repository, []), utc(failed.at))
+        if after < len(later):
+            found.append((failed.at, later[after].at))
     incidents = [i for i in incidents if i.resolved_at is not None]
     links = attribute_incidents(incidents, deployments, incident_window)
     by_id = {d.id: d for d in deployments}
