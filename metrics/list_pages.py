@@ -15,6 +15,7 @@ from datetime import datetime
 from math import ceil
 from urllib.parse import urlencode
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, OrderBy, Q, QuerySet
 
 PAGE_SIZE = 50
@@ -28,15 +29,20 @@ class Order:
 
     column: str
     descending: bool
+    # A column that is never empty is ordered without a nulls clause, so that an index on
+    # (column, id) read forward or backward gives the order itself.
+    nullable: bool = True
 
     def forward(self) -> list[OrderBy]:
         column = F(self.column)
-        first = column.desc(nulls_last=True) if self.descending else column.asc(nulls_last=True)
+        nulls = {"nulls_last": True} if self.nullable else {}
+        first = column.desc(**nulls) if self.descending else column.asc(**nulls)
         return [first, F("pk").desc()]
 
     def backward(self) -> list[OrderBy]:
         column = F(self.column)
-        first = column.asc(nulls_first=True) if self.descending else column.desc(nulls_first=True)
+        nulls = {"nulls_first": True} if self.nullable else {}
+        first = column.asc(**nulls) if self.descending else column.desc(**nulls)
         return [first, F("pk").asc()]
 
     def after(self, value, pk: int) -> Q:
@@ -67,10 +73,16 @@ def order_of(rows: QuerySet) -> Order:
         raise ValueError(f"a list is ordered by one column and then -pk, not {ordering}")
     first = ordering[0]
     if isinstance(first, str):
-        return Order(first.lstrip("-"), first.startswith("-"))
-    if isinstance(first, OrderBy) and isinstance(first.expression, F):
-        return Order(first.expression.name, first.descending)
-    raise ValueError(f"cannot page a list ordered by {first!r}")
+        column, descending = first.lstrip("-"), first.startswith("-")
+    elif isinstance(first, OrderBy) and isinstance(first.expression, F):
+        column, descending = first.expression.name, first.descending
+    else:
+        raise ValueError(f"cannot page a list ordered by {first!r}")
+    try:
+        nullable = rows.model._meta.get_field(column).null
+    except FieldDoesNotExist:  # an annotation
+        nullable = True
+    return Order(column, descending, nullable)
 
 
 def cursor(value, pk: int) -> str:
