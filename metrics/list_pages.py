@@ -75,7 +75,7 @@ def order_of(rows: QuerySet) -> Order:
     if isinstance(first, str):
         column, descending = first.lstrip("-"), first.startswith("-")
     elif isinstance(first, OrderBy) and isinstance(first.expression, F):
-        column, descending = first.expression.name, first.descending
+        column, descending = first.expression.name, first.descending  # type: ignore[attr-defined]
     else:
         raise ValueError(f"cannot page a list ordered by {first!r}")
     try:
