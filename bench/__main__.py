@@ -11,6 +11,7 @@ real worker and web server processes where a benchmark says so.
   5  hourly fan-out over many integrations, 1 and 2 workers, and worker peak memory
   pages  page render time over the demo data (in-process)
   org    the organisation overview over 50 teams sharing benchmark 4's data, cold and warm
+  lists  every drill-down list's first and last page over benchmark 4's data, cold, one client
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from bench.params import FULL, QUICK, Params
 
-CHOICES = ("1", "2", "3", "4", "5", "pages", "org")
+CHOICES = ("1", "2", "3", "4", "5", "pages", "org", "lists")
 
 
 def parse_only(value: str) -> list[str]:
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=10, help="requests per page measurement")
     parser.add_argument(
-        "--only", type=parse_only, default=list(CHOICES), help="N[,N]: 1-5, pages and/or org"
+        "--only", type=parse_only, default=list(CHOICES), help="N[,N]: 1-5, pages, org and/or lists"
     )
     parser.add_argument("--quick", action="store_true", help="small parameters (a minute or two)")
     parser.add_argument("--write", metavar="PATH", help="also write the tables to this file")
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _benchmarks(params: Params, repeat: int) -> dict[str, Callable[[], str]]:
-    from bench import fanout, ingest, latency, organisation, pages, sync_requests, sync_time
+    from bench import fanout, ingest, latency, lists, organisation, pages, sync_requests, sync_time
 
     def page_tables() -> str:
         from bench.harness import sandbox
@@ -143,6 +144,7 @@ def _benchmarks(params: Params, repeat: int) -> dict[str, Callable[[], str]]:
         "5": lambda: fanout.run(params),
         "pages": page_tables,
         "org": lambda: organisation.run(params),
+        "lists": lambda: lists.run(params, repeat),
     }
 
 

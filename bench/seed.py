@@ -24,6 +24,7 @@ from metrics.models import (
     SprintMembership,
     WorkItem,
     WorkItemChange,
+    WorkItemFinish,
 )
 
 CHUNK = 10_000
@@ -224,7 +225,8 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
                 )
             )
     Sprint.objects.bulk_create(sprints, batch_size=BATCH)
-    counts = {"sprints": len(sprints), "work_items": 0, "status_changes": 0, "memberships": 0}
+    counts = dict.fromkeys(["work_items", "status_changes", "memberships", "finishes"], 0)
+    counts["sprints"] = len(sprints)
     for start in range(0, total, CHUNK):
         items, histories = [], []
         for number in range(start + 1, min(total, start + CHUNK) + 1):
@@ -263,8 +265,18 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
             )
             histories.append((started, done, category))
         WorkItem.objects.bulk_create(items, batch_size=BATCH)
-        changes, memberships = [], []
+        changes, memberships, finishes = [], [], []
         for item, (started, done, category) in zip(items, histories, strict=True):
+            if item.done_at is not None:  # its one finish, done now (metrics.derived)
+                finishes.append(
+                    WorkItemFinish(
+                        integration=integration,
+                        work_item=item,
+                        done_at=item.done_at,
+                        lead_time_minutes=item.lead_time_minutes,
+                        cycle_time_minutes=item.cycle_time_minutes,
+                    )
+                )
             steps = []
             if category != "todo":
                 steps.append(("To Do", "In Progress", "todo", "in_progress", started))
@@ -293,10 +305,12 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
             )
         WorkItemChange.objects.bulk_create(changes, batch_size=BATCH)
         SprintMembership.objects.bulk_create(memberships, batch_size=BATCH)
+        WorkItemFinish.objects.bulk_create(finishes, batch_size=BATCH)
         counts["work_items"] += len(items)
+        counts["finishes"] += len(finishes)
         counts["status_changes"] += len(changes)
         counts["memberships"] += len(memberships)
-    # The finishes, the daily flow rollup and each sprint's scope, stored as a sync stores them.
-    derived.refresh_work_items(integration)
+    # Each sprint's scope and the daily flow rollup, stored as a sync stores them.
     derived.refresh_sprints(integration, now)
+    derived.refresh_flow_days(integration)
     return counts

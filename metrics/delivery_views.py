@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET
 
 from integrations.team_page import TeamPage, team_page
 from metrics import calculations as calc
+from metrics.list_pages import PAGE_PARAMS, PAGE_SIZE, ListPage, list_page
 from metrics.selectors import delivery
-
-PAGE_SIZE = 50
 
 # The list behind each tile: its page and the `show` that lists what the tile counted.
 TILE_LISTS = {
@@ -66,7 +65,7 @@ def _show(form: forms.Form) -> str:
 
 
 def page_query(request: HttpRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+    return urlencode([(k, v) for k, v in request.GET.items() if k not in PAGE_PARAMS])
 
 
 def period_links(page: TeamPage, name: str, periods: list, interval: str, show: str) -> list[str]:
@@ -91,17 +90,19 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     form = DeploymentListForm(request.GET or None)
     show = _show(form)
+    page_obj: Page | ListPage
     if show == "recovered":
         # One row per recovery: a deployment linked to two resolved incidents recovered twice.
         results = delivery.dora_results(page.scope)
         recoveries = Paginator(delivery.list_recoveries(results), PAGE_SIZE)
-        page_obj: Page = recoveries.get_page(request.GET.get("page"))
+        page_obj = recoveries.get_page(request.GET.get("page"))
         rows = delivery.recovery_rows(page.scope, list(page_obj), results)
     else:
         listing = delivery.list_deployments(page.scope, show)
-        page_obj = Paginator(listing.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-        details = delivery.deployment_details(list(page_obj), listing.results)
-        rows = [(row, details[row.pk]) for row in page_obj]
+        page_obj = list_page(listing.rows, request.GET, PAGE_SIZE)
+        listed = list(page_obj)
+        details = delivery.deployment_details(listed, listing.results)
+        rows = [(row, details[row.pk]) for row in listed]
     return render(
         request,
         "dashboard/deployments.html",
@@ -125,7 +126,7 @@ def incidents(request: HttpRequest, slug: str) -> HttpResponse:
     form = IncidentListForm(request.GET or None)
     show = _show(form)
     listing = delivery.list_incidents(page.scope, show)
-    page_obj = Paginator(listing.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = list_page(listing.rows, request.GET, PAGE_SIZE)
     rows = list(page_obj)
     details = delivery.incident_details(rows, listing.results)
     return render(

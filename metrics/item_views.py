@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET
 from integrations.team_page import TeamPage, team_page
 from metrics import selectors
 from metrics.delivery_views import PAGE_SIZE, page_query
+from metrics.list_pages import list_page
 
 
 class PeriodForm(forms.Form):
@@ -63,7 +63,7 @@ def finished_work_items(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_bound and form.is_valid():
         period, interval = form.cleaned_data["period"], form.cleaned_data["interval"] or "week"
     rows = selectors.list_work_item_finishes(page.scope, period, interval)
-    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = list_page(rows, request.GET, PAGE_SIZE)
     return render(
         request,
         "dashboard/finished_work_items.html",

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -29,6 +28,7 @@ from metrics.comparison import previous_lines, trends_only_with_data
 from metrics.delivery_views import period_links, with_lists
 from metrics.flow_views import add_flow_links
 from metrics.item_views import add_work_item_links
+from metrics.list_pages import PAGE_PARAMS, list_page
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
 from metrics.sprint_views import add_sprint_links
@@ -273,11 +273,13 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
         chosen = {name: data[name] for name in ("show", "state", "repository", "author")}
         sort = data["sort"] or sort
     listing = selectors.list_pull_requests(scope, sort=sort, **chosen)
-    page_obj = Paginator(listing.rows, 50).get_page(request.GET.get("page"))
+    page_obj = list_page(listing.rows, request.GET)
     for pr in page_obj:
         reviewers = {r.reviewer for r in pr.reviews.all() if r.reviewer != pr.author}
         pr.reviewer_names = sorted(reviewers)  # type: ignore[attr-defined]
-    sort_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("sort", "page")])
+    sort_query = urlencode(
+        [(k, v) for k, v in request.GET.items() if k not in ("sort", *PAGE_PARAMS)]
+    )
     return render(
         request,
         "dashboard/pull_requests.html",
@@ -287,7 +289,7 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
             page_obj=page_obj,
             sort=sort,
             sort_query=sort_query,
-            page_query=urlencode([(k, v) for k, v in request.GET.items() if k != "page"]),
+            page_query=urlencode([(k, v) for k, v in request.GET.items() if k not in PAGE_PARAMS]),
             slowest=listing.slowest,
             oldest_open=[
                 (pr, minutes_between(pr.created_at, scope.moment)) for pr in listing.oldest_open

@@ -13,11 +13,12 @@ from django.db.models import F, QuerySet
 from metrics import calculations as calc
 from metrics.models import Deployment, Incident, PullRequest
 from metrics.scope import MetricScope, window_filter
-from metrics.selectors.common import production_deployments
+from metrics.selectors.common import in_scope, production_deployments
 from metrics.selectors.dora import (
     DoraResults,
     dora_results,
     incident_window,
+    list_deployment_facts,
     list_incident_facts,
 )
 
@@ -57,16 +58,32 @@ def deployment_ids(results: DoraResults, show: str) -> list[int] | None:
 
 
 @dataclass(frozen=True)
+class Linked:
+    """What a page's details link incidents and deployments with, as dora_results has them."""
+
+    incidents: QuerySet[Incident]  # the scope's incidents, any time
+    deployments: list[calc.DeploymentFacts]  # the production deployments the window needs
+
+
+def _linked(scope: MetricScope) -> Linked:
+    """The incidents and deployment facts of dora_results, without computing its metrics: the
+    lists of a whole window (no tile's ids) need only these."""
+    incidents = in_scope(scope, Incident.objects.all())
+    resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
+    return Linked(incidents=incidents, deployments=list_deployment_facts(scope, resolved))
+
+
+@dataclass(frozen=True)
 class DeploymentListing:
     rows: QuerySet[Deployment]  # newest first, `at` annotated (finished, else created)
-    results: DoraResults
+    results: DoraResults | Linked
 
 
 def list_deployments(scope: MetricScope, show: str = "") -> DeploymentListing:
     """The production deployments (attempts of one commit once) of a DEPLOYMENT_LISTS list."""
-    results = dora_results(scope)
+    results = dora_results(scope) if show else _linked(scope)
     rows = production_deployments(scope)
-    ids = deployment_ids(results, show)
+    ids = deployment_ids(results, show) if isinstance(results, DoraResults) else None
     rows = rows.filter(window_filter("at", scope)) if ids is None else rows.filter(pk__in=ids)
     return DeploymentListing(rows=rows.order_by(F("at").desc(), "-pk"), results=results)
 
@@ -89,7 +106,7 @@ class DeploymentDetails:
 
 
 def deployment_details(
-    deployments: list[Deployment], results: DoraResults
+    deployments: list[Deployment], results: DoraResults | Linked
 ) -> dict[int, DeploymentDetails]:
     """For each of `deployments` (one page of a listing), the pull requests it deployed (their
     deployment finished when it did: metrics.derived) and the incidents linked to it."""
@@ -128,15 +145,17 @@ def deployment_details(
 @dataclass(frozen=True)
 class IncidentListing:
     rows: QuerySet[Incident]  # newest first
-    results: DoraResults
+    results: DoraResults | Linked
 
 
 def list_incidents(scope: MetricScope, show: str = "") -> IncidentListing:
     """The incidents of an INCIDENT_LISTS list."""
-    results = dora_results(scope)
+    results: DoraResults | Linked
     if show == "resolved":
+        results = dora_results(scope)
         rows = results.incidents.filter(pk__in=_ids(results.restore.incident_ids))
     else:
+        results = _linked(scope)
         rows = results.incidents.filter(window_filter("created_at", scope))
     return IncidentListing(rows=rows.order_by("-created_at", "-pk"), results=results)
 
@@ -147,7 +166,9 @@ class IncidentDetails:
     restore_minutes: int | None  # opened -> resolved, truncated; None while open
 
 
-def incident_details(incidents: list[Incident], results: DoraResults) -> dict[int, IncidentDetails]:
+def incident_details(
+    incidents: list[Incident], results: DoraResults | Linked
+) -> dict[int, IncidentDetails]:
     """For each of `incidents` (one page of a listing), the deployment it is linked to (as
     change failure rate links it) and its time to restore."""
     links = calc.attribute_incidents(

@@ -148,3 +148,35 @@ def test_ingest_table_sets_the_raw_floor_beside_each_postgresql_row():
         )
     # Both runs dropped their teams: nothing left behind.
     assert not PullRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seeded_work_items_carry_the_finishes_and_flow_days_a_sync_derives():
+    from bench import harness, seed
+    from metrics.models import FlowDay, WorkItem, WorkItemFinish
+
+    counts = seed.seed(harness.make_team("seeded-items"), 10, 300)
+    done = WorkItem.objects.filter(status_category="done")
+    stored = set(
+        WorkItemFinish.objects.values_list(
+            "work_item_id", "done_at", "left_at", "lead_time_minutes", "cycle_time_minutes"
+        )
+    )
+    assert counts["finishes"] == done.count() == len(stored) > 0
+    assert stored == {
+        (item.pk, item.done_at, None, item.lead_time_minutes, item.cycle_time_minutes)
+        for item in done
+    }
+    # The daily rollup the cumulative flow sums before a window: every creation counted once.
+    created = FlowDay.objects.filter(left_category="").values_list("items", flat=True)
+    assert sum(created) == counts["work_items"]
+
+
+def test_the_lists_benchmark_finds_the_last_page_a_first_page_links_to():
+    from bench.lists import last_page
+
+    first = "/teams/t/deployments/?since=2026-01-01&show=failed"
+    pager = '<a href="?since=2026-01-01&amp;show=failed&amp;page=7" data-page="last">Last</a>'
+    assert last_page(pager, first) == "/teams/t/deployments/?since=2026-01-01&show=failed&page=7"
+    assert last_page("<span>Page 1 of 4</span>", first) == f"{first}&page=4"
+    assert last_page("<span>Page 1 of 1</span>", first) is None
