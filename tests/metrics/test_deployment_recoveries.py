@@ -27,10 +27,16 @@ def test_a_failure_recovers_at_the_next_success_of_its_own_repository():
         deployed("w2", "acme/web", 30, "failure"),  # never recovered
         deployed("a5", "acme/api", 40),  # a3's fix
     ]
-    assert deployment_recoveries(deployments, []) == [
+    found = deployment_recoveries(deployments, [])
+    assert spans(found) == [
         (T0, T0 + timedelta(minutes=10)),
         (T0 + timedelta(minutes=20), T0 + timedelta(minutes=40)),
     ]
+    assert [(r.deployment_id, r.fixed_by) for r in found] == [("a1", "a2"), ("a3", "a5")]
+
+
+def spans(recoveries) -> list[tuple[datetime, datetime]]:
+    return [(r.failed_at, r.recovered_at) for r in recoveries]
 
 
 def one_by_one(deployments: list[DeploymentFacts]) -> list[tuple[datetime, datetime]]:
@@ -62,4 +68,4 @@ def one_by_one(deployments: list[DeploymentFacts]) -> list[tuple[datetime, datet
 @settings(max_examples=200, deadline=None)
 def test_property_recoveries_match_the_rule_read_one_failure_at_a_time(rows):
     deployments = [deployed(f"d{i}", *row) for i, row in enumerate(rows)]
-    assert deployment_recoveries(deployments, []) == one_by_one(deployments)
+    assert spans(deployment_recoveries(deployments, [])) == one_by_one(deployments)
