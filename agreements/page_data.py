@@ -1,14 +1,17 @@
 """What the agreements and alerts pages show, shaped from the app's rows and results: the
-back-test as a chart and a table, an alert with its items and deliveries, the nav badge."""
+back-test as a chart and a table, an alert with its items and deliveries, the nav badge, the
+weekly digest as it would be sent."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from agreements import evaluation, rules
+from agreements import evaluation, messages, rules
+from agreements.digest import build_digest
 from agreements.forms import UNIT_WORDS, rule_in_words
-from agreements.models import Alert, WorkingAgreement
+from agreements.models import Alert, Channel, WorkingAgreement
 from integrations.models import Team
 from metrics.charts import chart
 
@@ -86,4 +89,35 @@ def describe_alert(alert: Alert) -> dict:
         "items": details.get("items", []),
         "item_count": details.get("item_count", len(details.get("items", []))),
         "deliveries": list(alert.deliveries.all()),
+    }
+
+
+def digest_week(team: Team, asked: str | None, now: datetime) -> date:
+    """The Monday whose digest is previewed: of the week of the date asked (YYYY-MM-DD), else of
+    the team's current week (the digest sent this Monday, of the week before)."""
+    day = None
+    if asked:
+        try:
+            day = date.fromisoformat(asked)
+        except ValueError:
+            day = None
+    if day is None:
+        day = now.astimezone(ZoneInfo(team.time_zone or "UTC")).date()
+    return day - timedelta(days=day.weekday())
+
+
+def digest_preview(team: Team, week_start: date, now: datetime) -> dict:
+    """The team's digest for `week_start` as agreements.digest builds it, and the email it
+    makes (the Slack message carries the same lines)."""
+    digest = build_digest(team, week_start, now)
+    email = messages.digest_payload(digest, Channel(team=team, kind=Channel.Kind.EMAIL))
+    kept = [row for row in digest["agreements"] if row["kept"]]
+    return {
+        "digest": digest,
+        "email": email,
+        "kept": kept,
+        "broken": [row for row in digest["agreements"] if not row["kept"]],
+        "week_start": week_start,
+        "previous_week": week_start - timedelta(days=7),
+        "next_week": week_start + timedelta(days=7),
     }

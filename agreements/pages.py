@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements import alerts, rules, services
 from agreements.forms import AgreementForm, add_channel_errors, rule_in_words
 from agreements.models import Alert, Delivery, WorkingAgreement
-from agreements.page_data import backtest_view, describe_alert
+from agreements.page_data import backtest_view, describe_alert, digest_preview, digest_week
 from integrations.team_page import TeamPage, team_page
 
 SNOOZES = {"1h": ("1 hour", timedelta(hours=1)), "1d": ("1 day", timedelta(days=1))}
@@ -211,3 +211,14 @@ def alert_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpR
         messages.success(request, f"Alert of “{alert.agreement.name}” {done}.")
     back = reverse("team-alerts", kwargs={"slug": page.team.slug})
     return redirect(f"{back}?status={request.POST.get('from') or alert.status}")
+
+
+@login_required
+@require_http_methods(["GET"])
+def digest_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The team's weekly digest as it is sent (the email text) and as a page, for a week."""
+    page = team_page(request, slug)
+    now = timezone.now()
+    week_start = digest_week(page.team, request.GET.get("week"), now)
+    preview = digest_preview(page.team, week_start, now)
+    return render(request, "agreements/digest.html", page.context("alerts", **preview))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("agreements/<int:pk>/pause/", pages.agreement_pause, name="team-agreement-pause"),
     path("agreements/<int:pk>/evaluate/", pages.agreement_evaluate, name="team-agreement-evaluate"),
     path("alerts/", pages.alert_list, name="team-alerts"),
+    path("alerts/digest/", pages.digest_page, name="team-alert-digest"),
     path(
         "alerts/<int:pk>/<str:action>/",
         pages.alert_action,
