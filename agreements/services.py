@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.utils import timezone
 from agreements import alerts, evaluation
 from agreements.channels import save_channel
 from agreements.models import Alert, WorkingAgreement
+from integrations.models import SyncRun
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,14 @@ def evaluate_agreements(team_id: int | None = None, now: datetime | None = None)
     agreements = WorkingAgreement.objects.filter(paused=False).select_related("team")
     if team_id is not None:
         agreements = agreements.filter(team_id=team_id)
-    summary = {"evaluated": 0, "breached": 0, "failed": 0}
+    syncing = teams_syncing(now or timezone.now())
+    summary = {"evaluated": 0, "breached": 0, "failed": 0, "deferred": 0}
     for agreement in agreements.order_by("pk"):
+        if agreement.team_id in syncing:
+            # Another of the team's integrations is storing pages right now: its numbers are
+            # half read. That sync queues this evaluation again when it finishes.
+            summary["deferred"] += 1
+            continue
         try:
             result, _ = evaluate_agreement(agreement, now)
         except Exception:
@@ -92,6 +99,21 @@ def evaluate_agreements(team_id: int | None = None, now: datetime | None = None)
         "agreements evaluated team=%s %s", team_id if team_id is not None else "all", summary
     )
     return summary
+
+
+# A sync running longer than this is taken as stuck (integrations.recovery ends such runs):
+# it no longer holds back its team's evaluation.
+SYNC_SETTLING = timedelta(minutes=30)
+
+
+def teams_syncing(now: datetime) -> set[int]:
+    """Teams with a sync running (started within SYNC_SETTLING): their stored data is between
+    two consistent states."""
+    return set(
+        SyncRun.objects.filter(
+            status=SyncRun.Status.RUNNING, started_at__gte=now - SYNC_SETTLING
+        ).values_list("integration__team_id", flat=True)
+    )
 
 
 def queue_team_evaluation(team_id: int) -> None:

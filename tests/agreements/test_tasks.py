@@ -34,12 +34,36 @@ def test_every_active_agreement_is_evaluated_and_a_failure_stops_none(team):
     make(team, paused=True)
     other = make(TeamFactory(), threshold=1)
     summary = evaluate_agreements_task(team.pk)
-    assert summary == {"evaluated": 1, "breached": 1, "failed": 1}
+    assert summary == {"evaluated": 1, "breached": 1, "failed": 1, "deferred": 0}
     assert list(Alert.objects.values_list("agreement", flat=True)) == [open_prs.pk]
     broken.refresh_from_db()
     other.refresh_from_db()
     assert broken.last_evaluated_at is None and other.last_evaluated_at is None
     assert evaluate_agreements_task()["evaluated"] == 2  # every team, the other one too
+
+
+def test_a_team_with_a_sync_running_is_evaluated_after_it_not_during_it(team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.models import SyncRun
+    from tests.factories import make_integration
+
+    open_prs = make(team, threshold=0.5)
+    run = SyncRun.objects.create(
+        integration=make_integration(team, kind="jira", name="Sync running"),
+        trigger="scheduled",
+        status=SyncRun.Status.RUNNING,
+        started_at=timezone.now(),
+    )
+    # Its pages are half stored: the team's agreements wait for the sync's own evaluation.
+    assert evaluate_agreements_task(team.pk)["deferred"] == 1
+    assert not Alert.objects.exists()
+    # A run stuck for longer than the settling time holds nothing back.
+    SyncRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert evaluate_agreements_task(team.pk)["evaluated"] == 1
+    assert list(Alert.objects.values_list("agreement", flat=True)) == [open_prs.pk]
 
 
 @pytest.fixture
