@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from metrics import calculations as calc
 from metrics.aggregates import summary
 from metrics.scope import MetricScope
-from metrics.selectors.common import human_pull_requests, merged_pull_requests, work_item_finishes
+from metrics.selectors.common import merged_pull_requests, open_pull_requests, work_item_finishes
 from metrics.selectors.dora import dora_results
 from metrics.selectors.work_items import cumulative_flow, list_flow_band
 
@@ -161,7 +161,7 @@ def first_review_items(scope: MetricScope) -> list[Checked]:
     ]
     moment = scope.moment
     waiting = (
-        _open_at(scope, moment)
+        open_pull_requests(scope)
         .filter(Q(first_review_at__isnull=True) | Q(first_review_at__gt=moment))
         .order_by("created_at", "pk")
     )
@@ -172,16 +172,6 @@ def first_review_items(scope: MetricScope) -> list[Checked]:
         if hours is not None:
             found.append(Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, hours))
     return found
-
-
-def _open_at(scope: MetricScope, moment: datetime):
-    """Human pull requests open and out of draft at `moment`."""
-    return (
-        human_pull_requests(scope)
-        .filter(is_draft=False, created_at__lte=moment)
-        .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
-    )
 
 
 def pr_size_items(scope: MetricScope) -> list[Checked]:
@@ -197,7 +187,7 @@ def pr_size_items(scope: MetricScope) -> list[Checked]:
 def pr_open_items(scope: MetricScope) -> list[Checked]:
     moment = scope.moment
     found = []
-    for pr in _open_at(scope, moment).order_by("created_at", "pk"):
+    for pr in open_pull_requests(scope).order_by("created_at", "pk"):
         days = _in(calc.span_minutes(pr.created_at, moment), "days")
         if days is not None:
             found.append(Checked(f"pr:{pr.pk}", _pr_label(pr), pr.url, days))

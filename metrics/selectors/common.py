@@ -28,6 +28,18 @@ def human_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
     return in_scope(scope, PullRequest.objects.filter(author_is_bot=False))
 
 
+def open_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
+    """The human pull requests open and out of draft at the scope's moment (now, or the
+    window's end if past): open PR age, and the agreements on open or unanswered PRs."""
+    moment = scope.moment
+    return (
+        human_pull_requests(scope)
+        .filter(is_draft=False, created_at__lte=moment)
+        .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
+    )
+
+
 def merged_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
     """The human pull requests merged in the window: throughput, the stage times, and the list
     behind them."""

@@ -12,9 +12,9 @@ from metrics.aggregates import minutes_until_summary, summaries, summary
 from metrics.models import PullRequest, Review
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
-    human_pull_requests,
     in_scope,
     merged_pull_requests,
+    open_pull_requests,
     per_week,
     summary_dict,
 )
@@ -57,7 +57,6 @@ def _review_load(scope: MetricScope) -> QuerySet:
 
 def pull_request_metrics(scope: MetricScope) -> dict:
     """Stage times, size, throughput, review load, merged without review and open PR age."""
-    prs = human_pull_requests(scope)
     merged = merged_pull_requests(scope)
     stages = {
         stage: summary_dict(found)
@@ -71,12 +70,7 @@ def pull_request_metrics(scope: MetricScope) -> dict:
     merged_count, unreviewed = counts["merged"], counts["unreviewed"]
     reviews = _review_load(scope)
     moment = scope.moment
-    open_now = (
-        prs.filter(is_draft=False)
-        .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
-    )
-    open_age = minutes_until_summary(open_now, "created_at", moment, round_up=True)
+    open_age = minutes_until_summary(open_pull_requests(scope), "created_at", moment, round_up=True)
     return {
         "stages": stages,
         "size": summary_dict(summary(merged, _size())),
