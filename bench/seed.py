@@ -249,6 +249,7 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
                         category
                     ],
                     status_category=category,
+                    source_category=category,  # Jira's statusCategory, as a sync stores it
                     url=f"https://jira.example/browse/{project}-{number}",
                     created_at=created,
                     updated_at=done if is_done else started if started < now else created,
@@ -293,6 +294,8 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
                         to_value=new,
                         from_category=old_cat,
                         to_category=new_cat,
+                        from_source_category=old_cat,
+                        to_source_category=new_cat,
                         previous_category=old_cat,
                         changed_at=at,
                         author=item.assignee,

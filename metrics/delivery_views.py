@@ -99,8 +99,13 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
         rows = delivery.recovery_rows(page.scope, list(page_obj), results)
     else:
         listing = delivery.list_deployments(page.scope, show)
-        page_obj = list_page(listing.rows, request.GET, PAGE_SIZE)
-        listed = list(page_obj)
+        if listing.ids is None:
+            page_obj = list_page(listing.rows, request.GET, PAGE_SIZE)
+            listed = list(page_obj)
+        else:  # a tile's deployments: the page's ids, then their rows
+            page_obj = Paginator(listing.ids, PAGE_SIZE).get_page(request.GET.get("page"))
+            found = listing.rows.in_bulk(list(page_obj))
+            listed = [found[pk] for pk in page_obj]
         details = delivery.deployment_details(listed, listing.results)
         rows = [(row, details[row.pk]) for row in listed]
     return render(

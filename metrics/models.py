@@ -300,6 +300,13 @@ class WorkItem(ActivityModel):
                 include=["initial_category"],
                 name="metrics_item_created_idx",
             ),
+            # The statuses the provider gave no category (the work items page's reading notes):
+            # a handful of rows, found without reading every item.
+            models.Index(
+                fields=["integration", "status"],
+                condition=models.Q(source_category=""),
+                name="metrics_item_unplaced_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -355,6 +362,12 @@ class WorkItemChange(ActivityModel):
                 fields=["integration", "field", "changed_at"],
                 include=["previous_category", "to_category"],
                 name="metrics_change_flow_idx",
+            ),
+            # The statuses moved to that the provider gave no category (reading notes).
+            models.Index(
+                fields=["integration", "to_value"],
+                condition=models.Q(field="status", to_source_category=""),
+                name="metrics_change_unplaced_idx",
             ),
         ]
 

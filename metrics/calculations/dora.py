@@ -5,7 +5,6 @@ failed deployment recovery time, each with its performance band from a band tabl
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 from metrics.calculations._common import (
     Band,
     Summary,
+    aware,
     elapsed_days,
     floor_minutes,
     in_window,
@@ -204,30 +204,58 @@ def lead_time_for_changes(
 # --- Change failure rate -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SuccessTimeline:
+    """The successful production deployments in order of finish (then id), with their finish
+    times in UTC: what an incident is linked to (attribute_incidents) and what recovers a
+    failure (deployment_recoveries) are found in it by bisection. Built once per set of
+    deployments and shared by the metrics that read it."""
+
+    deployments: tuple[DeploymentFacts, ...]
+    finished: tuple[datetime, ...]
+
+    @classmethod
+    def of(cls, deployments: Iterable[DeploymentFacts]) -> SuccessTimeline:
+        keyed = sorted(
+            ((aware(d.at), d.id, d) for d in production(deployments) if d.succeeded),
+            key=lambda row: row[:2],
+        )
+        return cls(tuple(row[2] for row in keyed), tuple(row[0] for row in keyed))
+
+    def by_repository(self) -> dict[str, tuple[list[datetime], list[DeploymentFacts]]]:
+        """Per repository, its successes' finish times and the successes, in the same order."""
+        found: dict[str, tuple[list[datetime], list[DeploymentFacts]]] = {}
+        for finished, deployment in zip(self.finished, self.deployments, strict=True):
+            times, rows = found.setdefault(deployment.repository, ([], []))
+            times.append(finished)
+            rows.append(deployment)
+        return found
+
+
 def attribute_incidents(
     incidents: Iterable[IncidentFacts],
     deployments: Iterable[DeploymentFacts],
     window: timedelta | None = None,
+    *,
+    timeline: SuccessTimeline | None = None,
 ) -> dict[str, str | None]:
     """Incident id -> the deployment it is linked to: the latest successful production deployment
     finished at or before the incident was opened, and (if `window` is set) no longer than
     `window` before it. None (unlinked) when there is none, or it is older than the window; the
     incident still counts for time to restore. DevLake links to the latest prior deployment
-    however old (window None)."""
-    candidates = sorted(
-        (d for d in production(deployments) if d.succeeded),
-        key=lambda d: (utc(d.at), d.id),
-    )
-    finished = [utc(d.at) for d in candidates]
+    however old (window None). `timeline`: the deployments' SuccessTimeline, when the caller
+    has it already."""
+    timeline = timeline or SuccessTimeline.of(deployments)
+    candidates, finished = timeline.deployments, timeline.finished
     blamed: dict[str, str | None] = {}
     for incident in incidents:
         opened = utc(incident.created_at)
         # Candidates are in time order: the last one finished at or before `opened`.
         before = bisect_right(finished, opened)
-        latest = candidates[before - 1] if before else None
-        if latest is not None and window is not None and opened - utc(latest.at) > window:
-            latest = None
-        blamed[incident.id] = latest.id if latest else None
+        if not before or (window is not None and opened - finished[before - 1] > window):
+            blamed[incident.id] = None
+        else:
+            blamed[incident.id] = candidates[before - 1].id
     return blamed
 
 
@@ -257,19 +285,22 @@ def change_failure_rate(
     *,
     incident_window: timedelta | None = None,
     table: BandTable = DORA_2023,
+    links: dict[str, str | None] | None = None,
 ) -> ChangeFailureRate:
     """Failed deployments / deployments, over production deployments that finished (success,
     failure or error) in [start, end). A deployment failed if its status is failure/error or an
     incident is linked to it (attribute_incidents within `incident_window`); incidents opened in
-    the window and linked to none are listed as unlinked."""
+    the window and linked to none are listed as unlinked. `links`: attribute_incidents of
+    (at least) these incidents, when the caller has it already."""
     in_range = [
         d
         for d in production(deployments)
         if (d.succeeded or d.failed) and in_window(d.at, start, end)
     ]
     incidents = list(incidents)
-    links = attribute_incidents(incidents, deployments, incident_window)
-    blamed = {deployment_id for deployment_id in links.values() if deployment_id is not None}
+    if links is None:
+        links = attribute_incidents(incidents, deployments, incident_window)
+    blamed = {links[i.id] for i in incidents} - {None}
     failed = tuple(d.id for d in in_range if d.failed or d.id in blamed)
     unlinked = tuple(
         i.id for i in incidents if links[i.id] is None and in_window(i.created_at, start, end)
@@ -324,26 +355,28 @@ def deployment_recoveries(
     deployments: Sequence[DeploymentFacts],
     incidents: Iterable[IncidentFacts],
     incident_window: timedelta | None = None,
+    *,
+    timeline: SuccessTimeline | None = None,
+    links: dict[str, str | None] | None = None,
 ) -> list[Recovery]:
     """Every recovery: a failed production deployment to the next successful production
     deployment of its repository finished after it; an incident-linked deployment
-    (attribute_incidents) to the incident's resolution. Unrecovered ones are left out."""
+    (attribute_incidents) to the incident's resolution. Unrecovered ones are left out.
+    `timeline` and `links`: the deployments' SuccessTimeline and the incidents' links, when the
+    caller has them already."""
+    timeline = timeline or SuccessTimeline.of(deployments)
     # Per repository, its successes in order of finish: the fix of a failure is the first one
     # finished after it (found by bisection).
-    successes: dict[str, list[DeploymentFacts]] = defaultdict(list)
-    for success in sorted(
-        (d for d in production(deployments) if d.succeeded), key=lambda d: (utc(d.at), d.id)
-    ):
-        successes[success.repository].append(success)
-    finished = {repo: [utc(d.at) for d in rows] for repo, rows in successes.items()}
+    successes = timeline.by_repository()
     found: list[Recovery] = []
     for failed in (d for d in production(deployments) if d.failed):
-        times = finished.get(failed.repository, [])
+        times, rows = successes.get(failed.repository, ([], []))
         if (index := bisect_right(times, utc(failed.at))) < len(times):
-            fix = successes[failed.repository][index]
+            fix = rows[index]
             found.append(Recovery(failed.id, failed.at, fix.at, fixed_by=fix.id))
     incidents = [i for i in incidents if i.resolved_at is not None]
-    links = attribute_incidents(incidents, deployments, incident_window)
+    if links is None:
+        links = attribute_incidents(incidents, deployments, incident_window, timeline=timeline)
     by_id = {d.id: d for d in deployments}
     for incident in incidents:
         if (dep_id := links[incident.id]) is not None and incident.resolved_at is not None:
@@ -361,14 +394,17 @@ def failed_deployment_recovery_time(
     *,
     incident_window: timedelta | None = None,
     table: BandTable = DORA_2023,
+    timeline: SuccessTimeline | None = None,
+    links: dict[str, str | None] | None = None,
 ) -> FailedDeploymentRecovery:
     """Recoveries (deployment_recoveries) that happened in [start, end), in whole minutes
     truncated (59.9 minutes is 59), with the table's band on the median."""
     # A span summarize would skip (negative: bad data) is not counted, so not listed either.
+    recoveries = deployment_recoveries(
+        deployments, incidents, incident_window, timeline=timeline, links=links
+    )
     counted = tuple(
-        r
-        for r in deployment_recoveries(deployments, incidents, incident_window)
-        if in_window(r.recovered_at, start, end) and r.minutes is not None
+        r for r in recoveries if in_window(r.recovered_at, start, end) and r.minutes is not None
     )
     summary = summarize(r.minutes for r in counted)
     band = time_to_restore_band(summary.median, table) if summary.median is not None else None

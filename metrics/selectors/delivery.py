@@ -46,15 +46,19 @@ def _ids(values) -> list[int]:
 
 
 def deployment_ids(results: DoraResults, show: str) -> list[int] | None:
-    """The ids of the deployments a list shows, as the tile's computation counted them; None
-    for every production deployment of the window."""
+    """The ids of the deployments a list shows, as the tile's computation counted them, newest
+    first (finished, else created; then the highest id); None for every production deployment
+    of the window."""
     if show == "deployed":
-        return _ids(results.frequency.deployment_ids)
-    if show == "counted":
-        return _ids(results.failure.deployment_ids)
-    if show == "failed":
-        return _ids(results.failure.failed_deployment_ids)
-    return None
+        counted = results.frequency.deployment_ids
+    elif show == "counted":
+        counted = results.failure.deployment_ids
+    elif show == "failed":
+        counted = results.failure.failed_deployment_ids
+    else:
+        return None
+    facts = {fact.id: fact for fact in results.deployments}
+    return sorted(_ids(counted), key=lambda pk: (facts[str(pk)].at, pk), reverse=True)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Linked:
 
     incidents: QuerySet[Incident]  # the scope's incidents, any time
     deployments: list[calc.DeploymentFacts]  # the production deployments the window needs
+    timeline: calc.SuccessTimeline  # their successes in order, for linking incidents
 
 
 def _linked(scope: MetricScope) -> Linked:
@@ -70,22 +75,33 @@ def _linked(scope: MetricScope) -> Linked:
     lists of a whole window (no tile's ids) need only these."""
     incidents = in_scope(scope, Incident.objects.all())
     resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
-    return Linked(incidents=incidents, deployments=list_deployment_facts(scope, resolved))
+    deployments = list_deployment_facts(scope, resolved)
+    return Linked(
+        incidents=incidents,
+        deployments=deployments,
+        timeline=calc.SuccessTimeline.of(deployments),
+    )
 
 
 @dataclass(frozen=True)
 class DeploymentListing:
     rows: QuerySet[Deployment]  # newest first, `at` annotated (finished, else created)
     results: DoraResults | Linked
+    # A tile's list: the ids it counted, newest first (a page reads its own rows of `rows` by
+    # id); None for the whole window's list, which pages through `rows` itself.
+    ids: list[int] | None = None
 
 
 def list_deployments(scope: MetricScope, show: str = "") -> DeploymentListing:
     """The production deployments (attempts of one commit once) of a DEPLOYMENT_LISTS list."""
-    results = dora_results(scope) if show else _linked(scope)
     rows = production_deployments(scope)
-    ids = deployment_ids(results, show) if isinstance(results, DoraResults) else None
-    rows = rows.filter(window_filter("at", scope)) if ids is None else rows.filter(pk__in=ids)
-    return DeploymentListing(rows=rows.order_by(F("at").desc(), "-pk"), results=results)
+    if show:
+        results = dora_results(scope)
+        return DeploymentListing(rows=rows, results=results, ids=deployment_ids(results, show))
+    return DeploymentListing(
+        rows=rows.filter(window_filter("at", scope)).order_by(F("at").desc(), "-pk"),
+        results=_linked(scope),
+    )
 
 
 @dataclass(frozen=True)
@@ -123,7 +139,10 @@ def deployment_details(
                 shipped[(pr.integration_id, pr.repository, pr.deployed_at)].append(pr)
     opened = results.incidents.filter(created_at__gte=min(d.created_at for d in deployments))
     links = calc.attribute_incidents(
-        list_incident_facts(opened), results.deployments, incident_window()
+        list_incident_facts(opened),
+        results.deployments,
+        incident_window(),
+        timeline=results.timeline,
     )
     shown = {str(d.pk) for d in deployments}
     by_deployment: dict[str, list[int]] = defaultdict(list)
@@ -175,6 +194,7 @@ def incident_details(
         list_incident_facts(results.incidents.filter(pk__in=[i.pk for i in incidents])),
         results.deployments,
         incident_window(),
+        timeline=results.timeline,
     )
     linked_ids = [int(pk) for pk in links.values() if pk is not None]
     deployments = Deployment.objects.in_bulk(linked_ids)

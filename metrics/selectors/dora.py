@@ -5,9 +5,8 @@ deployment and incident facts they are computed from."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from django.conf import settings
@@ -122,60 +121,90 @@ def lead_time_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
     )
 
 
-@dataclass(frozen=True)
 class DoraResults:
     """The DORA numbers of a scope with what they counted: the tiles show the numbers, the
-    deployments and incidents pages list the rows behind them (the same ids)."""
+    deployments and incidents pages list the rows behind them (the same ids). Each one is
+    computed when first read, so the list behind one tile computes only that tile's metric."""
 
-    incidents: QuerySet[Incident]  # the scope's incidents, any time
-    deployments: list[calc.DeploymentFacts]  # the production deployments the window needs
-    frequency: calc.DeploymentFrequency
-    lead: calc.Summary
-    failure: calc.ChangeFailureRate
-    restore: calc.TimeToRestore
-    recovery: calc.FailedDeploymentRecovery
+    def __init__(self, scope: MetricScope) -> None:
+        self.scope = scope
+        self.table = calc.band_table(scope.bands)
+        self.window = incident_window()
+        self.incidents: QuerySet[Incident] = in_scope(scope, Incident.objects.all())  # any time
+
+    @cached_property
+    def opened(self) -> list[calc.IncidentFacts]:
+        """Incidents opened since the window's start (change failure rate links them)."""
+        return list_incident_facts(self.incidents.filter(created_at__gte=self.scope.start))
+
+    @cached_property
+    def resolved(self) -> list[calc.IncidentFacts]:
+        """Incidents resolved in the window (time to restore, failed deployment recovery)."""
+        return list_incident_facts(self.incidents.filter(window_filter("resolved_at", self.scope)))
+
+    @cached_property
+    def deployments(self) -> list[calc.DeploymentFacts]:
+        """The production deployments the window and its resolved incidents need."""
+        return list_deployment_facts(self.scope, self.resolved)
+
+    @cached_property
+    def timeline(self) -> calc.SuccessTimeline:
+        """The successes among them in order, for linking incidents and finding recoveries."""
+        return calc.SuccessTimeline.of(self.deployments)
+
+    @cached_property
+    def links(self) -> dict[str, str | None]:
+        """Each opened or resolved incident's deployment, found once for every metric."""
+        return calc.attribute_incidents(
+            [*self.opened, *self.resolved], self.deployments, self.window, timeline=self.timeline
+        )
+
+    @cached_property
+    def frequency(self) -> calc.DeploymentFrequency:
+        scope = self.scope
+        return calc.deployment_frequency(
+            self.deployments, scope.counted_start, scope.end, scope.tz, now=scope.now,
+            table=self.table,
+        )  # fmt: skip
+
+    @cached_property
+    def lead(self) -> calc.Summary:
+        return summary(lead_time_pull_requests(self.scope), "cycle_time_minutes")
+
+    @cached_property
+    def failure(self) -> calc.ChangeFailureRate:
+        return calc.change_failure_rate(
+            self.deployments, self.opened, self.scope.start, self.scope.end,
+            incident_window=self.window, table=self.table, links=self.links,
+        )  # fmt: skip
+
+    @cached_property
+    def recovery(self) -> calc.FailedDeploymentRecovery:
+        return calc.failed_deployment_recovery_time(
+            self.deployments, self.resolved, self.scope.start, self.scope.end,
+            incident_window=self.window, table=self.table, timeline=self.timeline,
+            links=self.links,
+        )  # fmt: skip
+
+    @cached_property
+    def restore(self) -> calc.TimeToRestore:
+        return calc.time_to_restore(
+            self.resolved, self.deployments, self.scope.start, self.scope.end,
+            incident_window=self.window, table=self.table, recovery=self.recovery,
+        )  # fmt: skip
 
 
 def dora_results(scope: MetricScope) -> DoraResults:
-    """Compute the five DORA metrics of the scope, keeping which rows each one counted."""
-    table = calc.band_table(scope.bands)
-    incidents = in_scope(scope, Incident.objects.all())
-    opened = list_incident_facts(incidents.filter(created_at__gte=scope.start))
-    resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
-    deployments = list_deployment_facts(scope, resolved)
-    window = incident_window()
-    start, end = scope.start, scope.end
-    recovery = calc.failed_deployment_recovery_time(
-        deployments, resolved, start, end, incident_window=window, table=table
-    )
-    return DoraResults(
-        incidents=incidents,
-        deployments=deployments,
-        frequency=calc.deployment_frequency(
-            deployments, scope.counted_start, end, scope.tz, now=scope.now, table=table
-        ),
-        lead=summary(lead_time_pull_requests(scope), "cycle_time_minutes"),
-        failure=calc.change_failure_rate(
-            deployments, opened, start, end, incident_window=window, table=table
-        ),
-        restore=calc.time_to_restore(
-            resolved,
-            deployments,
-            start,
-            end,
-            incident_window=window,
-            table=table,
-            recovery=recovery,
-        ),
-        recovery=recovery,
-    )
+    """The five DORA metrics of the scope, each computed when read, keeping which rows each one
+    counted."""
+    return DoraResults(scope)
 
 
 def dora_metrics(scope: MetricScope) -> dict:
     """Deployment frequency, lead time for changes, change failure rate, time to restore and
     failed deployment recovery time, banded by the scope's band table."""
-    table = calc.band_table(scope.bands)
     results = dora_results(scope)
+    table = results.table
     frequency, lead, failure = results.frequency, results.lead, results.failure
     restore, recovery = results.restore, results.recovery
     incidents = results.incidents

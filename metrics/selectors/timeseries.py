@@ -95,12 +95,14 @@ def _failure_rate_series(scope: MetricScope, interval: str) -> list[dict]:
         in_scope(scope, Incident.objects.filter(created_at__gte=scope.start))
     )
     deployments = list_deployment_facts(scope)
+    # Each incident's deployment does not depend on the period: linked once for all of them.
+    links = calc.attribute_incidents(incidents, deployments, incident_window())
     points = []
     for period in periods(scope, interval):
         start = max(local_midnight(period, scope.tz), scope.start)
         end = min(local_midnight(calc.next_period_start(period, interval), scope.tz), scope.end)
         rate = calc.change_failure_rate(
-            deployments, incidents, start, end, incident_window=incident_window()
+            deployments, incidents, start, end, incident_window=incident_window(), links=links
         )
         points.append({"period": period, "value": rate.rate, "count": rate.deployments})
     return points
