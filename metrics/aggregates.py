@@ -24,6 +24,7 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
+    Q,
     QuerySet,
     Value,
 )
@@ -109,17 +110,38 @@ def summary(queryset: QuerySet, value: str | Expression) -> Summary:
 def summaries(queryset: QuerySet, values: Mapping[str, str | Expression]) -> dict[str, Summary]:
     """`summary` of several values over the same rows, in one query on PostgreSQL (SQL
     aggregates skip NULLs, so each value is summarised over its own non-NULL rows)."""
+    return summaries_and_counts(queryset, values)[0]
+
+
+# Rows counted beside summaries: name -> the rows it counts (None: every row).
+Counts = Mapping[str, Q | None]
+
+
+def _count_aggregates(counts: Counts) -> dict[str, Aggregate]:
+    return {f"rows_{name}": Count("pk", filter=rows) for name, rows in counts.items()}
+
+
+def summaries_and_counts(
+    queryset: QuerySet, values: Mapping[str, str | Expression], counts: Counts | None = None
+) -> tuple[dict[str, Summary], dict[str, int]]:
+    """`summaries` of the values, and how many of the rows each of `counts` matches, in one
+    query on PostgreSQL."""
+    counts = counts or {}
     if not _computes_percentiles(queryset):
         found = {}
         for name, value in values.items():
             rows = queryset.annotate(_value=_as_expression(value)).filter(_value__isnull=False)
             found[name] = summarize(rows.order_by().values_list("_value", flat=True))
-        return found
-    aggregates: dict[str, Aggregate] = {}
+        counted = queryset.order_by().aggregate(**_count_aggregates(counts)) if counts else {}
+        return found, {name: counted[f"rows_{name}"] for name in counts}
+    aggregates: dict[str, Aggregate] = _count_aggregates(counts)
     for index, value in enumerate(values.values()):
         aggregates |= _aggregates(value, f"_{index}")
     row = queryset.order_by().aggregate(**aggregates)
-    return {name: _summary(row, f"_{index}") for index, name in enumerate(values)}
+    return (
+        {name: _summary(row, f"_{index}") for index, name in enumerate(values)},
+        {name: row[f"rows_{name}"] for name in counts},
+    )
 
 
 def minutes_until_summary(
@@ -155,6 +177,21 @@ def grouped_summaries_of(
 ) -> dict[Hashable, dict[str, Summary]]:
     """`summaries` of several values per distinct `group`, in one query on PostgreSQL: each
     value over its own non-NULL rows, an empty Summary where a group has none."""
+    return {
+        key: found
+        for key, (found, _) in grouped_summaries_and_counts(queryset, group, values).items()
+    }
+
+
+def grouped_summaries_and_counts(
+    queryset: QuerySet,
+    group: Expression,
+    values: Mapping[str, str | Expression],
+    counts: Counts | None = None,
+) -> dict[Hashable, tuple[dict[str, Summary], dict[str, int]]]:
+    """grouped_summaries_of, and per group how many of its rows each of `counts` matches, in
+    one query on PostgreSQL."""
+    counts = counts or {}
     names = list(values)
     rows = queryset.annotate(
         _group=group, **{f"_v{i}": _as_expression(v) for i, v in enumerate(values.values())}
@@ -165,15 +202,27 @@ def grouped_summaries_of(
             for collected, item in zip(found[key], items, strict=True):
                 if item is not None:
                     collected.append(item)
+        counted = {
+            row["_group"]: row
+            for row in (
+                rows.values("_group").annotate(**_count_aggregates(counts)) if counts else ()
+            )
+        }
         return {
-            key: {name: summarize(items) for name, items in zip(names, lists, strict=True)}
+            key: (
+                {name: summarize(items) for name, items in zip(names, lists, strict=True)},
+                {name: counted[key][f"rows_{name}"] for name in counts},
+            )
             for key, lists in found.items()
         }
-    aggregates: dict[str, Aggregate] = {}
+    aggregates: dict[str, Aggregate] = _count_aggregates(counts)
     for i in range(len(names)):
         aggregates |= _aggregates(f"_v{i}", f"_{i}")
     grouped = rows.values("_group").annotate(**aggregates)
     return {
-        row["_group"]: {name: _summary(row, f"_{i}") for i, name in enumerate(names)}
+        row["_group"]: (
+            {name: _summary(row, f"_{i}") for i, name in enumerate(names)},
+            {name: row[f"rows_{name}"] for name in counts},
+        )
         for row in grouped
     }

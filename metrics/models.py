@@ -5,6 +5,8 @@ of duplicating (metrics.ingest).
 """
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from integrations.models import Integration
 
@@ -158,7 +160,16 @@ class Deployment(ActivityModel):
 
     class Meta:
         constraints = [unique_per_integration("unique_deployment")]
-        indexes = [models.Index(fields=["integration", "created_at"])]
+        indexes = [
+            models.Index(fields=["integration", "created_at"]),
+            # When a deployment counts as happened (finished, else created: the `at` of
+            # selectors.common.production_deployments): DORA reads its windows by it.
+            models.Index(
+                F("integration"),
+                Coalesce("finished_at", "created_at"),
+                name="metrics_deploy_at_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.repository} {self.environment} {self.status} at {self.created_at}"
@@ -286,11 +297,13 @@ class WorkItem(ActivityModel):
         constraints = [unique_per_integration("unique_work_item")]
         indexes = [
             models.Index(fields=["integration", "resolved_at"]),
-            # Aging WIP ages the items in progress from the index alone on PostgreSQL.
+            # Aging WIP ages the items in progress from the index alone on PostgreSQL (of the
+            # items flow metrics count: left-out kinds are not in it).
             models.Index(
                 fields=["integration", "status_category"],
                 include=["started_at", "created_at"],
-                name="metrics_item_category_idx",
+                condition=models.Q(left_out=False),
+                name="metrics_item_aging_idx",
             ),
             models.Index(fields=["integration", "done_at"]),
             # Items created per day by initial category (the cumulative flow), from the index

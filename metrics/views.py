@@ -171,9 +171,9 @@ PREVIOUS_THROUGHPUT = {
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
-    report = selectors.team_metrics(scope, ["dora", "pull_requests", "work_items"])
+    dora, previous_dora = selectors.dora_with_previous(scope)
+    report = selectors.team_metrics(scope, ["pull_requests", "work_items"])
     before = scope.previous()
-    previous = selectors.team_metrics(before, ["dora"])
     interval = interval_for(scope)
     stages = selectors.timeseries(scope, "pull_request_stages", interval)
     merged = selectors.timeseries(scope, "pull_requests_merged", interval)
@@ -213,11 +213,11 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         page.context(
             "overview",
             tiles=with_lists(
-                trends_only_with_data(dora_tiles(report["dora"], previous["dora"]), before),
+                trends_only_with_data(dora_tiles(dora, previous_dora), before),
                 page.team.slug,
                 page.query,
             ),
-            bands=report["dora"],
+            bands=dora,
             compared_with=compared_with(scope),
             pull_requests=report["pull_requests"],
             work_items=report["work_items"],

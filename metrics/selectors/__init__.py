@@ -13,7 +13,7 @@ the JSON API and the tests call as `selectors.<name>`.
 from metrics.scope import MetricScope, ScopeError, metric_scope
 from metrics.selectors.common import INTERVALS
 from metrics.selectors.dora import dora_metrics
-from metrics.selectors.families import FAMILIES, family_metrics, team_metrics
+from metrics.selectors.families import FAMILIES, dora_with_previous, family_metrics, team_metrics
 from metrics.selectors.pull_requests import (
     PR_SORTS,
     STAGES,
@@ -41,6 +41,7 @@ __all__ = [
     "MetricScope",
     "ScopeError",
     "dora_metrics",
+    "dora_with_previous",
     "family_metrics",
     "list_aging_work_items",
     "list_finished_work_items",

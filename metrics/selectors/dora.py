@@ -4,9 +4,10 @@ deployment and incident facts they are computed from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from functools import cached_property, partial
+from functools import cached_property, partial, reduce
+from operator import or_
 from typing import Any
 
 from django.conf import settings
@@ -121,43 +122,85 @@ def lead_time_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
     )
 
 
-class DoraResults:
-    """The DORA numbers of a scope with what they counted: the tiles show the numbers, the
-    deployments and incidents pages list the rows behind them (the same ids). Each one is
-    computed when first read, so the list behind one tile computes only that tile's metric."""
+class DoraReads:
+    """What DORA reads for some windows of one scope (the same integrations): the incidents
+    opened since the earliest window's start, those resolved in any of the windows, and the
+    production deployments all of them need, with their successes in order and each incident's
+    deployment. A window's numbers from these equal its numbers from its own reads: each window
+    keeps only its own incidents, and a deployment only another window needs is one its own
+    numbers skip (list_deployment_facts). The overview reads its window and the one before it
+    (its trends) once."""
 
-    def __init__(self, scope: MetricScope) -> None:
-        self.scope = scope
-        self.table = calc.band_table(scope.bands)
-        self.window = incident_window()
-        self.incidents: QuerySet[Incident] = in_scope(scope, Incident.objects.all())  # any time
+    def __init__(self, scopes: Sequence[MetricScope]) -> None:
+        self.scopes = list(scopes)
+        self.first = min(self.scopes, key=lambda scope: scope.start)
+        self.incidents: QuerySet[Incident] = in_scope(self.first, Incident.objects.all())
 
     @cached_property
     def opened(self) -> list[calc.IncidentFacts]:
-        """Incidents opened since the window's start (change failure rate links them)."""
-        return list_incident_facts(self.incidents.filter(created_at__gte=self.scope.start))
+        return list_incident_facts(self.incidents.filter(created_at__gte=self.first.start))
 
     @cached_property
     def resolved(self) -> list[calc.IncidentFacts]:
-        """Incidents resolved in the window (time to restore, failed deployment recovery)."""
-        return list_incident_facts(self.incidents.filter(window_filter("resolved_at", self.scope)))
+        resolved_in = reduce(or_, (window_filter("resolved_at", scope) for scope in self.scopes))
+        return list_incident_facts(self.incidents.filter(resolved_in))
 
     @cached_property
     def deployments(self) -> list[calc.DeploymentFacts]:
-        """The production deployments the window and its resolved incidents need."""
-        return list_deployment_facts(self.scope, self.resolved)
+        return list_deployment_facts(self.first, self.resolved)
 
     @cached_property
     def timeline(self) -> calc.SuccessTimeline:
-        """The successes among them in order, for linking incidents and finding recoveries."""
         return calc.SuccessTimeline.of(self.deployments)
 
     @cached_property
     def links(self) -> dict[str, str | None]:
-        """Each opened or resolved incident's deployment, found once for every metric."""
+        """Each incident's deployment, found once for every metric and window."""
         return calc.attribute_incidents(
-            [*self.opened, *self.resolved], self.deployments, self.window, timeline=self.timeline
-        )
+            [*self.opened, *self.resolved], self.deployments, incident_window(),
+            timeline=self.timeline,
+        )  # fmt: skip
+
+
+class DoraResults:
+    """The DORA numbers of a scope with what they counted: the tiles show the numbers, the
+    deployments and incidents pages list the rows behind them (the same ids). Each one is
+    computed when first read, so the list behind one tile computes only that tile's metric.
+    `reads`: DoraReads shared with other windows of the scope (by default its own)."""
+
+    def __init__(self, scope: MetricScope, reads: DoraReads | None = None) -> None:
+        self.scope = scope
+        self.reads = reads or DoraReads([scope])
+        self.table = calc.band_table(scope.bands)
+        self.window = incident_window()
+        self.incidents = self.reads.incidents  # the scope's incidents, any time
+
+    @cached_property
+    def opened(self) -> list[calc.IncidentFacts]:
+        """Incidents opened since the window's start (change failure rate links them)."""
+        return [i for i in self.reads.opened if i.created_at >= self.scope.start]
+
+    @cached_property
+    def resolved(self) -> list[calc.IncidentFacts]:
+        """Incidents resolved in the window (time to restore, failed deployment recovery)."""
+        start, end = self.scope.start, self.scope.end
+        return [i for i in self.reads.resolved if calc.in_window(i.resolved_at, start, end)]
+
+    @cached_property
+    def deployments(self) -> list[calc.DeploymentFacts]:
+        """The production deployments the window and its resolved incidents need (and, read
+        with other windows, theirs)."""
+        return self.reads.deployments
+
+    @cached_property
+    def timeline(self) -> calc.SuccessTimeline:
+        """The successes among them in order, for linking incidents and finding recoveries."""
+        return self.reads.timeline
+
+    @cached_property
+    def links(self) -> dict[str, str | None]:
+        """Each opened or resolved incident's deployment."""
+        return self.reads.links
 
     @cached_property
     def frequency(self) -> calc.DeploymentFrequency:
@@ -194,16 +237,17 @@ class DoraResults:
         )  # fmt: skip
 
 
-def dora_results(scope: MetricScope) -> DoraResults:
+def dora_results(scope: MetricScope, reads: DoraReads | None = None) -> DoraResults:
     """The five DORA metrics of the scope, each computed when read, keeping which rows each one
     counted."""
-    return DoraResults(scope)
+    return DoraResults(scope, reads)
 
 
-def dora_metrics(scope: MetricScope) -> dict:
+def dora_metrics(scope: MetricScope, reads: DoraReads | None = None) -> dict:
     """Deployment frequency, lead time for changes, change failure rate, time to restore and
-    failed deployment recovery time, banded by the scope's band table."""
-    results = dora_results(scope)
+    failed deployment recovery time, banded by the scope's band table (`reads`: DoraReads
+    shared with other windows of the scope)."""
+    results = dora_results(scope, reads)
     table = results.table
     frequency, lead, failure = results.frequency, results.lead, results.failure
     restore, recovery = results.restore, results.recovery

@@ -7,7 +7,7 @@ from typing import Any
 
 from metrics.cache import cached_family
 from metrics.scope import MetricScope
-from metrics.selectors.dora import dora_metrics
+from metrics.selectors.dora import DoraReads, dora_metrics
 from metrics.selectors.pull_requests import pull_request_metrics
 from metrics.selectors.sprints import sprint_metrics
 from metrics.selectors.work_items import work_item_metrics
@@ -33,3 +33,17 @@ def team_metrics(scope: MetricScope, families: Iterable[str] = FAMILIES) -> dict
         "window": scope.as_window(),
         **{family: family_metrics(scope, family) for family in families},
     }
+
+
+def dora_with_previous(scope: MetricScope) -> tuple[dict, dict]:
+    """The DORA family of the window and of the window before it (the overview's trends), each
+    cached on its own; what is not cached is computed from one DoraReads of both windows."""
+    before = scope.previous()
+    shared: list[DoraReads] = []
+
+    def compute(window: MetricScope) -> dict:
+        if not shared:
+            shared.append(DoraReads([scope, before]))
+        return dora_metrics(window, shared[0])
+
+    return cached_family("dora", scope, compute), cached_family("dora", before, compute)

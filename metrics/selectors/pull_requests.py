@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from metrics.aggregates import minutes_until_summary, summaries, summary
+from metrics.aggregates import minutes_until_summary, summaries_and_counts
 from metrics.models import PullRequest, Review
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
@@ -57,23 +57,20 @@ def _review_load(scope: MetricScope) -> QuerySet:
 
 def pull_request_metrics(scope: MetricScope) -> dict:
     """Stage times, size, throughput, review load, merged without review and open PR age."""
-    merged = merged_pull_requests(scope)
-    stages = {
-        stage: summary_dict(found)
-        for stage, found in summaries(
-            merged, {stage: f"{stage}_time_minutes" for stage in STAGES}
-        ).items()
-    }
-    counts = merged.aggregate(
-        merged=Count("pk"), unreviewed=Count("pk", filter=Q(reviewed_before_merge=False))
+    # The merged pull requests' stage times, size and counts, in one read of them.
+    found, counts = summaries_and_counts(
+        merged_pull_requests(scope),
+        {**{stage: f"{stage}_time_minutes" for stage in STAGES}, "size": _size()},
+        {"merged": None, "unreviewed": Q(reviewed_before_merge=False)},
     )
+    stages = {stage: summary_dict(found[stage]) for stage in STAGES}
     merged_count, unreviewed = counts["merged"], counts["unreviewed"]
     reviews = _review_load(scope)
     moment = scope.moment
     open_age = minutes_until_summary(open_pull_requests(scope), "created_at", moment, round_up=True)
     return {
         "stages": stages,
-        "size": summary_dict(summary(merged, _size())),
+        "size": summary_dict(found["size"]),
         "throughput": {
             "merged": merged_count,
             "per_week": per_week(merged_count, scope),

@@ -4,14 +4,15 @@ families."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from django.db.models import QuerySet
 
 from metrics import calculations as calc
-from metrics.aggregates import grouped_summaries, grouped_summaries_of
+from metrics.aggregates import grouped_summaries, grouped_summaries_and_counts
 from metrics.cache import cached_family
 from metrics.calculations._common import local_midnight
-from metrics.models import Incident, PullRequest, WorkItem
+from metrics.models import Incident, WorkItem
 from metrics.scope import MetricScope, ScopeError, window_filter
 from metrics.selectors.common import (
     INTERVALS,
@@ -64,22 +65,56 @@ def _median_series(rows: Callable[[MetricScope], QuerySet], column: str, value: 
     return series
 
 
-def _pr_stage_series(scope: MetricScope, interval: str) -> list[dict]:
-    """Median of each PR stage per period of merge (the stacked cycle-time breakdown)."""
-    merged = merged_pull_requests(scope)
-    found = {
-        as_date(key): stages
-        for key, stages in grouped_summaries_of(
-            merged,
+def _merged_periods(scope: MetricScope, interval: str) -> dict[date, dict]:
+    """Per local period of merge, the human pull requests merged in it (merged_pull_requests):
+    how many, and each stage's summary, in one grouped read. The stage breakdown, the cycle time
+    and the merged count series all read it, cached once per scope and interval."""
+
+    def compute(scope: MetricScope) -> dict[date, dict]:
+        found = grouped_summaries_and_counts(
+            merged_pull_requests(scope),
             trunc_period("merged_at", interval, scope.tz),
             {stage: f"{stage}_time_minutes" for stage in STAGES},
-        ).items()
-    }
+            {"merged": None},
+        )
+        return {
+            as_date(key): {"merged": counts["merged"], "stages": stages}
+            for key, (stages, counts) in found.items()
+        }
+
+    return cached_family("merged_periods", scope, compute, extra=(interval,))
+
+
+def _pr_stage_series(scope: MetricScope, interval: str) -> list[dict]:
+    """Median of each PR stage per period of merge (the stacked cycle-time breakdown)."""
+    found = _merged_periods(scope, interval)
     return [
         {
             "period": period,
-            **{stage: found[period][stage].median if period in found else None for stage in STAGES},
+            **{
+                stage: found[period]["stages"][stage].median if period in found else None
+                for stage in STAGES
+            },
         }
+        for period in periods(scope, interval)
+    ]
+
+
+def _pr_cycle_series(scope: MetricScope, interval: str) -> list[dict]:
+    """Median cycle time of the pull requests merged per period, and how many had one."""
+    found = _merged_periods(scope, interval)
+    points = []
+    for period in periods(scope, interval):
+        cycle = found[period]["stages"]["cycle"] if period in found else calc.summarize(())
+        points.append({"period": period, "value": cycle.median, "count": cycle.count})
+    return points
+
+
+def _pr_merged_series(scope: MetricScope, interval: str) -> list[dict]:
+    """Human pull requests merged per period."""
+    found = _merged_periods(scope, interval)
+    return [
+        {"period": period, "value": found[period]["merged"] if period in found else 0}
         for period in periods(scope, interval)
     ]
 
@@ -114,12 +149,8 @@ TIMESERIES: dict[str, Series] = {
     "lead_time_for_changes": _median_series(
         human_pull_requests, "deployed_at", "cycle_time_minutes"
     ),
-    "pull_requests_merged": _count_series(
-        PullRequest.objects.filter(author_is_bot=False), "merged_at"
-    ),
-    "pull_request_cycle_time": _median_series(
-        human_pull_requests, "merged_at", "cycle_time_minutes"
-    ),
+    "pull_requests_merged": _pr_merged_series,
+    "pull_request_cycle_time": _pr_cycle_series,
     "pull_request_stages": _pr_stage_series,
     "work_items_done": _finish_count_series,
     "work_item_cycle_time": _median_series(work_item_finishes, "done_at", "cycle_time_minutes"),
