@@ -13,12 +13,12 @@ from django.db.models import F, QuerySet
 from metrics import calculations as calc
 from metrics.models import Deployment, Incident, PullRequest
 from metrics.scope import MetricScope, window_filter
-from metrics.selectors.common import in_scope, production_deployments
+from metrics.selectors.common import production_deployments
 from metrics.selectors.dora import (
+    DoraReads,
     DoraResults,
     dora_results,
     incident_window,
-    list_deployment_facts,
     list_incident_facts,
 )
 
@@ -62,31 +62,9 @@ def deployment_ids(results: DoraResults, show: str) -> list[int] | None:
 
 
 @dataclass(frozen=True)
-class Linked:
-    """What a page's details link incidents and deployments with, as dora_results has them."""
-
-    incidents: QuerySet[Incident]  # the scope's incidents, any time
-    deployments: list[calc.DeploymentFacts]  # the production deployments the window needs
-    timeline: calc.SuccessTimeline  # their successes in order, for linking incidents
-
-
-def _linked(scope: MetricScope) -> Linked:
-    """The incidents and deployment facts of dora_results, without computing its metrics: the
-    lists of a whole window (no tile's ids) need only these."""
-    incidents = in_scope(scope, Incident.objects.all())
-    resolved = list_incident_facts(incidents.filter(window_filter("resolved_at", scope)))
-    deployments = list_deployment_facts(scope, resolved)
-    return Linked(
-        incidents=incidents,
-        deployments=deployments,
-        timeline=calc.SuccessTimeline.of(deployments),
-    )
-
-
-@dataclass(frozen=True)
 class DeploymentListing:
     rows: QuerySet[Deployment]  # newest first, `at` annotated (finished, else created)
-    results: DoraResults | Linked
+    results: DoraResults | DoraReads
     # A tile's list: the ids it counted, newest first (a page reads its own rows of `rows` by
     # id); None for the whole window's list, which pages through `rows` itself.
     ids: list[int] | None = None
@@ -100,7 +78,7 @@ def list_deployments(scope: MetricScope, show: str = "") -> DeploymentListing:
         return DeploymentListing(rows=rows, results=results, ids=deployment_ids(results, show))
     return DeploymentListing(
         rows=rows.filter(window_filter("at", scope)).order_by(F("at").desc(), "-pk"),
-        results=_linked(scope),
+        results=DoraReads([scope]),
     )
 
 
@@ -122,7 +100,7 @@ class DeploymentDetails:
 
 
 def deployment_details(
-    deployments: list[Deployment], results: DoraResults | Linked
+    deployments: list[Deployment], results: DoraResults | DoraReads
 ) -> dict[int, DeploymentDetails]:
     """For each of `deployments` (one page of a listing), the pull requests it deployed (their
     deployment finished when it did: metrics.derived) and the incidents linked to it."""
@@ -164,17 +142,17 @@ def deployment_details(
 @dataclass(frozen=True)
 class IncidentListing:
     rows: QuerySet[Incident]  # newest first
-    results: DoraResults | Linked
+    results: DoraResults | DoraReads
 
 
 def list_incidents(scope: MetricScope, show: str = "") -> IncidentListing:
     """The incidents of an INCIDENT_LISTS list."""
-    results: DoraResults | Linked
+    results: DoraResults | DoraReads
     if show == "resolved":
         results = dora_results(scope)
         rows = results.incidents.filter(pk__in=_ids(results.restore.incident_ids))
     else:
-        results = _linked(scope)
+        results = DoraReads([scope])
         rows = results.incidents.filter(window_filter("created_at", scope))
     return IncidentListing(rows=rows.order_by("-created_at", "-pk"), results=results)
 
@@ -186,7 +164,7 @@ class IncidentDetails:
 
 
 def incident_details(
-    incidents: list[Incident], results: DoraResults | Linked
+    incidents: list[Incident], results: DoraResults | DoraReads
 ) -> dict[int, IncidentDetails]:
     """For each of `incidents` (one page of a listing), the deployment it is linked to (as
     change failure rate links it) and its time to restore."""
