@@ -105,7 +105,8 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
         else:  # a tile's deployments: the page's ids, then their rows
             page_obj = Paginator(listing.ids, PAGE_SIZE).get_page(request.GET.get("page"))
             found = listing.rows.in_bulk(list(page_obj))
-            listed = [found[pk] for pk in page_obj]
+            # A row a sync removed from the list since the ids were read is left out.
+            listed = [found[pk] for pk in page_obj if pk in found]
         details = delivery.deployment_details(listed, listing.results)
         rows = [(row, details[row.pk]) for row in listed]
     return render(

@@ -301,7 +301,7 @@ class WorkItem(ActivityModel):
             # items flow metrics count: left-out kinds are not in it).
             models.Index(
                 fields=["integration", "status_category"],
-                include=["started_at", "created_at"],
+                include=["started_at", "created_at", "id"],
                 condition=models.Q(left_out=False),
                 name="metrics_item_aging_idx",
             ),

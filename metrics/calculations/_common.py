@@ -27,14 +27,6 @@ class Band(StrEnum):
     LOW = "low"
 
 
-def aware(moment: datetime) -> datetime:
-    """`moment` itself, refused when naive (as utc() refuses it): aware datetimes compare and
-    subtract as instants whatever their zones, so a hot loop need not convert them."""
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment!r}: metric inputs must be timezone-aware")
-    return moment
-
-
 def utc(moment: datetime) -> datetime:
     """The same instant in UTC; naive datetimes are refused (a naive time gives wrong spans)."""
     if moment.tzinfo is None or moment.utcoffset() is None:

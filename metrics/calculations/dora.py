@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from metrics.calculations._common import (
     Band,
     Summary,
-    aware,
     elapsed_days,
     floor_minutes,
     in_window,
@@ -217,7 +216,7 @@ class SuccessTimeline:
     @classmethod
     def of(cls, deployments: Iterable[DeploymentFacts]) -> SuccessTimeline:
         keyed = sorted(
-            ((aware(d.at), d.id, d) for d in production(deployments) if d.succeeded),
+            ((utc(d.at), d.id, d) for d in production(deployments) if d.succeeded),
             key=lambda row: row[:2],
         )
         return cls(tuple(row[2] for row in keyed), tuple(row[0] for row in keyed))

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(left_out=False),
                 fields=["integration", "status_category"],
-                include=["started_at", "created_at"],
+                include=["started_at", "created_at", "id"],
                 name="metrics_item_aging_idx",
             ),
         ),

@@ -67,10 +67,11 @@ FAILED_PATTERN = f"^({'|'.join(sorted(FAILED_STATUSES))})$"
 
 
 def list_incident_facts(queryset: QuerySet[Incident]) -> list[calc.IncidentFacts]:
-    """The incidents of `queryset` as calculation facts."""
+    """The incidents of `queryset` as calculation facts, in order of opening (so lists made from
+    them, such as the unlinked incidents, keep one order whichever query read them)."""
     return [
         calc.IncidentFacts(id=str(pk), created_at=created, resolved_at=resolved, repository=repo)
-        for pk, created, resolved, repo in queryset.values_list(
+        for pk, created, resolved, repo in queryset.order_by("created_at", "pk").values_list(
             "pk", "created_at", "resolved_at", "repository"
         )
     ]

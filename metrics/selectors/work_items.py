@@ -237,7 +237,7 @@ def list_finished_work_items(scope: MetricScope, limit: int) -> QuerySet:
 def list_aging_work_items(scope: MetricScope, limit: int) -> QuerySet:
     """The `limit` items in progress longest (`since`: started, else created), oldest first."""
     in_progress = work_items(scope).annotate(since=Coalesce("started_at", "created_at"))
-    # The oldest ids first, from the aging index alone; then only their rows.
+    # The oldest ids first, from the aging index alone (it holds the ids); then only their rows.
     oldest = in_progress.filter(status_category=calc.IN_PROGRESS).order_by("since", "pk")
     ids = list(oldest.values_list("pk", flat=True)[:limit])
     return in_progress.filter(pk__in=ids).select_related("integration").order_by("since", "pk")
