@@ -2,12 +2,18 @@
 AGILETRACK_INCIDENT_LINK_WINDOW_DAYS (default 7); older ones are unlinked and listed as such."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from integrations.providers import records
 from metrics import selectors
-from metrics.calculations import DeploymentFacts, IncidentFacts, change_failure_rate
+from metrics.calculations import (
+    DeploymentFacts,
+    IncidentFacts,
+    attribute_incidents,
+    change_failure_rate,
+)
 from metrics.ingest import ingest
 from metrics.models import Incident
 from tests.factories import TeamFactory, make_integration
@@ -62,3 +68,20 @@ def test_the_default_window_of_7_days_leaves_an_older_deployment_unblamed():
     # I1 opened 9 days after d1: unlinked, so only d2 (I2, 2 days after it) failed.
     assert (failure["deployments"], failure["failed"], failure["rate"]) == (2, 1, 0.5)
     assert failure["unlinked_incidents"] == [Incident.objects.get(external_id="I1").pk]
+
+
+def test_deployments_in_a_fall_back_hour_are_ordered_by_their_instants():
+    # Berlin left summer time on 2025-10-26 at 03:00 CEST (01:00 UTC): 02:30 CEST (00:30 UTC) came
+    # before 02:10 CET (01:10 UTC), although its wall clock reads later. An incident at 00:45 UTC
+    # follows only the first.
+    berlin = ZoneInfo("Europe/Berlin")
+    earlier = datetime(2025, 10, 26, 2, 30, tzinfo=berlin)  # fold 0: CEST
+    later = datetime(2025, 10, 26, 2, 10, fold=1, tzinfo=berlin)  # fold 1: CET
+    assert earlier < later.astimezone(UTC)
+    deployments = [
+        DeploymentFacts("cet", "success", later),
+        DeploymentFacts("cest", "success", earlier),
+    ]
+    incident = IncidentFacts("i", datetime(2025, 10, 26, 0, 45, tzinfo=UTC))
+
+    assert attribute_incidents([incident], deployments) == {"i": "cest"}
