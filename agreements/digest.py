@@ -87,8 +87,10 @@ def build_digest(team: Team, week_start: date, now: datetime | None = None) -> d
     now = now or timezone.now()
     since, until = week_start - timedelta(days=7), week_start - timedelta(days=1)
     scope = selectors.metric_scope(team, since=since, until=until, now=now)
-    this_week = selectors.dora_metrics(scope)
-    last_week = selectors.dora_metrics(scope.previous())
+    before = scope.previous()
+    reads = selectors.DoraReads([scope, before])  # both weeks from one read
+    this_week = selectors.dora_metrics(scope, reads)
+    last_week = selectors.dora_metrics(before, reads)
     open_prs = selectors.list_pull_requests(scope, sort="created").oldest_open
     aging = selectors.list_aging_work_items(scope, OLDEST_LISTED)
     moment = scope.moment

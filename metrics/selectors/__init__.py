@@ -12,7 +12,7 @@ the JSON API and the tests call as `selectors.<name>`.
 
 from metrics.scope import MetricScope, ScopeError, metric_scope
 from metrics.selectors.common import INTERVALS
-from metrics.selectors.dora import dora_metrics
+from metrics.selectors.dora import DoraReads, dora_metrics
 from metrics.selectors.families import FAMILIES, dora_with_previous, family_metrics, team_metrics
 from metrics.selectors.pull_requests import (
     PR_SORTS,
@@ -38,6 +38,7 @@ __all__ = [
     "PR_SORTS",
     "STAGES",
     "TIMESERIES",
+    "DoraReads",
     "MetricScope",
     "ScopeError",
     "dora_metrics",
