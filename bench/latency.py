@@ -38,6 +38,8 @@ def start_server(port: int) -> subprocess.Popen:
     process = subprocess.Popen(  # noqa: S603 (the venv's gunicorn, fixed arguments)
         [
             GUNICORN,
+            "--config",
+            "python:agiletrack.observability.gunicorn",
             "agiletrack.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Mapping
 from datetime import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -118,7 +119,8 @@ Counts = Mapping[str, Q | None]
 
 
 def _count_aggregates(counts: Counts) -> dict[str, Aggregate]:
-    return {f"rows_{name}": Count("pk", filter=rows) for name, rows in counts.items()}
+    # COUNT(1), not COUNT(id): a covering index holds the columns summarised, not the key.
+    return {f"rows_{name}": Count(Value(1), filter=rows) for name, rows in counts.items()}
 
 
 def summaries_and_counts(
@@ -157,7 +159,32 @@ def minutes_until_summary(
         return summarize(
             minutes(at, end) for at in rows.order_by().values_list("_start", flat=True)
         )
-    return summary(rows, MinutesUntil(F("_start"), end, round_up=round_up))
+    return _summary_computed_once(rows, MinutesUntil(F("_start"), end, round_up=round_up))
+
+
+def _summary_computed_once(queryset: QuerySet, value: Expression) -> Summary:
+    """PostgreSQL: `summary` of an expression computed once per row. Written as the aggregates
+    of one select, PostgreSQL computes the expression once for each of them; here the rows'
+    values are selected first (OFFSET 0 keeps that select from being merged into the outer
+    one) and summarised over that, about half the time for the open pull requests' ages."""
+    values = queryset.order_by().annotate(_value=value).values_list("_value")
+    try:
+        inner, params = values.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # no rows can match (a scope without integrations)
+        return summarize(())
+    percentiles = ", ".join(
+        f"PERCENTILE_CONT({fraction!r}) WITHIN GROUP (ORDER BY value)"
+        for fraction in QUANTILES.values()
+    )
+    # Django's compiled select (its params apart) and constants: nothing from input.
+    sql = (
+        "SELECT COUNT(value), AVG(value), MIN(value), MAX(value), "  # noqa: S608
+        f"{percentiles} FROM ({inner} OFFSET 0) AS summarised (value)"
+    )
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    return _summary(dict(zip(["count", "mean", "min", "max", *QUANTILES], found, strict=True)))
 
 
 def grouped_summaries(

@@ -71,10 +71,31 @@ class PullRequest(ActivityModel):
         constraints = [unique_per_integration("unique_pull_request")]
         indexes = [
             models.Index(fields=["integration", "repository", "number"]),
-            models.Index(fields=["integration", "merged_at"]),
+            # The merged pull requests' stage times, size and counts (the pull request family,
+            # the overview's charts) are read from the index alone (PostgreSQL).
+            models.Index(
+                fields=["integration", "merged_at"],
+                include=[
+                    "author_is_bot",
+                    "coding_time_minutes",
+                    "pickup_time_minutes",
+                    "review_time_minutes",
+                    "deploy_time_minutes",
+                    "cycle_time_minutes",
+                    "additions",
+                    "deletions",
+                    "reviewed_before_merge",
+                ],
+                name="metrics_pr_merged_idx",
+            ),
             models.Index(fields=["integration", "created_at"]),
-            # Lead time for changes reads pull requests by when their deployment finished.
-            models.Index(fields=["integration", "deployed_at"]),
+            # Lead time for changes reads pull requests by when their deployment finished, from
+            # the index alone.
+            models.Index(
+                fields=["integration", "deployed_at"],
+                include=["author_is_bot", "cycle_time_minutes"],
+                name="metrics_pr_deployed_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -404,7 +425,12 @@ class WorkItemFinish(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["integration", "done_at"]),
+            # Throughput, lead and cycle time read the window's finishes from the index alone.
+            models.Index(
+                fields=["integration", "done_at"],
+                include=["left_at", "lead_time_minutes", "cycle_time_minutes"],
+                name="metrics_finish_window_idx",
+            ),
             # The finished work items list, newest first (or oldest: its last page), read in
             # index order from either end instead of sorting every finish of the window.
             models.Index(fields=["done_at", "id"], name="metrics_finish_done_id"),

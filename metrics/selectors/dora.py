@@ -33,34 +33,48 @@ def list_deployment_facts(
     earliest of the window's start and the incidents' openings, and per repository the last
     successful one before that (an incident opened later may be attributed to it) and the ones
     after it (a failure it has not recovered yet), or its failures when none succeeded before.
-    Older ones can change no number, and a year of them would only be read to be skipped."""
+    Older ones can change no number, and a year of them would only be read to be skipped.
+
+    Read as one range from the earliest row needed (an index range, not a scan of every
+    deployment), each row kept by its repository's rule; only a repository with no success
+    before the window costs a second read, of its older failures."""
     rows = production_deployments(scope)
     since = min([scope.start, *(incident.created_at for incident in incidents)])
-    last_success = (
-        rows.filter(Q(status__iexact=SUCCESS) & Q(at__lt=since))
+    # Per repository with deployments before `since`, its last success then (None: none).
+    last_success: dict[str, Any] = dict(
+        rows.filter(Q(at__lt=since))
         .order_by()
         .values("repository")
-        .annotate(latest=Max("at"))
+        .annotate(latest=Max("at", filter=Q(status__iexact=SUCCESS)))
         .values_list("repository", "latest")
     )
-    needed = Q(at__gte=since) | (
-        Q(status__iregex=FAILED_PATTERN) & ~Q(repository__in=[repo for repo, _ in last_success])
+    floor = min([since, *(latest for latest in last_success.values() if latest is not None)])
+    never_succeeded = [repo for repo, latest in last_success.items() if latest is None]
+    found = [_deployment_facts(row) for row in _fact_columns(rows.filter(Q(at__gte=floor)))]
+    if never_succeeded:
+        older = rows.filter(
+            Q(at__lt=floor) & Q(repository__in=never_succeeded, status__iregex=FAILED_PATTERN)
+        )
+        found = [_deployment_facts(row) for row in _fact_columns(older)] + found
+
+    def needed(deployment: calc.DeploymentFacts) -> bool:
+        if deployment.at >= since or deployment.repository not in last_success:
+            return True
+        latest = last_success[deployment.repository]
+        return deployment.failed if latest is None else deployment.at >= latest
+
+    return [deployment for deployment in found if needed(deployment)]
+
+
+def _fact_columns(rows: QuerySet) -> QuerySet:
+    return rows.values_list("pk", "status", "created_at", "finished_at", "repository")
+
+
+def _deployment_facts(row: tuple) -> calc.DeploymentFacts:
+    pk, status, created, finished, repository = row
+    return calc.DeploymentFacts(
+        id=str(pk), status=status, created_at=created, finished_at=finished, repository=repository
     )
-    for repository, latest in last_success:
-        needed |= Q(repository=repository, at__gte=latest)
-    rows = rows.filter(needed)
-    return [
-        calc.DeploymentFacts(
-            id=str(pk),
-            status=status,
-            created_at=created,
-            finished_at=finished,
-            repository=repository,
-        )
-        for pk, status, created, finished, repository in rows.values_list(
-            "pk", "status", "created_at", "finished_at", "repository"
-        )
-    ]
 
 
 FAILED_PATTERN = f"^({'|'.join(sorted(FAILED_STATUSES))})$"

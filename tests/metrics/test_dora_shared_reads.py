@@ -2,6 +2,7 @@
 both (DoraReads), equals each window computed from its own reads: on hand-worked data where a
 failure, an incident and a recovery cross the boundary between the two windows."""
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,7 +11,8 @@ from django.core.cache import cache
 from integrations.providers import records
 from metrics import derived, selectors
 from metrics.ingest import ingest
-from metrics.selectors.dora import DoraReads, dora_metrics
+from metrics.models import Deployment
+from metrics.selectors.dora import DoraReads, dora_metrics, list_deployment_facts
 from tests.factories import TeamFactory, make_integration
 from tests.metrics.test_derived import deployment
 
@@ -81,3 +83,39 @@ def test_the_numbers_that_cross_the_boundary_are_the_hand_worked_ones(scope):
     assert (recovery["count"], recovery["median"]) == (1, 1440)
     assert previous["time_to_restore"]["summary"]["count"] == 0
     assert previous["deployment_frequency"]["deployments"] == 2  # d1b, d2
+
+
+def test_only_the_deployments_a_window_needs_are_read():
+    """Per repository: the last success before the window and what follows it; a repository
+    that never succeeded before keeps all its failures; older rows are not read."""
+    team = TeamFactory(time_zone="UTC")
+    integration = make_integration(team)
+
+    def at(name, repository, when, status="success"):
+        return dataclasses.replace(deployment(name, when, status), repository=repository)
+
+    ingest(
+        integration,
+        [
+            at("a-old-failure", "acme/a", utc(2026, 9, 1), "failure"),
+            at("a-old", "acme/a", utc(2026, 10, 1)),
+            at("a-last", "acme/a", utc(2026, 10, 30)),  # the last success before Nov 8
+            at("a-failed", "acme/a", utc(2026, 11, 5), "failure"),  # not recovered before
+            at("a-window", "acme/a", utc(2026, 11, 9)),
+            at("b-failed-1", "acme/b", utc(2026, 9, 10), "failure"),  # b never succeeded
+            at("b-failed-2", "acme/b", utc(2026, 10, 20), "error"),
+            at("b-pending", "acme/b", utc(2026, 10, 25), "in_progress"),
+            at("c-window", "acme/c", utc(2026, 11, 10), "failure"),  # nothing before
+            at("d-old", "acme/d", utc(2026, 9, 1)),
+            at("d-last", "acme/d", utc(2026, 10, 2)),
+        ],
+    )
+    derived.refresh(integration)
+    scope = selectors.metric_scope(
+        team, since=date(2026, 11, 8), until=date(2026, 11, 14), now=utc(2026, 11, 20)
+    )
+    read = {Deployment.objects.get(pk=fact.id).external_id for fact in list_deployment_facts(scope)}
+
+    assert read == {
+        "a-last", "a-failed", "a-window", "b-failed-1", "b-failed-2", "c-window", "d-last"
+    }  # fmt: skip
