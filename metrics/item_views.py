@@ -4,7 +4,9 @@ and integration filters)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import cache
 from urllib.parse import urlencode
 
 from django import forms
@@ -29,10 +31,17 @@ class PeriodForm(forms.Form):
     )
 
 
-def _finished_link(page: TeamPage, period: date, interval: str) -> str:
+def _finished_links(page: TeamPage) -> Callable[[date, str], str]:
+    """The link to the finished items of one period; each period's link is built once (the
+    scatter's two thousand points fall on a few dozen days)."""
     base = reverse("team-finished-work-items", kwargs={"slug": page.team.slug})
     query = f"{page.query}&" if page.query else ""
-    return f"{base}?{query}{urlencode({'period': period.isoformat(), 'interval': interval})}"
+
+    @cache
+    def link(period: date, interval: str) -> str:
+        return f"{base}?{query}{urlencode({'period': period.isoformat(), 'interval': interval})}"
+
+    return link
 
 
 def add_work_item_links(
@@ -42,14 +51,11 @@ def add_work_item_links(
     window, since a finish counts when its item is still done at the window's end, and the
     bar's period), and each point of the cycle-time scatter to the items finished on its local
     day (the point's item among them)."""
-    charts["throughput"]["links"] = [
-        _finished_link(page, point["period"], interval) for point in done
-    ]
+    link = _finished_links(page)
+    charts["throughput"]["links"] = [link(point["period"], interval) for point in done]
     tz = page.scope.tz
     charts["scatter"]["links"] = [
-        _finished_link(page, at.astimezone(tz).date(), "day")
-        for _, at, _ in finished
-        if at is not None
+        link(at.astimezone(tz).date(), "day") for _, at, _ in finished if at is not None
     ]
     charts["scatter"]["link_mode"] = "point"
 

@@ -89,6 +89,13 @@ class PullRequest(ActivityModel):
                 name="metrics_pr_merged_idx",
             ),
             models.Index(fields=["integration", "created_at"]),
+            # The pull request page's oldest open ones: the open human non-draft pull requests
+            # of every team in order of opening, walked until five of the scope's are found.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(state="open", is_draft=False, author_is_bot=False),
+                name="metrics_pr_open_idx",
+            ),
             # Lead time for changes reads pull requests by when their deployment finished, from
             # the index alone.
             models.Index(
