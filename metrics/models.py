@@ -4,8 +4,10 @@ Every model has (integration, external_id) unique, so a repeated or retried sync
 of duplicating (metrics.ingest).
 """
 
+from datetime import UTC, datetime
+
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
 from integrations.models import Integration
@@ -26,6 +28,11 @@ class ActivityModel(models.Model):
 
 def unique_per_integration(name: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(fields=["integration", "external_id"], name=name)
+
+
+# When a pull request not merged (yet) counts as merged, in the open pull requests' index: after
+# any moment a metric asks about.
+NOT_MERGED = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class PullRequest(ActivityModel):
@@ -95,6 +102,14 @@ class PullRequest(ActivityModel):
                 fields=["created_at"],
                 condition=models.Q(state="open", is_draft=False, author_is_bot=False),
                 name="metrics_pr_open_idx",
+            ),
+            # Open pull request age: the pull requests open at a moment, read as one range of
+            # this index (not yet merged counts as merged at NOT_MERGED), from the index alone.
+            models.Index(
+                F("integration"),
+                Coalesce("merged_at", Value(NOT_MERGED)),
+                include=["merged_at", "created_at", "closed_at", "is_draft", "author_is_bot"],
+                name="metrics_pr_open_age_idx",
             ),
             # Lead time for changes reads pull requests by when their deployment finished, from
             # the index alone.

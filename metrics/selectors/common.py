@@ -6,12 +6,12 @@ from dataclasses import asdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DateTimeField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 
 from metrics import calculations as calc
 from metrics.calculations._common import period_key
-from metrics.models import Deployment, PullRequest, WorkItem, WorkItemFinish
+from metrics.models import NOT_MERGED, Deployment, PullRequest, WorkItem, WorkItemFinish
 from metrics.production import production_only
 from metrics.scope import MetricScope, ScopeError, window_filter
 
@@ -32,10 +32,14 @@ def open_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
     """The human pull requests open and out of draft at the scope's moment (now, or the
     window's end if past): open PR age, and the agreements on open or unanswered PRs."""
     moment = scope.moment
+    # Not merged by the moment: merged after it, or not at all (NOT_MERGED, after any moment),
+    # written so one range of the open pull requests' index answers it.
+    merged = Coalesce("merged_at", Value(NOT_MERGED, output_field=DateTimeField()))
     return (
         human_pull_requests(scope)
         .filter(is_draft=False, created_at__lte=moment)
-        .filter(Q(merged_at__isnull=True) | Q(merged_at__gt=moment))
+        .alias(merged_or_not=merged)
+        .filter(Q(merged_or_not__gt=moment))
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment))
     )
 

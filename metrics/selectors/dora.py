@@ -98,8 +98,7 @@ def incident_window() -> timedelta | None:
 
 
 def no_data_reasons(
-    scope: MetricScope,
-    incidents: QuerySet[Incident],
+    reads: DoraReads,
     lead_count: int,
     failure: calc.ChangeFailureRate,
     restore: calc.TimeToRestore,
@@ -108,8 +107,8 @@ def no_data_reasons(
     """Per DORA metric, why it is "n/a" (calc.no_data_reason), or None when it has a band."""
     reason = partial(
         calc.no_data_reason,
-        has_deployments=production_deployments(scope).exists(),
-        has_incidents=incidents.exists(),
+        has_deployments=reads.has_deployments,
+        has_incidents=reads.has_incidents,
     )
     return {
         # No deployment in the window is a measurement (low), once deployments exist at all.
@@ -167,6 +166,17 @@ class DoraReads:
     @cached_property
     def timeline(self) -> calc.SuccessTimeline:
         return calc.SuccessTimeline.of(self.deployments)
+
+    @cached_property
+    def has_deployments(self) -> bool:
+        """Whether the scope has a production deployment stored, at any time (the "n/a"
+        reasons); asked of the database only when none was read for the windows."""
+        return bool(self.deployments) or production_deployments(self.first).exists()
+
+    @cached_property
+    def has_incidents(self) -> bool:
+        """Whether the scope has an incident stored, at any time."""
+        return bool(self.opened or self.resolved) or self.incidents.exists()
 
     @cached_property
     def links(self) -> dict[str, str | None]:
@@ -266,8 +276,7 @@ def dora_metrics(scope: MetricScope, reads: DoraReads | None = None) -> dict:
     table = results.table
     frequency, lead, failure = results.frequency, results.lead, results.failure
     restore, recovery = results.restore, results.recovery
-    incidents = results.incidents
-    reasons = no_data_reasons(scope, incidents, lead.count, failure, restore, recovery)
+    reasons = no_data_reasons(results.reads, lead.count, failure, restore, recovery)
     report: dict[str, dict[str, Any]] = {
         "deployment_frequency": {
             "deployments": frequency.deployments,
