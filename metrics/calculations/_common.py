@@ -29,6 +29,8 @@ class Band(StrEnum):
 
 def utc(moment: datetime) -> datetime:
     """The same instant in UTC; naive datetimes are refused (a naive time gives wrong spans)."""
+    if moment.tzinfo is UTC:  # as the database gives it: nothing to convert
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment!r}: metric inputs must be timezone-aware")
     return moment.astimezone(UTC)
