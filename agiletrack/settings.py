@@ -136,6 +136,11 @@ else:
     # One test database per test run here too, so two runs against one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Seconds a process keeps its database connection for its next request (0: a new connection per
+# request). The web server (agiletrack.observability.gunicorn) keeps it 60 s unless this is set:
+# a connection costs its set-up and a new PostgreSQL backend's first reads of the catalog on
+# every page. The development server and the tests open one per request.
+DATABASES["default"]["CONN_MAX_AGE"] = int(env.str("DATABASE_CONN_MAX_AGE", default="") or 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------------

@@ -271,3 +271,43 @@ def test_every_answer_carries_the_security_headers(client, path):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+# The database connection's lifetime a process gets, the web server's config loaded first or not.
+CONN_MAX_AGE = """
+import sys, django
+django.setup()
+from django.db import connection
+if sys.argv[1] == "gunicorn":  # what the web server runs in each worker before its requests
+    from agiletrack.observability.gunicorn import post_worker_init
+    post_worker_init(None)
+print(connection.settings_dict["CONN_MAX_AGE"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("process", "variable", "expected"),
+    [
+        ("gunicorn", None, 60),  # the web server keeps its connection between requests
+        ("gunicorn", "0", 0),
+        ("other", None, 0),  # the development server, tests, worker: one per request or task
+        ("other", "30", 30),
+    ],
+)
+def test_the_web_server_keeps_its_database_connection(
+    python, tmp_path, process, variable, expected
+):
+    env = {"AGILETRACK_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "agiletrack.settings"}
+    if variable is not None:
+        env["DATABASE_CONN_MAX_AGE"] = variable
+    completed = subprocess.run(
+        [python, "-c", CONN_MAX_AGE, process],
+        cwd=REPO_ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert int(completed.stdout.strip().splitlines()[-1]) == expected

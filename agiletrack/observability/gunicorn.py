@@ -41,9 +41,23 @@ def on_starting(server: Any) -> None:
     prune_dead_process_files()
 
 
+# Seconds a web worker keeps its database connection between requests when
+# DATABASE_CONN_MAX_AGE is not set (settings: elsewhere a new connection per request).
+WEB_CONN_MAX_AGE = 60
+
+
 def post_worker_init(worker: Any) -> None:
-    """A worker has loaded the app: freeze what the imports made (gc.freeze), so the garbage
-    collector's full passes during a request walk only the objects requests made. A cold page
-    builds tens of thousands of rows; without this each full pass also walks the hundreds of
-    thousands of long-lived module, URL and model objects (docs/performance.md)."""
+    """A worker has loaded the app, before its first request.
+
+    - It serves one request after another, so it keeps its database connection between them
+      (WEB_CONN_MAX_AGE, unless DATABASE_CONN_MAX_AGE is set; a kept connection is checked
+      before reuse, CONN_HEALTH_CHECKS): a page no longer pays a connection's set-up and a new
+      PostgreSQL backend's first reads of the catalog.
+    - What the imports made is frozen (gc.freeze), so the garbage collector's full passes during
+      a request walk only the objects requests made. A cold page builds tens of thousands of
+      rows; without this each full pass also walks the hundreds of thousands of long-lived
+      module, URL and model objects (docs/performance.md)."""
+    if not os.environ.get("DATABASE_CONN_MAX_AGE"):
+        # The dict the connections read their settings from (django.db.connections).
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = WEB_CONN_MAX_AGE
     gc.freeze()
