@@ -212,6 +212,14 @@ class Deployment(ActivityModel):
                 Coalesce("finished_at", "created_at"),
                 name="metrics_deploy_at_idx",
             ),
+            # Before a DORA window, each repository's deployments since its last success
+            # (selectors.dora.list_deployment_facts): a short range per repository.
+            models.Index(
+                F("integration"),
+                F("repository"),
+                Coalesce("finished_at", "created_at"),
+                name="metrics_deploy_repo_at_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,9 +35,9 @@ def list_deployment_facts(
     after it (a failure it has not recovered yet), or its failures when none succeeded before.
     Older ones can change no number, and a year of them would only be read to be skipped.
 
-    Read as one range from the earliest row needed (an index range, not a scan of every
-    deployment), each row kept by its repository's rule; only a repository with no success
-    before the window costs a second read, of its older failures."""
+    Read in two parts: the window's (an index range of `at`), and before it, each
+    repository's rows from its last success (a short index range per repository, however long
+    ago that success was) or its failures when it has none."""
     rows = production_deployments(scope)
     since = min([scope.start, *(incident.created_at for incident in incidents)])
     # Per repository with deployments before `since`, its last success then (None: none).
@@ -48,33 +48,24 @@ def list_deployment_facts(
         .annotate(latest=Max("at", filter=Q(status__iexact=SUCCESS)))
         .values_list("repository", "latest")
     )
-    floor = min([since, *(latest for latest in last_success.values() if latest is not None)])
-    never_succeeded = [repo for repo, latest in last_success.items() if latest is None]
-    found = [_deployment_facts(row) for row in _fact_columns(rows.filter(Q(at__gte=floor)))]
-    if never_succeeded:
-        older = rows.filter(
-            Q(at__lt=floor) & Q(repository__in=never_succeeded, status__iregex=FAILED_PATTERN)
+    before = [
+        Q(repository=repository, at__gte=latest)
+        if latest is not None
+        else Q(repository=repository, status__iregex=FAILED_PATTERN)
+        for repository, latest in last_success.items()
+    ]
+    found = list(rows.filter(Q(at__gte=since)).values_list(*FACT_COLUMNS))
+    if before:
+        found += rows.filter(Q(at__lt=since) & reduce(or_, before)).values_list(*FACT_COLUMNS)
+    return [
+        calc.DeploymentFacts(
+            id=str(pk), status=status, created_at=created, finished_at=finished, repository=repo
         )
-        found = [_deployment_facts(row) for row in _fact_columns(older)] + found
-
-    def needed(deployment: calc.DeploymentFacts) -> bool:
-        if deployment.at >= since or deployment.repository not in last_success:
-            return True
-        latest = last_success[deployment.repository]
-        return deployment.failed if latest is None else deployment.at >= latest
-
-    return [deployment for deployment in found if needed(deployment)]
+        for pk, status, created, finished, repo in found
+    ]
 
 
-def _fact_columns(rows: QuerySet) -> QuerySet:
-    return rows.values_list("pk", "status", "created_at", "finished_at", "repository")
-
-
-def _deployment_facts(row: tuple) -> calc.DeploymentFacts:
-    pk, status, created, finished, repository = row
-    return calc.DeploymentFacts(
-        id=str(pk), status=status, created_at=created, finished_at=finished, repository=repository
-    )
+FACT_COLUMNS = ("pk", "status", "created_at", "finished_at", "repository")
 
 
 FAILED_PATTERN = f"^({'|'.join(sorted(FAILED_STATUSES))})$"
