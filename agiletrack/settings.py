@@ -149,7 +149,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "agiletrack.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             # Keys of one deployment (or one test run) never meet another's in a shared Redis.
             "KEY_PREFIX": env.str("AGILETRACK_CACHE_KEY_PREFIX", default="agiletrack"),

@@ -74,7 +74,7 @@ def test_database_and_redis_urls_switch_to_real_services(python, tmp_path):
     assert dumped["name"] == "agiletrack"
     assert dumped["host"] == "db.internal"
     assert dumped["broker"] == "redis://cache.internal:6379/0"
-    assert dumped["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert dumped["cache"] == "agiletrack.redis_cache.RedisCache"
     assert dumped["cache_location"] == "redis://cache.internal:6379/0"
     assert dumped["transport_options"]["visibility_timeout"] == 7200
 

@@ -117,7 +117,7 @@ def test_a_sync_that_changed_data_invalidates_and_one_that_changed_nothing_does_
 def test_an_unreachable_cache_still_gives_metrics(integration, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "agiletrack.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2},
         }
