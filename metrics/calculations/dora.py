@@ -4,7 +4,7 @@ failed deployment recovery time, each with its performance band from a band tabl
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -115,12 +115,19 @@ def deployment_frequency(
     *,
     now: datetime | None = None,
     table: BandTable = DORA_2023,
+    timeline: SuccessTimeline | None = None,
 ) -> DeploymentFrequency:
     """Successful production deployments in [start, end): per day and per week of the time
     elapsed by `now` (a window ending in the future is measured up to now), and DevLake's
     "deployment days" form (lower median of distinct deployment days per local week and month,
-    weeks and months the window touches counted even when empty)."""
-    shipped = [d for d in production(deployments) if d.succeeded and in_window(d.at, start, end)]
+    weeks and months the window touches counted even when empty). `timeline`: the
+    deployments' SuccessTimeline, when the caller has it (its window is found by bisection)."""
+    if timeline is not None:
+        shipped = list(timeline.between(start, end))
+    else:
+        shipped = [
+            d for d in production(deployments) if d.succeeded and in_window(d.at, start, end)
+        ]
     deploy_days = {d.at.astimezone(tz).date() for d in shipped}
     all_days = local_days(start, end, tz)
     per_week: dict[object, int] = {}
@@ -220,6 +227,11 @@ class SuccessTimeline:
             key=lambda row: row[:2],
         )
         return cls(tuple(row[2] for row in keyed), tuple(row[0] for row in keyed))
+
+    def between(self, start: datetime, end: datetime) -> tuple[DeploymentFacts, ...]:
+        """The successes finished in [start, end), in order (by bisection)."""
+        first = bisect_left(self.finished, utc(start))
+        return self.deployments[first : bisect_left(self.finished, utc(end), first)]
 
     def by_repository(self) -> dict[str, tuple[list[datetime], list[DeploymentFacts]]]:
         """Per repository, its successes' finish times and the successes, in the same order."""

@@ -223,7 +223,7 @@ class DoraResults:
         scope = self.scope
         return calc.deployment_frequency(
             self.deployments, scope.counted_start, scope.end, scope.tz, now=scope.now,
-            table=self.table,
+            table=self.table, timeline=self.timeline,
         )  # fmt: skip
 
     @cached_property

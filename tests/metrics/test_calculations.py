@@ -17,6 +17,7 @@ from metrics.calculations import (
     ReviewFacts,
     SprintFacts,
     StatusChangeFacts,
+    SuccessTimeline,
     WorkItemFacts,
     aging_work_in_progress,
     attribute_incidents,
@@ -317,6 +318,40 @@ def test_deployment_frequency_per_day_week_and_in_deployment_days():
     # Weeks of 2 and 1 deployment days: DevLake's lower median is 1 (not their mean, 1.5).
     assert result.median_deployment_days_per_week == 1
     assert result.band is Band.HIGH
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=-6, max_value=40),  # half-days to the finish: on the bounds too
+            st.sampled_from(["success", "SUCCESS", "failure", "error", "in_progress"]),
+            st.booleans(),  # production
+            st.sampled_from([UTC, BERLIN]),  # the zone the time came in
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=-4, max_value=20),
+    st.integers(min_value=1, max_value=24),
+)
+def test_deployment_frequency_from_the_timeline_equals_the_rows_read_one_by_one(
+    rows, start, length
+):
+    deployments = [
+        DeploymentFacts(
+            f"d{i}", status, at(days=half / 2), at(days=half / 2).astimezone(zone),
+            is_production=production,
+        )
+        for i, (half, status, production, zone) in enumerate(rows)
+    ]  # fmt: skip
+    since, until = at(days=start / 2), at(days=(start + length) / 2)
+    timeline = SuccessTimeline.of(deployments)
+
+    read = deployment_frequency(deployments, since, until, BERLIN, now=until)
+    bisected = deployment_frequency(deployments, since, until, BERLIN, now=until, timeline=timeline)
+
+    assert replace(bisected, deployment_ids=()) == replace(read, deployment_ids=())
+    assert sorted(bisected.deployment_ids) == sorted(read.deployment_ids)
 
 
 def test_deployment_frequency_band_thresholds():
