@@ -33,10 +33,11 @@ print(json.dumps({
 """
 
 
-def dump_settings(python: str, **env: str) -> dict:
+def run_python(python: str, code: str, *args: str, **env: str) -> str:
+    """What `code` prints in a fresh process with the given environment (settings module set)."""
     env.setdefault("DJANGO_SETTINGS_MODULE", "agiletrack.settings")
     completed = subprocess.run(
-        [python, "-c", DUMP_SETTINGS],
+        [python, "-c", code, *args],
         cwd=REPO_ROOT,
         env=clean_env(**env),
         capture_output=True,
@@ -44,7 +45,11 @@ def dump_settings(python: str, **env: str) -> dict:
         timeout=60,
         check=True,
     )
-    return json.loads(completed.stdout)
+    return completed.stdout
+
+
+def dump_settings(python: str, **env: str) -> dict:
+    return json.loads(run_python(python, DUMP_SETTINGS, **env))
 
 
 def test_embedded_defaults_need_no_server(python, tmp_path):
@@ -288,26 +293,17 @@ print(connection.settings_dict["CONN_MAX_AGE"])
 @pytest.mark.parametrize(
     ("process", "variable", "expected"),
     [
-        ("gunicorn", None, 60),  # the web server keeps its connection between requests
+        ("gunicorn", "", 60),  # the web server keeps its connection between requests
         ("gunicorn", "0", 0),
-        ("other", None, 0),  # the development server, tests, worker: one per request or task
+        ("other", "", 0),  # the development server, tests, worker: one per request or task
         ("other", "30", 30),
     ],
 )
 def test_the_web_server_keeps_its_database_connection(
     python, tmp_path, process, variable, expected
 ):
-    env = {"AGILETRACK_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "agiletrack.settings"}
-    if variable is not None:
-        env["DATABASE_CONN_MAX_AGE"] = variable
-    completed = subprocess.run(
-        [python, "-c", CONN_MAX_AGE, process],
-        cwd=REPO_ROOT,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    env = {"AGILETRACK_VAR_DIR": str(tmp_path), "DATABASE_CONN_MAX_AGE": variable}
 
-    assert int(completed.stdout.strip().splitlines()[-1]) == expected
+    printed = run_python(python, CONN_MAX_AGE, process, **env)
+
+    assert int(printed.strip().splitlines()[-1]) == expected
