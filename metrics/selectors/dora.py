@@ -50,10 +50,11 @@ def list_deployment_facts(
     )
     before = [
         Q(repository=repository, at__gte=latest)
-        if latest is not None
-        else Q(repository=repository, status__iregex=FAILED_PATTERN)
         for repository, latest in last_success.items()
+        if latest is not None
     ]
+    if never_succeeded := [repo for repo, latest in last_success.items() if latest is None]:
+        before.append(Q(repository__in=never_succeeded, status__iregex=FAILED_PATTERN))
     found = list(rows.filter(Q(at__gte=since)).values_list(*FACT_COLUMNS))
     if before:
         found += rows.filter(Q(at__lt=since) & reduce(or_, before)).values_list(*FACT_COLUMNS)

@@ -119,3 +119,22 @@ def test_only_the_deployments_a_window_needs_are_read():
     assert read == {
         "a-last", "a-failed", "a-window", "b-failed-1", "b-failed-2", "c-window", "d-last"
     }  # fmt: skip
+
+
+def test_many_repositories_that_never_succeeded_are_read_with_one_condition():
+    """Their failures before the window are one `repository IN (...)` term, not one term per
+    repository (SQLite refuses an expression deeper than 1,000)."""
+    team = TeamFactory(time_zone="UTC")
+    integration = make_integration(team)
+    failed = [
+        dataclasses.replace(
+            deployment(f"f{i}", utc(2026, 10, 1), "failure"), repository=f"acme/repo-{i}"
+        )
+        for i in range(1100)
+    ]
+    ingest(integration, [*failed, deployment("window", utc(2026, 11, 9))])
+    scope = selectors.metric_scope(
+        team, since=date(2026, 11, 8), until=date(2026, 11, 14), now=utc(2026, 11, 20)
+    )
+
+    assert len(list_deployment_facts(scope)) == 1101
