@@ -136,11 +136,25 @@ else:
     # One test database per test run here too, so two runs against one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+
+def _seconds_from_env(name: str) -> int:
+    """A whole number of seconds (0 when unset), failing with a message that names the variable."""
+    text = env.str(name, default="").strip()
+    try:
+        seconds = int(text or 0)
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {text!r}.")
+    return seconds
+
+
 # Seconds a process keeps its database connection for its next request (0: a new connection per
 # request). The web server (agiletrack.observability.gunicorn) keeps it 60 s unless this is set:
 # a connection costs its set-up and a new PostgreSQL backend's first reads of the catalog on
 # every page. The development server and the tests open one per request.
-DATABASES["default"]["CONN_MAX_AGE"] = int(env.str("DATABASE_CONN_MAX_AGE", default="") or 0)
+DATABASES["default"]["CONN_MAX_AGE"] = _seconds_from_env("DATABASE_CONN_MAX_AGE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------------

@@ -307,3 +307,21 @@ def test_the_web_server_keeps_its_database_connection(
     printed = run_python(python, CONN_MAX_AGE, process, **env)
 
     assert int(printed.strip().splitlines()[-1]) == expected
+
+
+@pytest.mark.parametrize("variable", ["sixty", "-5", "1.5"])
+def test_a_bad_connection_lifetime_fails_with_a_clear_error(python, tmp_path, variable):
+    completed = subprocess.run(
+        [python, "manage.py", "check"],
+        cwd=REPO_ROOT,
+        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), DATABASE_CONN_MAX_AGE=variable),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert completed.returncode != 0
+    assert (
+        f"ImproperlyConfigured: DATABASE_CONN_MAX_AGE must be a whole number of seconds, "
+        f"not {variable!r}" in completed.stderr
+    )
