@@ -150,6 +150,14 @@ def _seconds_from_env(name: str) -> int:
     return seconds
 
 
+def _positive_from_env(name: str, default: int) -> int:
+    """A whole number of 1 or more (`default` when unset), failing with a message naming it."""
+    value = env.int(name, default=default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be 1 or more, not {value}.")
+    return value
+
+
 # Seconds a process keeps its database connection for its next request (0: a new connection per
 # request). The web server (agiletrack.observability.gunicorn) keeps it 60 s unless this is set:
 # a connection costs its set-up and a new PostgreSQL backend's first reads of the catalog on
@@ -345,6 +353,9 @@ AGILETRACK_METRICS_CACHE_TTLS = env.dict(
 # days before it (0: however old, DevLake's rule).
 AGILETRACK_INCIDENT_LINK_WINDOW_DAYS = env.int("AGILETRACK_INCIDENT_LINK_WINDOW_DAYS", default=7)
 AGILETRACK_VELOCITY_SPRINTS = env.int("AGILETRACK_VELOCITY_SPRINTS", default=6)
+# Threads in which a page's independent metric reads run side by side on PostgreSQL, each with
+# its own database connection (metrics/parallel.py; 1: one after another).
+AGILETRACK_METRICS_READ_THREADS = _positive_from_env("AGILETRACK_METRICS_READ_THREADS", 2)
 
 # Outbound bounds (integrations/providers/http.py): the largest body read, counted after
 # decompression; requests per stream (a paging loop stops there); how long "test connection" may

@@ -29,8 +29,10 @@ from metrics.delivery_views import period_links, with_lists
 from metrics.flow_views import add_flow_links
 from metrics.item_views import add_work_item_links
 from metrics.list_pages import PAGE_PARAMS, list_page
+from metrics.parallel import side_by_side
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
+from metrics.selectors.common import periods as window_periods
 from metrics.sprint_views import add_sprint_links
 
 
@@ -171,13 +173,29 @@ PREVIOUS_THROUGHPUT = {
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
-    dora, previous_dora = selectors.dora_with_previous(scope)
-    report = selectors.team_metrics(scope, ["pull_requests", "work_items"])
     before = scope.previous()
     interval = interval_for(scope)
-    stages = selectors.timeseries(scope, "pull_request_stages", interval)
-    merged = selectors.timeseries(scope, "pull_requests_merged", interval)
-    done = selectors.timeseries(scope, "work_items_done", interval)
+    count = len(window_periods(scope, interval))
+    # Independent reads, side by side on PostgreSQL (metrics.parallel). The stage and merged
+    # series share one cached read of their window, so they are one part.
+    read = side_by_side(
+        dora=lambda: selectors.dora_with_previous(scope),
+        pull_requests=lambda: selectors.family_metrics(scope, "pull_requests"),
+        work_items=lambda: selectors.family_metrics(scope, "work_items"),
+        merged=lambda: (
+            selectors.timeseries(scope, "pull_request_stages", interval),
+            selectors.timeseries(scope, "pull_requests_merged", interval),
+        ),
+        done=lambda: selectors.timeseries(scope, "work_items_done", interval),
+        previous=lambda: (
+            previous_lines(before, PREVIOUS_CYCLE, interval, count),
+            previous_lines(before, PREVIOUS_THROUGHPUT, interval, count),
+        ),
+    )
+    dora, previous_dora = read["dora"]
+    stages, merged = read["merged"]
+    done = read["done"]
+    previous_cycle, previous_throughput = read["previous"]
     periods = [point["period"] for point in stages]
     merged_links = period_links(page, "team-pull-requests", periods, interval, "merged")
     charts = {
@@ -188,7 +206,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
                 {"label": label, "data": [point[stage] for point in stages], "stack": "cycle"}
                 for stage, label in STAGE_LABELS.items()
             ]
-            + previous_lines(before, PREVIOUS_CYCLE, interval, len(periods)),
+            + previous_cycle,
             stacked=True,
             unit="minutes",
             title=f"Median pull request cycle time by stage, per {interval}",
@@ -201,7 +219,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             [
                 {"label": "Pull requests merged", "data": [p["value"] for p in merged]},
                 {"label": "Work items done", "data": [p["value"] for p in done]},
-                *previous_lines(before, PREVIOUS_THROUGHPUT, interval, len(periods)),
+                *previous_throughput,
             ],
             title=f"Throughput per {interval}",
             partial=[point["partial"] for point in merged],
@@ -219,8 +237,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             bands=dora,
             compared_with=compared_with(scope),
-            pull_requests=report["pull_requests"],
-            work_items=report["work_items"],
+            pull_requests=read["pull_requests"],
+            work_items=read["work_items"],
             charts=charts,
             interval=interval,
             stage_rows=list(zip(periods, stages, merged_links, strict=True)),
@@ -264,8 +282,13 @@ class PullRequestFilterForm(forms.Form):
 def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
-    repositories = selectors.list_pull_request_repositories(scope)
-    filters = PullRequestFilterForm(request.GET or None, repositories=repositories)
+    # Independent reads side by side (metrics.parallel): the numbers beside the list and the
+    # filter's repositories, then the list, which the filter chooses, and its short lists.
+    first = side_by_side(
+        metrics=lambda: selectors.family_metrics(scope, "pull_requests"),
+        repositories=lambda: selectors.list_pull_request_repositories(scope),
+    )
+    filters = PullRequestFilterForm(request.GET or None, repositories=first["repositories"])
     chosen: dict[str, str] = {}
     sort = "-merged"
     if filters.is_bound and filters.is_valid():
@@ -273,7 +296,12 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
         chosen = {name: data[name] for name in ("show", "state", "repository", "author")}
         sort = data["sort"] or sort
     listing = selectors.list_pull_requests(scope, sort=sort, **chosen)
-    page_obj = list_page(listing.rows, request.GET)
+    lists = side_by_side(
+        page=lambda: list_page(listing.rows, request.GET),
+        slowest=lambda: list(listing.slowest),
+        oldest_open=lambda: list(listing.oldest_open),
+    )
+    page_obj = lists["page"]
     for pr in page_obj:
         reviewers = {r.reviewer for r in pr.reviews.all() if r.reviewer != pr.author}
         pr.reviewer_names = sorted(reviewers)  # type: ignore[attr-defined]
@@ -290,11 +318,11 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
             sort=sort,
             sort_query=sort_query,
             page_query=urlencode([(k, v) for k, v in request.GET.items() if k not in PAGE_PARAMS]),
-            slowest=listing.slowest,
+            slowest=lists["slowest"],
             oldest_open=[
-                (pr, minutes_between(pr.created_at, scope.moment)) for pr in listing.oldest_open
+                (pr, minutes_between(pr.created_at, scope.moment)) for pr in lists["oldest_open"]
             ],
-            metrics=selectors.family_metrics(scope, "pull_requests"),
+            metrics=first["metrics"],
             sortable=PR_SORTS,
         ),
     )
@@ -311,16 +339,22 @@ AGING_LIMIT = 20
 def work_items(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
-    metrics = selectors.family_metrics(scope, "work_items")
-    finished = selectors.list_finished_work_items(scope, SCATTER_LIMIT)
-    flow = metrics["cumulative_flow"]
     interval = interval_for(scope)
-    done = selectors.timeseries(scope, "work_items_done", interval)
-    now = timezone.now()
-    aging = selectors.list_aging_work_items(scope, AGING_LIMIT)
-    previous_done = previous_lines(
-        scope.previous(), {"work_items_done": "Previous window"}, interval, len(done)
+    count = len(window_periods(scope, interval))
+    read = side_by_side(  # independent reads (metrics.parallel)
+        metrics=lambda: selectors.family_metrics(scope, "work_items"),
+        finished=lambda: list(selectors.list_finished_work_items(scope, SCATTER_LIMIT)),
+        done=lambda: selectors.timeseries(scope, "work_items_done", interval),
+        aging=lambda: list(selectors.list_aging_work_items(scope, AGING_LIMIT)),
+        previous_done=lambda: previous_lines(
+            scope.previous(), {"work_items_done": "Previous window"}, interval, count
+        ),
+        reading_notes=lambda: selectors.list_reading_notes(scope),
     )
+    metrics, finished, done = read["metrics"], read["finished"], read["done"]
+    aging, previous_done = read["aging"], read["previous_done"]
+    flow = metrics["cumulative_flow"]
+    now = timezone.now()
     charts = work_item_charts(
         metrics, finished, done, interval, previous_done, utc_offset_minutes(scope)
     )
@@ -337,7 +371,7 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,
             flow_links=flow_links,
-            reading_notes=selectors.list_reading_notes(scope),
+            reading_notes=read["reading_notes"],
         ),
     )
 

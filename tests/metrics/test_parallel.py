@@ -1,0 +1,140 @@
+"""A page's independent reads side by side (metrics.parallel): on PostgreSQL in the pool's
+threads, each on its own connection, with the same results as one after another; in the caller's
+thread on SQLite, inside a transaction and inside a part."""
+
+import contextvars
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from integrations.models import Team
+from metrics import selectors
+from metrics.parallel import runs_side_by_side, side_by_side
+from tests.metrics.test_dora_shared_reads import scope  # noqa: F401 (fixture)
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
+TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def where() -> tuple[str, int]:
+    """The thread a part ran in and its database connection's server process (SQLite: 0)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_backend_pid()")
+            return threading.current_thread().name, cursor.fetchone()[0]
+        cursor.execute("SELECT 1")
+        return threading.current_thread().name, 0
+
+
+def backends_on_this_database() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@TRANSACTIONAL
+def test_on_postgresql_each_part_runs_in_a_pool_thread_on_its_own_connection(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+    caller = where()
+
+    found = side_by_side(a=where, b=where, c=where)
+
+    assert set(found) == {"a", "b", "c"}
+    if ON_POSTGRESQL:
+        assert runs_side_by_side()
+        assert {name for name, _ in found.values()} <= {"metrics-read_0", "metrics-read_1"}
+        assert caller[1] not in {pid for _, pid in found.values()}
+        # CONN_MAX_AGE 0 (tests, the development server): no part's connection is kept idle.
+        assert backends_on_this_database() == 1
+    else:
+        assert not runs_side_by_side()
+        assert set(found.values()) == {caller}
+
+
+@TRANSACTIONAL
+def test_one_thread_runs_the_parts_in_the_callers_thread(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 1
+
+    found = side_by_side(a=where, b=where)
+
+    assert not runs_side_by_side()
+    assert set(found.values()) == {where()}
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_parts_run_in_the_callers_thread_and_see_its_rows(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+    Team.objects.create(slug="uncommitted", name="Uncommitted")  # in the test's transaction
+
+    found = side_by_side(teams=lambda: Team.objects.filter(slug="uncommitted").count(), at=where)
+
+    assert connection.in_atomic_block
+    assert not runs_side_by_side()
+    assert found == {"teams": 1, "at": where()}
+
+
+@TRANSACTIONAL
+def test_a_part_inside_a_part_runs_in_its_parts_thread(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+
+    found = side_by_side(outer=lambda: (where(), side_by_side(x=where, y=where)), other=where)
+
+    outer, inner = found["outer"]
+    assert inner == {"x": outer, "y": outer}
+
+
+@TRANSACTIONAL
+def test_a_parts_error_reaches_the_caller_after_the_others_end(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+    ended = threading.Event()
+
+    def fails():
+        raise ValueError("bad window")
+
+    def slow():
+        time.sleep(0.2)
+        ended.set()
+
+    with pytest.raises(ValueError, match="bad window"):
+        side_by_side(slow=slow, fails=fails)
+    assert ended.is_set()
+
+
+REQUEST = contextvars.ContextVar("request", default="none")
+
+
+@TRANSACTIONAL
+def test_a_part_runs_in_the_callers_context(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+    REQUEST.set("r-42")
+
+    found = side_by_side(a=REQUEST.get, b=REQUEST.get)
+
+    assert found == {"a": "r-42", "b": "r-42"}
+
+
+@TRANSACTIONAL
+def test_the_overviews_reads_side_by_side_equal_them_one_after_another(settings, scope):  # noqa: F811
+    def overview_reads() -> dict:
+        cache.clear()
+        return side_by_side(
+            dora=lambda: selectors.dora_with_previous(scope),
+            pull_requests=lambda: selectors.family_metrics(scope, "pull_requests"),
+            work_items=lambda: selectors.family_metrics(scope, "work_items"),
+            merged=lambda: selectors.timeseries(scope, "pull_requests_merged", "week"),
+        )
+
+    settings.AGILETRACK_METRICS_READ_THREADS = 1
+    alone = overview_reads()
+    settings.AGILETRACK_METRICS_READ_THREADS = 3
+    together = overview_reads()
+
+    assert together == alone
+    # The hand-worked data of tests.metrics.test_dora_shared_reads: d4 and d5 succeeded in the
+    # window, d1b and d2 in the one before (d1 and d3 failed).
+    dora, previous = together["dora"]
+    assert dora["deployment_frequency"]["deployments"] == 2
+    assert previous["deployment_frequency"]["deployments"] == 2
