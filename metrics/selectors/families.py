@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from metrics.cache import cached_family
+from metrics.parallel import side_by_side
 from metrics.scope import MetricScope
 from metrics.selectors.dora import DoraReads, dora_metrics
 from metrics.selectors.pull_requests import pull_request_metrics
@@ -28,11 +30,10 @@ def family_metrics(scope: MetricScope, family: str) -> dict:
 
 
 def team_metrics(scope: MetricScope, families: Iterable[str] = FAMILIES) -> dict[str, Any]:
-    """Every asked family for the scope, each cached (see metrics.cache)."""
-    return {
-        "window": scope.as_window(),
-        **{family: family_metrics(scope, family) for family in families},
-    }
+    """Every asked family for the scope, each cached (see metrics.cache); the families are read
+    side by side on PostgreSQL (metrics.parallel)."""
+    found = side_by_side(**{family: partial(family_metrics, scope, family) for family in families})
+    return {"window": scope.as_window(), **found}
 
 
 def dora_with_previous(scope: MetricScope) -> tuple[dict, dict]:
