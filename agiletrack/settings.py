@@ -18,6 +18,8 @@ from cryptography.fernet import Fernet
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
+from agiletrack import env_values
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -37,24 +39,6 @@ def _local_secret(name: str) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def _database_from_env() -> dict:
-    """Parse DATABASE_URL (PostgreSQL or SQLite), failing with a message that names the variable."""
-    url = env.str("DATABASE_URL", default="")
-    if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "agiletrack.sqlite3")}
-    scheme = url.split("://", 1)[0] if "://" in url else ""
-    if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
-        # Never echo the URL itself: it usually carries a password.
-        raise ImproperlyConfigured(
-            f"DATABASE_URL must look like postgres://user:password@host:5432/name or "
-            f"sqlite:////absolute/path.sqlite3; got a URL with scheme {scheme or '(none)'!r}."
-        )
-    config = environ.Env.db_url_config(url)
-    if not config.get("NAME"):
-        raise ImproperlyConfigured("DATABASE_URL has no database name (the path after the host).")
-    return config
 
 
 # --- Core ---------------------------------------------------------------------------------------
@@ -120,7 +104,7 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------------
 
-DATABASES = {"default": _database_from_env()}
+DATABASES = {"default": env_values.database(env, VAR_DIR / "agiletrack.sqlite3")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + IMMEDIATE transactions + a busy timeout: web, worker and beat write to one SQLite file
     # without "database is locked".
@@ -138,31 +122,11 @@ else:
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 
-def _seconds_from_env(name: str) -> int:
-    """A whole number of seconds (0 when unset), failing with a message that names the variable."""
-    text = env.str(name, default="").strip()
-    try:
-        seconds = int(text or 0)
-    except ValueError:
-        seconds = -1
-    if seconds < 0:
-        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {text!r}.")
-    return seconds
-
-
-def _positive_from_env(name: str, default: int) -> int:
-    """A whole number of 1 or more (`default` when unset), failing with a message naming it."""
-    value = env.int(name, default=default)
-    if value < 1:
-        raise ImproperlyConfigured(f"{name} must be 1 or more, not {value}.")
-    return value
-
-
 # Seconds a process keeps its database connection for its next request (0: a new connection per
 # request). The web server (agiletrack.observability.gunicorn) keeps it 60 s unless this is set:
 # a connection costs its set-up and a new PostgreSQL backend's first reads of the catalog on
 # every page. The development server and the tests open one per request.
-DATABASES["default"]["CONN_MAX_AGE"] = _seconds_from_env("DATABASE_CONN_MAX_AGE")
+DATABASES["default"]["CONN_MAX_AGE"] = env_values.seconds(env, "DATABASE_CONN_MAX_AGE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------------
@@ -355,7 +319,7 @@ AGILETRACK_INCIDENT_LINK_WINDOW_DAYS = env.int("AGILETRACK_INCIDENT_LINK_WINDOW_
 AGILETRACK_VELOCITY_SPRINTS = env.int("AGILETRACK_VELOCITY_SPRINTS", default=6)
 # Threads in which a page's independent metric reads run side by side on PostgreSQL, each with
 # its own database connection (metrics/parallel.py; 1: one after another).
-AGILETRACK_METRICS_READ_THREADS = _positive_from_env("AGILETRACK_METRICS_READ_THREADS", 2)
+AGILETRACK_METRICS_READ_THREADS = env_values.positive(env, "AGILETRACK_METRICS_READ_THREADS", 2)
 
 # Outbound bounds (integrations/providers/http.py): the largest body read, counted after
 # decompression; requests per stream (a paging loop stops there); how long "test connection" may

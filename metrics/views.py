@@ -24,15 +24,15 @@ from integrations.selectors import teams_for_user
 from integrations.team_page import team_page
 from metrics import selectors
 from metrics.charts import chart, utc_offset_minutes, work_item_charts
-from metrics.comparison import previous_lines, trends_only_with_data
+from metrics.comparison import trends_only_with_data
 from metrics.delivery_views import period_links, with_lists
 from metrics.flow_views import add_flow_links
 from metrics.item_views import add_work_item_links
 from metrics.list_pages import PAGE_PARAMS, list_page
+from metrics.page_reads import overview_reads, work_item_reads
 from metrics.parallel import side_by_side
 from metrics.scope import MetricScope
 from metrics.selectors import PR_SORTS
-from metrics.selectors.common import periods as window_periods
 from metrics.sprint_views import add_sprint_links
 
 
@@ -161,11 +161,6 @@ def compared_with(scope: MetricScope) -> str:
 
 
 STAGE_LABELS = {"coding": "Coding", "pickup": "Pickup", "review": "Review", "deploy": "Deploy"}
-PREVIOUS_CYCLE = {"pull_request_cycle_time": "Median cycle time, previous window"}
-PREVIOUS_THROUGHPUT = {
-    "pull_requests_merged": "Pull requests merged, previous window",
-    "work_items_done": "Work items done, previous window",
-}
 
 
 @login_required
@@ -175,27 +170,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     scope = page.scope
     before = scope.previous()
     interval = interval_for(scope)
-    count = len(window_periods(scope, interval))
-    # Independent reads, side by side on PostgreSQL (metrics.parallel). The stage and merged
-    # series share one cached read of their window, so they are one part.
-    read = side_by_side(
-        dora=lambda: selectors.dora_with_previous(scope),
-        pull_requests=lambda: selectors.family_metrics(scope, "pull_requests"),
-        work_items=lambda: selectors.family_metrics(scope, "work_items"),
-        merged=lambda: (
-            selectors.timeseries(scope, "pull_request_stages", interval),
-            selectors.timeseries(scope, "pull_requests_merged", interval),
-        ),
-        done=lambda: selectors.timeseries(scope, "work_items_done", interval),
-        previous=lambda: (
-            previous_lines(before, PREVIOUS_CYCLE, interval, count),
-            previous_lines(before, PREVIOUS_THROUGHPUT, interval, count),
-        ),
-    )
-    dora, previous_dora = read["dora"]
-    stages, merged = read["merged"]
-    done = read["done"]
-    previous_cycle, previous_throughput = read["previous"]
+    read = overview_reads(scope, interval)
+    stages, merged = read.stages, read.merged
     periods = [point["period"] for point in stages]
     merged_links = period_links(page, "team-pull-requests", periods, interval, "merged")
     charts = {
@@ -206,7 +182,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
                 {"label": label, "data": [point[stage] for point in stages], "stack": "cycle"}
                 for stage, label in STAGE_LABELS.items()
             ]
-            + previous_cycle,
+            + read.previous_cycle,
             stacked=True,
             unit="minutes",
             title=f"Median pull request cycle time by stage, per {interval}",
@@ -218,8 +194,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             periods,
             [
                 {"label": "Pull requests merged", "data": [p["value"] for p in merged]},
-                {"label": "Work items done", "data": [p["value"] for p in done]},
-                *previous_throughput,
+                {"label": "Work items done", "data": [p["value"] for p in read.done]},
+                *read.previous_throughput,
             ],
             title=f"Throughput per {interval}",
             partial=[point["partial"] for point in merged],
@@ -231,14 +207,14 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         page.context(
             "overview",
             tiles=with_lists(
-                trends_only_with_data(dora_tiles(dora, previous_dora), before),
+                trends_only_with_data(dora_tiles(read.dora, read.previous_dora), before),
                 page.team.slug,
                 page.query,
             ),
-            bands=dora,
+            bands=read.dora,
             compared_with=compared_with(scope),
-            pull_requests=read["pull_requests"],
-            work_items=read["work_items"],
+            pull_requests=read.pull_requests,
+            work_items=read.work_items,
             charts=charts,
             interval=interval,
             stage_rows=list(zip(periods, stages, merged_links, strict=True)),
@@ -330,9 +306,6 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
 
 # --- Work items --------------------------------------------------------------------------------
 
-SCATTER_LIMIT = 2000
-AGING_LIMIT = 20
-
 
 @login_required
 @require_GET
@@ -340,23 +313,12 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
     interval = interval_for(scope)
-    count = len(window_periods(scope, interval))
-    read = side_by_side(  # independent reads (metrics.parallel)
-        metrics=lambda: selectors.family_metrics(scope, "work_items"),
-        finished=lambda: list(selectors.list_finished_work_items(scope, SCATTER_LIMIT)),
-        done=lambda: selectors.timeseries(scope, "work_items_done", interval),
-        aging=lambda: list(selectors.list_aging_work_items(scope, AGING_LIMIT)),
-        previous_done=lambda: previous_lines(
-            scope.previous(), {"work_items_done": "Previous window"}, interval, count
-        ),
-        reading_notes=lambda: selectors.list_reading_notes(scope),
-    )
-    metrics, finished, done = read["metrics"], read["finished"], read["done"]
-    aging, previous_done = read["aging"], read["previous_done"]
+    read = work_item_reads(scope, interval)
+    metrics, finished, done = read.metrics, read.finished, read.done
     flow = metrics["cumulative_flow"]
     now = timezone.now()
     charts = work_item_charts(
-        metrics, finished, done, interval, previous_done, utc_offset_minutes(scope)
+        metrics, finished, done, interval, read.previous_done, utc_offset_minutes(scope)
     )
     add_work_item_links(page, charts, done, finished, interval)
     flow_links = add_flow_links(page, charts, flow)
@@ -367,11 +329,11 @@ def work_items(request: HttpRequest, slug: str) -> HttpResponse:
             "work_items",
             metrics=metrics,
             charts=charts,
-            aging=[(item, minutes_between(item.since, now)) for item in aging],
+            aging=[(item, minutes_between(item.since, now)) for item in read.aging],
             scatter_count=len(finished),
             flow_last=flow[-1] if flow else None,
             flow_links=flow_links,
-            reading_notes=read["reading_notes"],
+            reading_notes=read.reading_notes,
         ),
     )
 

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from integrations.models import Team
-from metrics import selectors
+from metrics.page_reads import overview_reads, work_item_reads
 from metrics.parallel import runs_side_by_side, side_by_side
 from tests.metrics.test_dora_shared_reads import scope  # noqa: F401 (fixture)
 
@@ -117,24 +117,19 @@ def test_a_part_runs_in_the_callers_context(settings):
 
 
 @TRANSACTIONAL
-def test_the_overviews_reads_side_by_side_equal_them_one_after_another(settings, scope):  # noqa: F811
-    def overview_reads() -> dict:
+def test_the_pages_reads_side_by_side_equal_them_one_after_another(settings, scope):  # noqa: F811
+    def reads() -> tuple:
         cache.clear()
-        return side_by_side(
-            dora=lambda: selectors.dora_with_previous(scope),
-            pull_requests=lambda: selectors.family_metrics(scope, "pull_requests"),
-            work_items=lambda: selectors.family_metrics(scope, "work_items"),
-            merged=lambda: selectors.timeseries(scope, "pull_requests_merged", "week"),
-        )
+        return overview_reads(scope, "week"), work_item_reads(scope, "week")
 
     settings.AGILETRACK_METRICS_READ_THREADS = 1
-    alone = overview_reads()
+    alone = reads()
     settings.AGILETRACK_METRICS_READ_THREADS = 3
-    together = overview_reads()
+    together = reads()
 
     assert together == alone
     # The hand-worked data of tests.metrics.test_dora_shared_reads: d4 and d5 succeeded in the
     # window, d1b and d2 in the one before (d1 and d3 failed).
-    dora, previous = together["dora"]
-    assert dora["deployment_frequency"]["deployments"] == 2
-    assert previous["deployment_frequency"]["deployments"] == 2
+    overview, _ = together
+    assert overview.dora["deployment_frequency"]["deployments"] == 2
+    assert overview.previous_dora["deployment_frequency"]["deployments"] == 2
