@@ -1,22 +1,26 @@
-"""The independent reads of one page, side by side, each on its own database connection.
+"""The independent reads of one page, side by side, each thread on its own database connection.
 
 A cold team page waits on a few dozen queries of a few milliseconds of PostgreSQL work each. The
 parts of a page (the DORA family, the pull request and work item families, each chart's series)
-do not depend on one another, so on PostgreSQL `side_by_side` runs them in a small pool of threads
-(AGILETRACK_METRICS_READ_THREADS), each thread with its own connection, and the page waits for
-the slowest part rather than for their sum.
+do not depend on one another, so on PostgreSQL `side_by_side` runs them in the caller's thread
+and in AGILETRACK_METRICS_READ_THREADS - 1 helper threads of a small pool: each takes the next
+part not yet started, in the order given (slowest first is best), until none is left. The page
+waits for about its slowest part rather than for their sum. A helper joins only when parts are
+still waiting HELPER_DELAY seconds after the call began, so a warm page (its parts are cache
+reads of a millisecond or two) is served by the caller alone, without two threads taking turns
+on the interpreter.
 
 The parts run one after another in the caller's thread, with the same results, when:
 - the database is not PostgreSQL (SQLite serialises its connections anyway);
 - the caller is inside a transaction (another connection would not see what it has not
   committed: a test's transaction, a task's atomic block);
-- the caller is itself a part (a pool waiting on itself would wait for ever);
+- the caller is itself running a part (its helpers may all be busy with the outer parts);
 - the setting is 1.
 
-Each part runs in a copy of the caller's context (its request id in the logs). A thread's
-connection follows the process's CONN_MAX_AGE, as a request's does: checked before each part,
-kept between parts for that long, else closed when the part ends. A part's exception is raised
-to the caller once every part has ended.
+A helper runs parts in a copy of the caller's context (its request id in the logs). Its
+connection follows the process's CONN_MAX_AGE, as a request's does: checked before it starts,
+kept that long after it ends, else closed then. A part's exception is raised to the caller once
+every part has ended.
 """
 
 from __future__ import annotations
@@ -31,18 +35,20 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool: tuple[tuple[int, int], ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
+HELPER_DELAY = 0.01
 _in_part = threading.local()
 
 
 def _executor(threads: int) -> ThreadPoolExecutor:
-    """This process's pool (a forked child makes its own: threads do not survive a fork)."""
+    """This process's pool of `threads` helpers (a forked child makes its own: threads do not
+    survive a fork)."""
     global _pool
     with _pool_lock:
-        if _pool is None or _pool[0] != os.getpid():
+        if _pool is None or _pool[0] != (os.getpid(), threads):
             pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="metrics-read")
-            _pool = (os.getpid(), pool)
+            _pool = ((os.getpid(), threads), pool)
         return _pool[1]
 
 
@@ -56,24 +62,56 @@ def runs_side_by_side() -> bool:
     )
 
 
-def _run_part(part: Callable[[], Any]) -> Any:
-    _in_part.active = True
+class _Parts:
+    """The parts of one call: taken one at a time, in order, by the caller and its helpers."""
+
+    def __init__(self, parts: dict[str, Callable[[], Any]]):
+        self._waiting = list(parts.items())
+        self._lock = threading.Lock()
+        self.started_all = threading.Event()  # no part is left to start
+        self.results: dict[str, Any] = {}
+        self.errors: list[Exception] = []
+
+    def run(self) -> None:
+        """Run parts until none is left to start."""
+        _in_part.active = True
+        try:
+            while True:
+                with self._lock:
+                    if not self._waiting:
+                        self.started_all.set()
+                        return
+                    name, part = self._waiting.pop(0)
+                try:
+                    self.results[name] = part()
+                except Exception as error:  # noqa: BLE001 (raised to the caller once all end)
+                    self.errors.append(error)
+        finally:
+            _in_part.active = False
+
+
+def _help(parts: _Parts) -> None:
+    if parts.started_all.wait(HELPER_DELAY):
+        return  # the caller was quicker: nothing for a helper
     close_old_connections()  # an expired or broken connection of this thread is not reused
     try:
-        return part()
+        parts.run()
     finally:
         close_old_connections()  # with CONN_MAX_AGE 0, not kept idle between pages
-        _in_part.active = False
 
 
 def side_by_side(**parts: Callable[[], Any]) -> dict[str, Any]:
     """Each part's result by name: `side_by_side(dora=lambda: ..., charts=lambda: ...)`."""
     if not runs_side_by_side() or len(parts) < 2:
         return {name: part() for name, part in parts.items()}
-    pool = _executor(settings.AGILETRACK_METRICS_READ_THREADS)
-    futures = {
-        name: pool.submit(contextvars.copy_context().run, _run_part, part)
-        for name, part in parts.items()
-    }
-    wait(futures.values())
-    return {name: future.result() for name, future in futures.items()}
+    helpers = min(settings.AGILETRACK_METRICS_READ_THREADS, len(parts)) - 1
+    pool = _executor(settings.AGILETRACK_METRICS_READ_THREADS - 1)
+    shared = _Parts(parts)
+    futures = [pool.submit(contextvars.copy_context().run, _help, shared) for _ in range(helpers)]
+    shared.run()
+    wait(futures)
+    for future in futures:
+        future.result()  # a helper's own failure (its connection), not a part's
+    if shared.errors:
+        raise shared.errors[0]
+    return {name: shared.results[name] for name in parts}
