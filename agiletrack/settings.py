@@ -317,8 +317,8 @@ AGILETRACK_METRICS_CACHE_TTLS = env.dict(
 # days before it (0: however old, DevLake's rule).
 AGILETRACK_INCIDENT_LINK_WINDOW_DAYS = env.int("AGILETRACK_INCIDENT_LINK_WINDOW_DAYS", default=7)
 AGILETRACK_VELOCITY_SPRINTS = env.int("AGILETRACK_VELOCITY_SPRINTS", default=6)
-# Threads in which a page's independent metric reads run side by side on PostgreSQL, each with
-# its own database connection (metrics/parallel.py; 1: one after another).
+# Threads in which a page's independent metric reads run side by side on PostgreSQL: the
+# request's and helpers, each on its own connection (metrics/parallel.py; 1: one after another).
 AGILETRACK_METRICS_READ_THREADS = env_values.positive(env, "AGILETRACK_METRICS_READ_THREADS", 2)
 
 # Outbound bounds (integrations/providers/http.py): the largest body read, counted after
