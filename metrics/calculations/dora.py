@@ -8,6 +8,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from metrics.calculations._common import (
@@ -223,8 +224,8 @@ class SuccessTimeline:
     @classmethod
     def of(cls, deployments: Iterable[DeploymentFacts]) -> SuccessTimeline:
         keyed = sorted(
-            ((utc(d.at), d.id, d) for d in production(deployments) if d.succeeded),
-            key=lambda row: row[:2],
+            ((utc(d.at), d.id, d) for d in deployments if d.is_production and d.succeeded),
+            key=itemgetter(0, 1),
         )
         return cls(tuple(row[2] for row in keyed), tuple(row[0] for row in keyed))
 
