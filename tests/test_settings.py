@@ -48,6 +48,18 @@ def run_python(python: str, code: str, *args: str, **env: str) -> str:
     return completed.stdout
 
 
+def manage_check(python: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
+    """`manage.py check` in a fresh process with the given environment (its failure returned)."""
+    return subprocess.run(
+        [python, "manage.py", "check"],
+        cwd=REPO_ROOT,
+        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def dump_settings(python: str, **env: str) -> dict:
     return json.loads(run_python(python, DUMP_SETTINGS, **env))
 
@@ -101,14 +113,7 @@ def test_celery_broker_url_overrides_redis_url_for_the_broker_only(python, tmp_p
     ["mysql://agiletrack:hunter2-secret@db/agiletrack", "hunter2-secret", "postgres://h:5432/"],
 )
 def test_bad_database_url_fails_with_a_clear_error_and_no_password(python, tmp_path, url):
-    completed = subprocess.run(
-        [python, "manage.py", "check"],
-        cwd=REPO_ROOT,
-        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), DATABASE_URL=url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    completed = manage_check(python, tmp_path, DATABASE_URL=url)
 
     assert completed.returncode != 0
     assert "ImproperlyConfigured: DATABASE_URL" in completed.stderr
@@ -116,14 +121,7 @@ def test_bad_database_url_fails_with_a_clear_error_and_no_password(python, tmp_p
 
 
 def test_bad_broker_url_fails_with_a_clear_error(python, tmp_path):
-    completed = subprocess.run(
-        [python, "manage.py", "check"],
-        cwd=REPO_ROOT,
-        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), CELERY_BROKER_URL="amqp://guest@mq//"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    completed = manage_check(python, tmp_path, CELERY_BROKER_URL="amqp://guest@mq//")
 
     assert completed.returncode != 0
     assert "CELERY_BROKER_URL must be a redis://" in completed.stderr
@@ -311,17 +309,17 @@ def test_the_web_server_keeps_its_database_connection(
 
 @pytest.mark.parametrize("variable", ["sixty", "-5", "1.5"])
 def test_a_bad_connection_lifetime_fails_with_a_clear_error(python, tmp_path, variable):
-    completed = subprocess.run(
-        [python, "manage.py", "check"],
-        cwd=REPO_ROOT,
-        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), DATABASE_CONN_MAX_AGE=variable),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    completed = manage_check(python, tmp_path, DATABASE_CONN_MAX_AGE=variable)
 
     assert completed.returncode != 0
     assert (
         f"ImproperlyConfigured: DATABASE_CONN_MAX_AGE must be a whole number of seconds, "
         f"not {variable!r}" in completed.stderr
     )
+
+
+def test_read_threads_below_one_fail_with_a_clear_error(python, tmp_path):
+    completed = manage_check(python, tmp_path, AGILETRACK_METRICS_READ_THREADS="0")
+
+    assert completed.returncode != 0
+    assert "AGILETRACK_METRICS_READ_THREADS must be 1 or more, not 0" in completed.stderr
