@@ -53,8 +53,10 @@ def overview_reads(scope: MetricScope, interval: str) -> OverviewReads:
             previous_lines(before, PREVIOUS_THROUGHPUT, interval, count),
         ),
     )
+    dora, previous_dora = read["dora"]
     return OverviewReads(
-        *read["dora"],
+        dora=dora,
+        previous_dora=previous_dora,
         pull_requests=read["pull_requests"],
         work_items=read["work_items"],
         stages=read["merged"][0],

@@ -3,6 +3,7 @@
 import atexit
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -57,6 +58,19 @@ def clean_env(**overrides: str) -> dict[str, str]:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(overrides)
     return env
+
+
+def manage_check(python: str, var_dir, **env: str) -> subprocess.CompletedProcess:
+    """`manage.py check` in a fresh process with var/ at `var_dir` and the given variables
+    (returned, not raised, when it fails)."""
+    return subprocess.run(
+        [python, "manage.py", "check"],
+        cwd=REPO_ROOT,
+        env=clean_env(AGILETRACK_VAR_DIR=str(var_dir), **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture

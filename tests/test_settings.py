@@ -11,7 +11,7 @@ from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from agiletrack.celery import app as celery_app
-from tests.conftest import REPO_ROOT, clean_env
+from tests.conftest import REPO_ROOT, clean_env, manage_check
 
 # Prints the settings a process would run with, as JSON.
 DUMP_SETTINGS = """
@@ -46,18 +46,6 @@ def run_python(python: str, code: str, *args: str, **env: str) -> str:
         check=True,
     )
     return completed.stdout
-
-
-def manage_check(python: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
-    """`manage.py check` in a fresh process with the given environment (its failure returned)."""
-    return subprocess.run(
-        [python, "manage.py", "check"],
-        cwd=REPO_ROOT,
-        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def dump_settings(python: str, **env: str) -> dict:

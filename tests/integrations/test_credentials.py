@@ -1,7 +1,5 @@
 """Credentials are encrypted at rest, decrypt only with the right key, and rotate."""
 
-import subprocess
-
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
@@ -10,7 +8,7 @@ from django.db import connection
 from integrations import services
 from integrations.crypto import CredentialsError
 from integrations.models import Integration
-from tests.conftest import REPO_ROOT, clean_env
+from tests.conftest import manage_check
 from tests.factories import SENTINEL_TOKEN, TeamFactory, make_integration
 
 pytestmark = pytest.mark.django_db
@@ -85,19 +83,8 @@ def test_a_rotation_that_stops_midway_leaves_every_row_as_it_was(settings):
     assert Integration.objects.get(pk=unreadable.pk).credentials_encrypted
 
 
-def run_check(python: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [python, "manage.py", "check"],
-        cwd=REPO_ROOT,
-        env=clean_env(AGILETRACK_VAR_DIR=str(tmp_path), **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_an_invalid_key_in_the_environment_stops_start_up_without_echoing_it(python, tmp_path):
-    completed = run_check(
+    completed = manage_check(
         python,
         tmp_path,
         AGILETRACK_ENCRYPTION_KEYS=f"{Fernet.generate_key().decode()},not-a-key-secret",
@@ -109,7 +96,7 @@ def test_an_invalid_key_in_the_environment_stops_start_up_without_echoing_it(pyt
 
 
 def test_production_without_keys_refuses_to_start(python, tmp_path):
-    completed = run_check(
+    completed = manage_check(
         python, tmp_path, AGILETRACK_HTTPS="true", DJANGO_SECRET_KEY="a-production-signing-key"
     )
 
@@ -118,9 +105,9 @@ def test_production_without_keys_refuses_to_start(python, tmp_path):
 
 
 def test_embedded_mode_generates_a_local_key_once_and_says_so(python, tmp_path):
-    first = run_check(python, tmp_path)
+    first = manage_check(python, tmp_path)
     key = (tmp_path / "encryption_key").read_text()
-    second = run_check(python, tmp_path)
+    second = manage_check(python, tmp_path)
 
     assert "generated a local credentials encryption key" in first.stderr
     assert "generated" not in second.stderr
