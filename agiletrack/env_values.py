@@ -41,8 +41,12 @@ def seconds(env: environ.Env, name: str) -> int:
 
 
 def positive(env: environ.Env, name: str, default: int) -> int:
-    """A whole number of 1 or more, `default` when unset."""
-    value = env.int(name, default=default)
+    """A whole number of 1 or more, `default` when unset or empty."""
+    text = env.str(name, default="").strip()
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        value = 0
     if value < 1:
-        raise ImproperlyConfigured(f"{name} must be 1 or more, not {value}.")
+        raise ImproperlyConfigured(f"{name} must be a whole number of 1 or more, not {text!r}.")
     return value

@@ -17,21 +17,24 @@ The parts run one after another in the caller's thread, with the same results, w
 - the caller is itself running a part (its helpers may all be busy with the outer parts);
 - the setting is 1.
 
-A helper runs parts in a copy of the caller's context (its request id in the logs). Its
+A helper thread keeps its own Django state between pages (its connection, its cache client)
+and takes on the caller's log context (the request id) while it runs the caller's parts. Its
 connection follows the process's CONN_MAX_AGE, as a request's does: checked before it starts,
-kept that long after it ends, else closed then. A part's exception is raised to the caller once
-every part has ended.
+kept that long after it ends, else closed then. A helper not yet started when the caller has
+started every part is cancelled, so a page never waits for a thread another page holds. A part's
+exception is raised to the caller once every started part has ended.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import close_old_connections, connection
 
@@ -66,6 +69,7 @@ class _Parts:
     """The parts of one call: taken one at a time, in order, by the caller and its helpers."""
 
     def __init__(self, parts: dict[str, Callable[[], Any]]):
+        self.began = time.monotonic()
         self._waiting = list(parts.items())
         self._lock = threading.Lock()
         self.started_all = threading.Event()  # no part is left to start
@@ -79,9 +83,10 @@ class _Parts:
             while True:
                 with self._lock:
                     if not self._waiting:
-                        self.started_all.set()
                         return
                     name, part = self._waiting.pop(0)
+                    if not self._waiting:
+                        self.started_all.set()
                 try:
                     self.results[name] = part()
                 except Exception as error:  # noqa: BLE001 (raised to the caller once all end)
@@ -90,12 +95,13 @@ class _Parts:
             _in_part.active = False
 
 
-def _help(parts: _Parts) -> None:
-    if parts.started_all.wait(HELPER_DELAY):
+def _help(parts: _Parts, log_context: dict[str, Any]) -> None:
+    if parts.started_all.wait(max(0.0, parts.began + HELPER_DELAY - time.monotonic())):
         return  # the caller was quicker: nothing for a helper
     close_old_connections()  # an expired or broken connection of this thread is not reused
     try:
-        parts.run()
+        with structlog.contextvars.bound_contextvars(**log_context):
+            parts.run()
     finally:
         close_old_connections()  # with CONN_MAX_AGE 0, not kept idle between pages
 
@@ -107,11 +113,13 @@ def side_by_side(**parts: Callable[[], Any]) -> dict[str, Any]:
     helpers = min(settings.AGILETRACK_METRICS_READ_THREADS, len(parts)) - 1
     pool = _executor(settings.AGILETRACK_METRICS_READ_THREADS - 1)
     shared = _Parts(parts)
-    futures = [pool.submit(contextvars.copy_context().run, _help, shared) for _ in range(helpers)]
+    log_context = structlog.contextvars.get_contextvars()
+    futures = [pool.submit(_help, shared, log_context) for _ in range(helpers)]
     shared.run()
-    wait(futures)
-    for future in futures:
-        future.result()  # a helper's own failure (its connection), not a part's
+    started = [future for future in futures if not future.cancel()]
+    wait(started)
     if shared.errors:
         raise shared.errors[0]
+    for future in started:
+        future.result()  # a helper's own failure (its connection), not a part's
     return {name: shared.results[name] for name in parts}

@@ -306,8 +306,24 @@ def test_a_bad_connection_lifetime_fails_with_a_clear_error(python, tmp_path, va
     )
 
 
-def test_read_threads_below_one_fail_with_a_clear_error(python, tmp_path):
-    completed = manage_check(python, tmp_path, AGILETRACK_METRICS_READ_THREADS="0")
+@pytest.mark.parametrize("variable", ["0", "two", "-1"])
+def test_read_threads_below_one_fail_with_a_clear_error(python, tmp_path, variable):
+    completed = manage_check(python, tmp_path, AGILETRACK_METRICS_READ_THREADS=variable)
 
     assert completed.returncode != 0
-    assert "AGILETRACK_METRICS_READ_THREADS must be 1 or more, not 0" in completed.stderr
+    assert (
+        f"AGILETRACK_METRICS_READ_THREADS must be a whole number of 1 or more, not {variable!r}"
+        in completed.stderr
+    )
+
+
+def test_empty_read_threads_keep_the_default(python, tmp_path):
+    code = "import django; django.setup(); from django.conf import settings; " + (
+        "print(settings.AGILETRACK_METRICS_READ_THREADS)"
+    )
+
+    printed = run_python(
+        python, code, AGILETRACK_VAR_DIR=str(tmp_path), AGILETRACK_METRICS_READ_THREADS=""
+    )
+
+    assert printed.strip().splitlines()[-1] == "2"

@@ -1,13 +1,13 @@
-"""A page's independent reads side by side (metrics.parallel): on PostgreSQL in the pool's
-threads, each on its own connection, with the same results as one after another; in the caller's
-thread on SQLite, inside a transaction and inside a part."""
+"""A page's independent reads side by side (metrics.parallel): on PostgreSQL in the caller's
+thread and a helper thread, each on its own connection, with the same results as one after
+another; in the caller's thread on SQLite, inside a transaction and inside a part."""
 
-import contextvars
 import threading
 import time
 
 import pytest
-from django.core.cache import cache
+import structlog
+from django.core.cache import cache, caches
 from django.db import connection
 
 from integrations.models import Team
@@ -29,18 +29,27 @@ def where() -> tuple[str, int]:
         return threading.current_thread().name, 0
 
 
-def backends_on_this_database() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
+def backend_gone(pid: int) -> bool:
+    """Whether PostgreSQL's server process `pid` has ended (it exits just after its client
+    closes the connection: waited for, up to 5 s)."""
+    deadline = time.monotonic() + 5
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
-def slowly(seconds: float = 0.3):
-    """A part that takes a while, so that the helper thread starts before the caller is done."""
+def slowly(read=None, seconds: float = 0.3):
+    """A part that takes a while, so that the helper thread starts before the caller is done;
+    its result is `read()` (default: where())."""
 
     def part():
         time.sleep(seconds)
-        return where()
+        return (read or where)()
 
     return part
 
@@ -61,7 +70,7 @@ def test_on_postgresql_the_caller_and_a_helper_thread_share_the_parts(settings):
         assert by_thread[caller[0]] == caller[1]
         assert by_thread["metrics-read_0"] != caller[1]
         # CONN_MAX_AGE 0 (tests, the development server): the helper's connection is not kept.
-        assert backends_on_this_database() == 1
+        assert backend_gone(by_thread["metrics-read_0"])
     else:
         assert not runs_side_by_side()
         assert set(found.values()) == {caller}
@@ -116,17 +125,39 @@ def test_a_parts_error_reaches_the_caller_after_the_others_end(settings):
     assert ended.is_set()
 
 
-REQUEST = contextvars.ContextVar("request", default="none")
+def thread_and_request_id() -> tuple[str, str | None]:
+    return threading.current_thread().name, structlog.contextvars.get_contextvars().get(
+        "request_id"
+    )
 
 
 @TRANSACTIONAL
-def test_a_part_runs_in_the_callers_context(settings):
+def test_a_helper_logs_with_the_callers_request_id_and_only_while_it_helps(settings):
     settings.AGILETRACK_METRICS_READ_THREADS = 2
-    REQUEST.set("r-42")
 
-    found = side_by_side(a=REQUEST.get, b=REQUEST.get)
+    with structlog.contextvars.bound_contextvars(request_id="r-42"):
+        found = side_by_side(a=slowly(thread_and_request_id), b=slowly(thread_and_request_id))
+    after = side_by_side(a=slowly(thread_and_request_id), b=slowly(thread_and_request_id))
 
-    assert found == {"a": "r-42", "b": "r-42"}
+    assert {request_id for _, request_id in found.values()} == {"r-42"}
+    assert {request_id for _, request_id in after.values()} == {None}
+    if ON_POSTGRESQL:  # one part of each call ran in the helper
+        assert "metrics-read_0" in {name for name, _ in found.values()}
+        assert "metrics-read_0" in {name for name, _ in after.values()}
+
+
+@TRANSACTIONAL
+def test_a_helper_keeps_its_cache_client_between_calls(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+
+    def cache_in_use():  # the object itself: kept, so a new one could not take its id
+        return threading.current_thread().name, caches["default"]
+
+    first = dict(side_by_side(a=slowly(cache_in_use), b=slowly(cache_in_use)).values())
+    second = dict(side_by_side(a=slowly(cache_in_use), b=slowly(cache_in_use)).values())
+
+    thread = "metrics-read_0" if ON_POSTGRESQL else threading.current_thread().name
+    assert first[thread] is second[thread]
 
 
 @TRANSACTIONAL
