@@ -295,26 +295,24 @@ def test_the_web_server_keeps_its_database_connection(
     assert int(printed.strip().splitlines()[-1]) == expected
 
 
-@pytest.mark.parametrize("variable", ["sixty", "-5", "1.5"])
-def test_a_bad_connection_lifetime_fails_with_a_clear_error(python, tmp_path, variable):
-    completed = manage_check(python, tmp_path, DATABASE_CONN_MAX_AGE=variable)
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_CONN_MAX_AGE", "sixty", "a whole number of seconds"),
+        ("DATABASE_CONN_MAX_AGE", "-5", "a whole number of seconds"),
+        ("DATABASE_CONN_MAX_AGE", "1.5", "a whole number of seconds"),
+        ("AGILETRACK_METRICS_READ_THREADS", "0", "a whole number of 1 or more"),
+        ("AGILETRACK_METRICS_READ_THREADS", "two", "a whole number of 1 or more"),
+        ("AGILETRACK_METRICS_READ_THREADS", "-1", "a whole number of 1 or more"),
+    ],
+)
+def test_a_bad_number_fails_with_a_message_naming_its_variable(
+    python, tmp_path, name, value, message
+):
+    completed = manage_check(python, tmp_path, **{name: value})
 
     assert completed.returncode != 0
-    assert (
-        f"ImproperlyConfigured: DATABASE_CONN_MAX_AGE must be a whole number of seconds, "
-        f"not {variable!r}" in completed.stderr
-    )
-
-
-@pytest.mark.parametrize("variable", ["0", "two", "-1"])
-def test_read_threads_below_one_fail_with_a_clear_error(python, tmp_path, variable):
-    completed = manage_check(python, tmp_path, AGILETRACK_METRICS_READ_THREADS=variable)
-
-    assert completed.returncode != 0
-    assert (
-        f"AGILETRACK_METRICS_READ_THREADS must be a whole number of 1 or more, not {variable!r}"
-        in completed.stderr
-    )
+    assert f"ImproperlyConfigured: {name} must be {message}, not {value!r}" in completed.stderr
 
 
 def test_empty_read_threads_keep_the_default(python, tmp_path):
