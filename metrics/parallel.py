@@ -14,8 +14,12 @@ The parts run one after another in the caller's thread, with the same results, w
 - the database is not PostgreSQL (SQLite serialises its connections anyway);
 - the caller is inside a transaction (another connection would not see what it has not
   committed: a test's transaction, a task's atomic block);
-- the caller is itself running a part (its helpers may all be busy with the outer parts);
 - the setting is 1.
+
+A part may read side by side itself (the pull request family's three reads, inside the pull
+request page's or the overview's parts): its helper waits in the same pool behind the outer call's
+helpers and takes the inner parts still waiting when one is free; the part's own thread takes the
+rest meanwhile, so an inner call never waits for a busy pool.
 
 A helper thread keeps its own Django state between pages (its connection, its cache client)
 and takes on the caller's log context (the request id) while it runs the caller's parts. Its
@@ -41,7 +45,6 @@ from django.db import close_old_connections, connection
 _pool: tuple[tuple[int, int], ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
 HELPER_DELAY = 0.01
-_in_part = threading.local()
 
 
 def _executor(threads: int) -> ThreadPoolExecutor:
@@ -61,7 +64,6 @@ def runs_side_by_side() -> bool:
         settings.AGILETRACK_METRICS_READ_THREADS > 1
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
-        and not getattr(_in_part, "active", False)
     )
 
 
@@ -78,21 +80,17 @@ class _Parts:
 
     def run(self) -> None:
         """Run parts until none is left to start."""
-        _in_part.active = True
-        try:
-            while True:
-                with self._lock:
-                    if not self._waiting:
-                        return
-                    name, part = self._waiting.pop(0)
-                    if not self._waiting:
-                        self.started_all.set()
-                try:
-                    self.results[name] = part()
-                except Exception as error:  # noqa: BLE001 (raised to the caller once all end)
-                    self.errors.append(error)
-        finally:
-            _in_part.active = False
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    return
+                name, part = self._waiting.pop(0)
+                if not self._waiting:
+                    self.started_all.set()
+            try:
+                self.results[name] = part()
+            except Exception as error:  # noqa: BLE001 (raised to the caller once all end)
+                self.errors.append(error)
 
 
 def _help(parts: _Parts, log_context: dict[str, Any]) -> None:

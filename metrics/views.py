@@ -258,8 +258,9 @@ class PullRequestFilterForm(forms.Form):
 def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
-    # Independent reads side by side (metrics.parallel): the numbers beside the list and the
-    # filter's repositories, then the list, which the filter chooses, and its short lists.
+    # Independent reads side by side (metrics.parallel): the numbers beside the list (three
+    # reads side by side themselves) and the filter's repositories, then the list, which the
+    # filter chooses, and its short lists.
     first = side_by_side(
         metrics=lambda: selectors.family_metrics(scope, "pull_requests"),
         repositories=lambda: selectors.list_pull_request_repositories(scope),

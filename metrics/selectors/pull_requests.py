@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from metrics.aggregates import minutes_until_summary, summaries_and_counts
 from metrics.models import PullRequest, Review
+from metrics.parallel import side_by_side
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
     in_scope,
@@ -57,17 +58,23 @@ def _review_load(scope: MetricScope) -> QuerySet:
 
 def pull_request_metrics(scope: MetricScope) -> dict:
     """Stage times, size, throughput, review load, merged without review and open PR age."""
-    # The merged pull requests' stage times, size and counts, in one read of them.
-    found, counts = summaries_and_counts(
-        merged_pull_requests(scope),
-        {**{stage: f"{stage}_time_minutes" for stage in STAGES}, "size": _size()},
-        {"merged": None, "unreviewed": Q(reviewed_before_merge=False)},
+    # Three reads side by side (metrics.parallel): the merged pull requests' stage times, size
+    # and counts in one read of them, the reviews per reviewer, the open ones' ages.
+    read = side_by_side(
+        merged=lambda: summaries_and_counts(
+            merged_pull_requests(scope),
+            {**{stage: f"{stage}_time_minutes" for stage in STAGES}, "size": _size()},
+            {"merged": None, "unreviewed": Q(reviewed_before_merge=False)},
+        ),
+        reviews=lambda: list(_review_load(scope)),
+        open_age=lambda: minutes_until_summary(
+            open_pull_requests(scope), "created_at", scope.moment, round_up=True
+        ),
     )
+    found, counts = read["merged"]
     stages = {stage: summary_dict(found[stage]) for stage in STAGES}
     merged_count, unreviewed = counts["merged"], counts["unreviewed"]
-    reviews = _review_load(scope)
-    moment = scope.moment
-    open_age = minutes_until_summary(open_pull_requests(scope), "created_at", moment, round_up=True)
+    reviews, open_age = read["reviews"], read["open_age"]
     return {
         "stages": stages,
         "size": summary_dict(found["size"]),

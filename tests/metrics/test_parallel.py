@@ -1,6 +1,7 @@
 """A page's independent reads side by side (metrics.parallel): on PostgreSQL in the caller's
 thread and a helper thread, each on its own connection, with the same results as one after
-another; in the caller's thread on SQLite, inside a transaction and inside a part."""
+another; in the caller's thread on SQLite and inside a transaction; a part reading side by side
+itself is helped when the pool has a free thread and never waits for a busy one."""
 
 import threading
 import time
@@ -99,13 +100,43 @@ def test_inside_a_transaction_the_parts_run_in_the_callers_thread_and_see_its_ro
 
 
 @TRANSACTIONAL
-def test_a_part_inside_a_part_runs_in_its_parts_thread(settings):
+def test_a_part_reading_side_by_side_is_helped_once_the_helper_is_free(settings):
     settings.AGILETRACK_METRICS_READ_THREADS = 2
+    caller = where()
 
-    found = side_by_side(outer=lambda: (where(), side_by_side(x=where, y=where)), other=where)
+    # The helper takes `other` first; the inner call's helper waits behind it in the pool and
+    # then takes `y` while the caller's thread runs `x`.
+    found = side_by_side(
+        outer=lambda: side_by_side(x=slowly(seconds=0.5), y=slowly(seconds=0.5)),
+        other=slowly(seconds=0.05),
+    )
 
-    outer, inner = found["outer"]
-    assert inner == {"x": outer, "y": outer}
+    inner = found["outer"]
+    assert inner["x"] == caller
+    if ON_POSTGRESQL:
+        assert found["other"][0] == "metrics-read_0"
+        assert inner["y"][0] == "metrics-read_0"
+        assert inner["y"][1] != caller[1]
+    else:
+        assert inner["y"] == found["other"] == caller
+
+
+@TRANSACTIONAL
+def test_inner_calls_in_every_thread_never_wait_for_a_busy_pool(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+    calls = threading.local()
+
+    def inner():
+        # Both threads of the pool are in a part; each one's inner call is run by itself.
+        calls.names = side_by_side(a=slowly(seconds=0.2), b=slowly(seconds=0.2))
+        return {name: thread for name, (thread, _) in calls.names.items()}
+
+    found = side_by_side(one=inner, two=inner)
+
+    assert set(found) == {"one", "two"}
+    for threads in found.values():
+        assert set(threads) == {"a", "b"}
+        assert len(set(threads.values())) == 1  # the pool was busy: its own thread ran both
 
 
 @TRANSACTIONAL
