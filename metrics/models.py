@@ -118,7 +118,6 @@ class PullRequest(ActivityModel):
                 include=["author_is_bot", "cycle_time_minutes"],
                 name="metrics_pr_deployed_idx",
             ),
-            # PostgreSQL: metrics_pr_merged_order_idx (the page's list order), migration 0029.
         ]
 
     def __str__(self) -> str:
