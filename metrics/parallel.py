@@ -53,6 +53,8 @@ def _executor(threads: int) -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None or _pool[0] != (os.getpid(), threads):
+            if _pool is not None and _pool[0][0] == os.getpid():
+                _pool[1].shutdown(wait=False)  # the thread count changed: its threads end
             pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="metrics-read")
             _pool = ((os.getpid(), threads), pool)
         return _pool[1]

@@ -5,6 +5,7 @@ itself is helped when the pool has a free thread and never waits for a busy one.
 
 import threading
 import time
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import structlog
@@ -12,9 +13,14 @@ from django.core.cache import cache, caches
 from django.db import connection
 
 from integrations.models import Team
+from integrations.providers import records
+from metrics import derived, selectors
+from metrics.ingest import ingest
 from metrics.page_reads import overview_reads, work_item_reads
 from metrics.parallel import runs_side_by_side, side_by_side
+from tests.factories import TeamFactory, make_integration
 from tests.metrics.test_dora_shared_reads import scope  # noqa: F401 (fixture)
+from tests.metrics.test_ingest import pull_request
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
 TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -208,3 +214,49 @@ def test_the_pages_reads_side_by_side_equal_them_one_after_another(settings, sco
     overview, _ = together
     assert overview.dora["deployment_frequency"]["deployments"] == 2
     assert overview.previous_dora["deployment_frequency"]["deployments"] == 2
+
+
+@TRANSACTIONAL
+def test_the_pull_request_familys_reads_side_by_side_equal_the_hand_worked_numbers(settings):
+    team = TeamFactory(time_zone="UTC")
+    integration = make_integration(team)
+    opened = datetime(2026, 10, 31, 14, tzinfo=UTC)
+    merged = opened + timedelta(hours=6)
+
+    def review(review_id: str, number: int, reviewer: str, hours: int, state="APPROVED"):
+        at = opened + timedelta(hours=hours)
+        return records.Review(review_id, "acme/web", number, reviewer, False, state, at)
+
+    # bo asks for changes on PR 1 and approves it, and approves PR 2; cy approves PR 2; PR 3,
+    # opened Nov 1 at 14:00, is still open on Nov 3 at 00:00 (the window's end): 2,040 minutes.
+    ingest(
+        integration,
+        [
+            pull_request(1, created_at=opened, merged_at=merged, closed_at=merged, reviews=(
+                review("R1", 1, "bo", 1, "CHANGES_REQUESTED"), review("R2", 1, "bo", 2))),
+            pull_request(2, created_at=opened, merged_at=merged, closed_at=merged, reviews=(
+                review("R3", 2, "bo", 1), review("R4", 2, "cy", 3))),
+            pull_request(3, created_at=opened + timedelta(days=1), state="open", merged_at=None,
+                         closed_at=None, reviews=()),
+        ],
+    )  # fmt: skip
+    derived.refresh(integration)
+    window = selectors.metric_scope(
+        team,
+        since=date(2026, 10, 31),
+        until=date(2026, 11, 2),
+        now=datetime(2026, 11, 10, tzinfo=UTC),
+    )
+
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+    side = selectors.pull_request_metrics(window)
+    settings.AGILETRACK_METRICS_READ_THREADS = 1
+    alone = selectors.pull_request_metrics(window)
+
+    assert side == alone
+    load = {row["reviewer"]: (row["reviews"], row["pull_requests"]) for row in side["review_load"]}
+    assert load == {"bo": (3, 2), "cy": (1, 1)}
+    assert side["throughput"]["merged"] == 2
+    assert side["merged_without_review"]["without_review"] == 0
+    assert side["open"]["count"] == 1
+    assert side["open"]["age"]["max"] == 2040
