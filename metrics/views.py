@@ -258,14 +258,12 @@ class PullRequestFilterForm(forms.Form):
 def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     scope = page.scope
-    # Independent reads side by side (metrics.parallel): the numbers beside the list (three
-    # reads side by side themselves) and the filter's repositories, then the list, which the
-    # filter chooses, and its short lists.
-    first = side_by_side(
-        metrics=lambda: selectors.family_metrics(scope, "pull_requests"),
-        repositories=lambda: selectors.list_pull_request_repositories(scope),
-    )
-    filters = PullRequestFilterForm(request.GET or None, repositories=first["repositories"])
+    # A repository asked for is checked against the filter's choices before the list is read;
+    # otherwise the choices are read beside the list and the numbers, side by side
+    # (metrics.parallel).
+    asked = bool(request.GET.get("repository"))
+    known = selectors.list_pull_request_repositories(scope) if asked else []
+    filters = PullRequestFilterForm(request.GET or None, repositories=known)
     chosen: dict[str, str] = {}
     sort = "-merged"
     if filters.is_bound and filters.is_valid():
@@ -275,9 +273,13 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
     listing = selectors.list_pull_requests(scope, sort=sort, **chosen)
     lists = side_by_side(
         page=lambda: list_page(listing.rows, request.GET),
+        metrics=lambda: selectors.pull_request_page_numbers(scope),
+        repositories=lambda: known if asked else selectors.list_pull_request_repositories(scope),
         slowest=lambda: list(listing.slowest),
         oldest_open=lambda: list(listing.oldest_open),
     )
+    if not asked:  # the same answers (no repository to check), with the choices to show
+        filters = PullRequestFilterForm(request.GET or None, repositories=lists["repositories"])
     page_obj = lists["page"]
     for pr in page_obj:
         reviewers = {r.reviewer for r in pr.reviews.all() if r.reviewer != pr.author}
@@ -299,7 +301,7 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
             oldest_open=[
                 (pr, minutes_between(pr.created_at, scope.moment)) for pr in lists["oldest_open"]
             ],
-            metrics=first["metrics"],
+            metrics=lists["metrics"],
             sortable=PR_SORTS,
         ),
     )

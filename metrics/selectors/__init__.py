@@ -13,7 +13,13 @@ the JSON API and the tests call as `selectors.<name>`.
 from metrics.scope import MetricScope, ScopeError, metric_scope
 from metrics.selectors.common import INTERVALS
 from metrics.selectors.dora import DoraReads, dora_metrics
-from metrics.selectors.families import FAMILIES, dora_with_previous, family_metrics, team_metrics
+from metrics.selectors.families import (
+    FAMILIES,
+    dora_with_previous,
+    family_metrics,
+    pull_request_page_numbers,
+    team_metrics,
+)
 from metrics.selectors.pull_requests import (
     PR_SORTS,
     STAGES,
@@ -53,6 +59,7 @@ __all__ = [
     "list_work_item_finishes",
     "metric_scope",
     "pull_request_metrics",
+    "pull_request_page_numbers",
     "sprint_metrics",
     "team_metrics",
     "timeseries",

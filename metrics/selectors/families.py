@@ -10,7 +10,7 @@ from metrics.cache import cached_family
 from metrics.parallel import side_by_side
 from metrics.scope import MetricScope
 from metrics.selectors.dora import DoraReads, dora_metrics
-from metrics.selectors.pull_requests import pull_request_metrics
+from metrics.selectors.pull_requests import pull_request_metrics, pull_request_page_metrics
 from metrics.selectors.sprints import sprint_metrics
 from metrics.selectors.work_items import work_item_metrics
 
@@ -27,6 +27,12 @@ FAMILY_FUNCTIONS: dict[str, Callable[[MetricScope], dict]] = {
 def family_metrics(scope: MetricScope, family: str) -> dict:
     """One family for the scope, from the cache when the data has not changed since."""
     return cached_family(family, scope, FAMILY_FUNCTIONS[family])
+
+
+def pull_request_page_numbers(scope: MetricScope) -> dict:
+    """The pull request family's numbers the pull request page shows beside its list, cached on
+    their own: a cold page computes these, not the whole family over its window."""
+    return cached_family("pull_request_page", scope, pull_request_page_metrics)
 
 
 def team_metrics(scope: MetricScope, families: Iterable[str] = FAMILIES) -> dict[str, Any]:

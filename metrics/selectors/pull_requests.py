@@ -9,6 +9,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from metrics.aggregates import minutes_until_summary, summaries_and_counts
+from metrics.calculations import Summary
 from metrics.models import PullRequest, Review
 from metrics.parallel import side_by_side
 from metrics.scope import MetricScope, window_filter
@@ -56,46 +57,86 @@ def _review_load(scope: MetricScope) -> QuerySet:
     )
 
 
-def pull_request_metrics(scope: MetricScope) -> dict:
-    """Stage times, size, throughput, review load, merged without review and open PR age."""
-    # Three reads side by side (metrics.parallel): the merged pull requests' stage times, size
-    # and counts in one read of them, the reviews per reviewer, the open ones' ages.
-    read = side_by_side(
-        merged=lambda: summaries_and_counts(
-            merged_pull_requests(scope),
-            {**{stage: f"{stage}_time_minutes" for stage in STAGES}, "size": _size()},
-            {"merged": None, "unreviewed": Q(reviewed_before_merge=False)},
-        ),
-        reviews=lambda: list(_review_load(scope)),
-        open_age=lambda: minutes_until_summary(
-            open_pull_requests(scope), "created_at", scope.moment, round_up=True
-        ),
+def _merged_numbers(
+    scope: MetricScope, stages: tuple[str, ...], size: bool
+) -> tuple[dict[str, Summary], dict[str, int]]:
+    """The merged pull requests' summaries of these stages (and size), and how many were merged
+    and merged without review, in one read of them."""
+    values: dict = {stage: f"{stage}_time_minutes" for stage in stages}
+    if size:
+        values["size"] = _size()
+    return summaries_and_counts(
+        merged_pull_requests(scope),
+        values,
+        {"merged": None, "unreviewed": Q(reviewed_before_merge=False)},
     )
-    found, counts = read["merged"]
-    stages = {stage: summary_dict(found[stage]) for stage in STAGES}
+
+
+def _open_age(scope: MetricScope) -> Summary:
+    return minutes_until_summary(
+        open_pull_requests(scope), "created_at", scope.moment, round_up=True
+    )
+
+
+def _counted(scope: MetricScope, counts: dict[str, int], open_age: Summary) -> dict:
+    """Throughput, merged without review and open pull requests, from what was read."""
     merged_count, unreviewed = counts["merged"], counts["unreviewed"]
-    reviews, open_age = read["reviews"], read["open_age"]
     return {
-        "stages": stages,
-        "size": summary_dict(found["size"]),
-        "throughput": {
-            "merged": merged_count,
-            "per_week": per_week(merged_count, scope),
-        },
-        "review_load": [
-            {
-                "reviewer": row["reviewer"],
-                "reviews": row["reviews"],
-                "pull_requests": row["pull_requests"],
-            }
-            for row in reviews
-        ],
+        "throughput": {"merged": merged_count, "per_week": per_week(merged_count, scope)},
         "merged_without_review": {
             "merged": merged_count,
             "without_review": unreviewed,
             "rate": unreviewed / merged_count if merged_count else None,
         },
         "open": {"count": open_age.count, "age": summary_dict(open_age)},
+    }
+
+
+def pull_request_metrics(scope: MetricScope) -> dict:
+    """Stage times, size, throughput, review load, merged without review and open PR age."""
+    # Three reads side by side (metrics.parallel): the merged pull requests' stage times, size
+    # and counts in one read of them, the reviews per reviewer, the open ones' ages.
+    read = side_by_side(
+        merged=lambda: _merged_numbers(scope, STAGES, size=True),
+        reviews=lambda: list(_review_load(scope)),
+        open_age=lambda: _open_age(scope),
+    )
+    found, counts = read["merged"]
+    counted = _counted(scope, counts, read["open_age"])
+    return {
+        "stages": {stage: summary_dict(found[stage]) for stage in STAGES},
+        "size": summary_dict(found["size"]),
+        "throughput": counted["throughput"],
+        "review_load": [
+            {
+                "reviewer": row["reviewer"],
+                "reviews": row["reviews"],
+                "pull_requests": row["pull_requests"],
+            }
+            for row in read["reviews"]
+        ],
+        "merged_without_review": counted["merged_without_review"],
+        "open": counted["open"],
+    }
+
+
+# The stages the pull request page shows beside its list.
+PAGE_STAGES = ("cycle",)
+
+
+def pull_request_page_metrics(scope: MetricScope) -> dict:
+    """The numbers of the pull request family the pull request page shows beside its list
+    (merged, merged without review, cycle time, open), computed as pull_request_metrics computes
+    them, without the rest of the family (review load, the other stages, size): the same keys,
+    fewer of them."""
+    read = side_by_side(
+        merged=lambda: _merged_numbers(scope, PAGE_STAGES, size=False),
+        open_age=lambda: _open_age(scope),
+    )
+    found, counts = read["merged"]
+    return {
+        "stages": {stage: summary_dict(found[stage]) for stage in PAGE_STAGES},
+        **_counted(scope, counts, read["open_age"]),
     }
 
 

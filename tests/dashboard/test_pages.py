@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from integrations.models import Integration, SyncRun
 from integrations.providers import records
-from metrics import derived
+from metrics import derived, selectors
 from metrics.ingest import ingest
 from tests.factories import TeamFactory, UserFactory, make_integration
 from tests.metrics.test_derived import deployment
@@ -143,6 +143,39 @@ def test_pull_request_list_sorts_and_filters(client, team, github, member):
     assert numbers == sorted(numbers, reverse=True) and numbers
     response = client.get(url("team-pull-requests", team), {"state": "open"})
     assert list(response.context["page_obj"]) == []
+
+
+def test_the_repository_filter_lists_its_choices_and_refuses_an_unknown_one(
+    client, team, github, member
+):
+    client.force_login(member)
+    page = url("team-pull-requests", team)
+
+    every = client.get(page)
+    chosen = client.get(page, {"repository": "acme/web"})
+    unknown = client.get(page, {"repository": "acme/gone"})
+
+    # PRs 2 and 3 were merged in the last 30 days, both in acme/web, the filter's one choice.
+    listed = [pr.number for pr in every.context["page_obj"]]
+    assert sorted(listed) == [2, 3]
+    for response in (every, chosen, unknown):
+        choices = response.context["filters"].fields["repository"].choices
+        assert [name for name, _ in choices] == ["", "acme/web"]
+    assert [pr.number for pr in chosen.context["page_obj"]] == listed
+    assert "repository" in unknown.context["filters"].errors
+    assert [pr.number for pr in unknown.context["page_obj"]] == listed  # the unfiltered list
+
+
+def test_the_pull_request_pages_numbers_are_the_familys(client, team, github, member):
+    client.force_login(member)
+    response = client.get(url("team-pull-requests", team))
+
+    shown = response.context["metrics"]
+    family = selectors.pull_request_metrics(response.context["scope"])
+    assert shown["stages"] == {"cycle": family["stages"]["cycle"]}
+    for key in ("throughput", "merged_without_review", "open"):
+        assert shown[key] == family[key]
+    assert shown["throughput"]["merged"] == 2
 
 
 def test_sync_now_queues_a_run_members_may_start_and_its_status_is_readable(
