@@ -174,6 +174,17 @@ def page_number(text: str | None, num_pages: int) -> int:
     return min(max(number, 1), num_pages)
 
 
+def _slice(rows: QuerySet, ordering: list[OrderBy], start: int, end: int) -> list:
+    """Rows [start:end] of `rows` in `ordering`: their ids first, a sort of narrow rows (sorting
+    a year of whole pull requests to keep 50 costs twice as much), then those rows. One a sync
+    removed in between is left out."""
+    ids = list(
+        rows.prefetch_related(None).order_by(*ordering).values_list("pk", flat=True)[start:end]
+    )
+    found = {row.pk: row for row in rows.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def list_page(rows: QuerySet, params: Mapping[str, str], size: int = PAGE_SIZE) -> ListPage:
     """The page of `rows` the query parameters ask for: after or before a cursor, else by
     number from the nearer end of the list."""
@@ -183,14 +194,14 @@ def list_page(rows: QuerySet, params: Mapping[str, str], size: int = PAGE_SIZE) 
     number = page_number(params.get("page"), num_pages)
     found: list | None = None
     if (after := parse_cursor(params.get("after"))) is not None and number > 1:
-        found = list(rows.order_by(*order.forward()).filter(order.after(*after))[:size])
+        found = _slice(rows.filter(order.after(*after)), order.forward(), 0, size)
     elif (before := parse_cursor(params.get("before"))) is not None and number < num_pages:
-        found = list(rows.order_by(*order.backward()).filter(order.before(*before))[:size])[::-1]
+        found = _slice(rows.filter(order.before(*before)), order.backward(), 0, size)[::-1]
     if not found:
         start = (number - 1) * size
         end = min(start + size, count)
         if start <= count - end:
-            found = list(rows.order_by(*order.forward())[start:end])
+            found = _slice(rows, order.forward(), start, end)
         else:
-            found = list(rows.order_by(*order.backward())[count - end : count - start])[::-1]
+            found = _slice(rows, order.backward(), count - end, count - start)[::-1]
     return ListPage(found, number, Counted(count, num_pages), order)
