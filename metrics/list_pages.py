@@ -185,6 +185,11 @@ def _slice(rows: QuerySet, ordering: list[OrderBy], start: int, end: int) -> lis
     return [found[pk] for pk in ids if pk in found]
 
 
+def first_rows(rows: QuerySet, count: int) -> list:
+    """The first `count` rows of `rows` in its own order, read as a page is (ids first)."""
+    return _slice(rows, list(rows.query.order_by), 0, count)
+
+
 def list_page(rows: QuerySet, params: Mapping[str, str], size: int = PAGE_SIZE) -> ListPage:
     """The page of `rows` the query parameters ask for: after or before a cursor, else by
     number from the nearer end of the list."""

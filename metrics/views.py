@@ -28,7 +28,7 @@ from metrics.comparison import trends_only_with_data
 from metrics.delivery_views import period_links, with_lists
 from metrics.flow_views import add_flow_links
 from metrics.item_views import add_work_item_links
-from metrics.list_pages import PAGE_PARAMS, list_page
+from metrics.list_pages import PAGE_PARAMS, first_rows, list_page
 from metrics.page_reads import overview_reads, work_item_reads
 from metrics.parallel import side_by_side
 from metrics.scope import MetricScope
@@ -227,6 +227,9 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
 PR_STATES = [("", "Any state"), ("open", "Open"), ("merged", "Merged"), ("closed", "Closed")]
 
 
+# The pull request page's short lists: its slowest merged and its oldest open pull requests.
+SHORT_LIST = 5
+
 PR_LIST_CHOICES = [
     ("", "In the window"),
     ("deployed", "Deployed (lead time)"),
@@ -275,8 +278,8 @@ def pull_requests(request: HttpRequest, slug: str) -> HttpResponse:
         page=lambda: list_page(listing.rows, request.GET),
         metrics=lambda: selectors.pull_request_page_numbers(scope),
         repositories=lambda: known if asked else selectors.list_pull_request_repositories(scope),
-        slowest=lambda: list(listing.slowest),
-        oldest_open=lambda: list(listing.oldest_open),
+        slowest=lambda: first_rows(listing.slowest, SHORT_LIST),
+        oldest_open=lambda: list(listing.oldest_open[:SHORT_LIST]),
     )
     if not asked:  # the same answers (no repository to check), with the choices to show
         filters = PullRequestFilterForm(request.GET or None, repositories=lists["repositories"])

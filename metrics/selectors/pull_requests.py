@@ -170,8 +170,10 @@ def _listed(scope: MetricScope, show: str = "") -> QuerySet[PullRequest]:
 
 
 def list_pull_request_repositories(scope: MetricScope) -> list[str]:
-    """The repositories of the pull requests the page lists, for its filter."""
-    return sorted(set(_listed(scope).values_list("repository", flat=True).distinct()))
+    """The repositories of the scope's pull requests (any time: the filter's choices stay the
+    same as the window moves), read from an index by integration and repository."""
+    rows = PullRequest.objects.filter(integration_id__in=scope.integration_ids)
+    return sorted(rows.order_by().values_list("repository", flat=True).distinct())
 
 
 def _order(sort: str) -> list:
@@ -186,6 +188,7 @@ class PullRequestListing:
     """The pull request page's rows (lazy querysets, read when shown)."""
 
     rows: QuerySet[PullRequest]  # sorted, with human reviews prefetched
+    # Not sliced: the page shows the first five of each.
     slowest: QuerySet[PullRequest]  # human PRs merged in the window, longest cycle first
     oldest_open: QuerySet[PullRequest]  # human, non-draft open PRs, oldest first
 
@@ -214,8 +217,10 @@ def list_pull_requests(
     merged = rows.filter(window_filter("merged_at", scope), author_is_bot=False)
     return PullRequestListing(
         rows=rows.order_by(*_order(sort)).prefetch_related(human_reviews),
-        slowest=merged.filter(cycle_time_minutes__isnull=False).order_by("-cycle_time_minutes")[:5],
+        slowest=merged.filter(cycle_time_minutes__isnull=False).order_by(
+            "-cycle_time_minutes", "-pk"
+        ),
         oldest_open=rows.filter(state="open", is_draft=False, author_is_bot=False).order_by(
             "created_at"
-        )[:5],
+        ),
     )

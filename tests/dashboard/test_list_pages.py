@@ -224,3 +224,27 @@ def test_a_malformed_cursor_falls_back_to_the_page_number(client, team, member):
     order = newest_first(Incident.objects.all(), lambda i: i.created_at)
     response = client.get(url, {"page": 2, "after": "x2026-13-45_zz"})
     assert [row.pk for row in _rows(response)] == order[50:100]
+
+
+def test_the_slowest_and_oldest_open_pull_requests_are_the_first_five_in_their_order(
+    client, team, member
+):
+    seed_pull_requests(team)
+    # Cycle times with ties: 0-9 minutes, each shared by the 13 pull requests of one remainder.
+    for pr in PullRequest.objects.filter(state="merged"):
+        pr.cycle_time_minutes = pr.number % 10
+        pr.save(update_fields=["cycle_time_minutes"])
+    client.force_login(member)
+
+    response = client.get(reverse("team-pull-requests", kwargs={"slug": team.slug}))
+
+    slowest = [(pr.cycle_time_minutes, pr.number) for pr in response.context["slowest"]]
+    merged = PullRequest.objects.filter(state="merged")
+    expected = sorted(((pr.cycle_time_minutes, pr.number) for pr in merged), reverse=True)
+    # Longest first; among equals, the highest id (the numbers were created in order) first.
+    assert slowest == expected[:5]
+    assert slowest[0] == (9, 129)
+    # Oldest open first (two pairs opened at the same moment: either order within a pair).
+    oldest = [(pr.created_at, pr.number) for pr, _ in response.context["oldest_open"]]
+    assert [at for at, _ in oldest] == sorted(at for at, _ in oldest)
+    assert {number for _, number in oldest} == {125, 120, 115, 110, 105}
