@@ -30,18 +30,22 @@ class FlowBandForm(forms.Form):
     category = forms.ChoiceField(label="Status category", choices=list(BANDS.items()))
 
 
-def flow_band_link(page: TeamPage, day: date, category: str) -> str:
-    """The list of the items in `category` at the end of local `day`, with the page's filters."""
+def flow_band_links(page: TeamPage, days: list[date], category: str) -> list[str]:
+    """For each local day of `days`, the list of the items in `category` at the day's end, with
+    the page's filters (the page's address worked out once: a year's chart has 1,095 points)."""
     base = reverse("team-flow-work-items", kwargs={"slug": page.team.slug})
     query = f"{page.query}&" if page.query else ""
-    return f"{base}?{query}{urlencode({'day': day.isoformat(), 'category': category})}"
+    named = urlencode({"category": category})
+    # An ISO date needs no escaping: the same as urlencode({"day": ..., "category": ...}).
+    return [f"{base}?{query}day={day.isoformat()}&{named}" for day in days]
 
 
 def add_flow_links(page: TeamPage, charts: dict, flow: list[dict]) -> dict[str, str]:
     """Link each point of each band of the cumulative flow chart (a dataset per category, in
     BANDS order) to the items that band counted that day; return the last day's links by
     category (the page's line under the chart, for the keyboard)."""
-    links = [[flow_band_link(page, row["day"], category) for row in flow] for category in BANDS]
+    days = [row["day"] for row in flow]
+    links = [flow_band_links(page, days, category) for category in BANDS]
     charts["flow"]["links"] = links
     charts["flow"]["link_mode"] = "band"
     return {category: band[-1] for category, band in zip(BANDS, links, strict=True) if band}

@@ -1,8 +1,28 @@
-"""Formatting for metric values on pages: durations, rates, bands and trends."""
+"""Formatting for metric values on pages: durations, rates, bands and trends; chart data."""
+
+import json
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
+
+# What json_script escapes inside the script element, as it escapes it.
+SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
+
+
+@register.filter
+def chart_json(value: object, element_id: str) -> SafeString:
+    """Django's json_script, the same element, escaped with str.replace: a year's chart with
+    a link per point is over 100 KB of JSON, which json_script's str.translate escapes about
+    fifty times slower."""
+    text = json.dumps(value, cls=DjangoJSONEncoder)
+    for char, escaped in SCRIPT_ESCAPES:
+        text = text.replace(char, escaped)
+    safe = mark_safe(text)  # noqa: S308 (JSON with <, > and & escaped, as json_script marks it)
+    return format_html('<script id="{}" type="application/json">{}</script>', element_id, safe)
 
 
 @register.filter
