@@ -9,7 +9,7 @@ reverse order's first rows. The count the page shows is one COUNT of the list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models.expressions import Combinable
 
 PAGE_SIZE = 50
 # The query parameters of a page: what a link to another page replaces.
@@ -174,7 +175,7 @@ def page_number(text: str | None, num_pages: int) -> int:
     return min(max(number, 1), num_pages)
 
 
-def _slice(rows: QuerySet, ordering: list[OrderBy], start: int, end: int) -> list:
+def _slice(rows: QuerySet, ordering: Sequence[str | Combinable], start: int, end: int) -> list:
     """Rows [start:end] of `rows` in `ordering`: their ids first, a sort of narrow rows (sorting
     a year of whole pull requests to keep 50 costs twice as much), then those rows. One a sync
     removed in between is left out."""
@@ -187,7 +188,7 @@ def _slice(rows: QuerySet, ordering: list[OrderBy], start: int, end: int) -> lis
 
 def first_rows(rows: QuerySet, count: int) -> list:
     """The first `count` rows of `rows` in its own order, read as a page is (ids first)."""
-    return _slice(rows, list(rows.query.order_by), 0, count)
+    return _slice(rows, rows.query.order_by, 0, count)
 
 
 def list_page(rows: QuerySet, params: Mapping[str, str], size: int = PAGE_SIZE) -> ListPage:
