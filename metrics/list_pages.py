@@ -187,7 +187,10 @@ def _slice(rows: QuerySet, ordering: Sequence[str | Combinable], start: int, end
 
 
 def first_rows(rows: QuerySet, count: int) -> list:
-    """The first `count` rows of `rows` in its own order, read as a page is (ids first)."""
+    """The first `count` rows of `rows` in the order it states (order_by; a model's default
+    ordering is not read), read as a page is (ids first)."""
+    if not rows.query.order_by:
+        raise ValueError("first_rows needs a queryset ordered with order_by()")
     return _slice(rows, rows.query.order_by, 0, count)
 
 

@@ -49,15 +49,15 @@ HELPER_DELAY = 0.01
 
 def _executor(threads: int) -> ThreadPoolExecutor:
     """This process's pool of `threads` helpers (a forked child makes its own: threads do not
-    survive a fork)."""
+    survive a fork). Called with _pool_lock held, so a pool is not shut down between being
+    handed out and given work."""
     global _pool
-    with _pool_lock:
-        if _pool is None or _pool[0] != (os.getpid(), threads):
-            if _pool is not None and _pool[0][0] == os.getpid():
-                _pool[1].shutdown(wait=False)  # the thread count changed: its threads end
-            pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="metrics-read")
-            _pool = ((os.getpid(), threads), pool)
-        return _pool[1]
+    if _pool is None or _pool[0] != (os.getpid(), threads):
+        if _pool is not None and _pool[0][0] == os.getpid():
+            _pool[1].shutdown(wait=False)  # the thread count changed: its threads end
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="metrics-read")
+        _pool = ((os.getpid(), threads), pool)
+    return _pool[1]
 
 
 def runs_side_by_side() -> bool:
@@ -111,10 +111,11 @@ def side_by_side(**parts: Callable[[], Any]) -> dict[str, Any]:
     if not runs_side_by_side() or len(parts) < 2:
         return {name: part() for name, part in parts.items()}
     helpers = min(settings.AGILETRACK_METRICS_READ_THREADS, len(parts)) - 1
-    pool = _executor(settings.AGILETRACK_METRICS_READ_THREADS - 1)
     shared = _Parts(parts)
     log_context = structlog.contextvars.get_contextvars()
-    futures = [pool.submit(_help, shared, log_context) for _ in range(helpers)]
+    with _pool_lock:
+        pool = _executor(settings.AGILETRACK_METRICS_READ_THREADS - 1)
+        futures = [pool.submit(_help, shared, log_context) for _ in range(helpers)]
     shared.run()
     started = [future for future in futures if not future.cancel()]
     wait(started)

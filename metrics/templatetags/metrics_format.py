@@ -14,7 +14,7 @@ SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 
 
 @register.filter
-def chart_json(value: object, element_id: str) -> SafeString:
+def chart_json(value: object, element_id: str | None = None) -> SafeString:
     """Django's json_script, the same element, escaped with str.replace: a year's chart with
     a link per point is over 100 KB of JSON, which json_script's str.translate escapes about
     fifty times slower."""
@@ -22,6 +22,8 @@ def chart_json(value: object, element_id: str) -> SafeString:
     for char, escaped in SCRIPT_ESCAPES:
         text = text.replace(char, escaped)
     safe = mark_safe(text)  # noqa: S308 (JSON with <, > and & escaped, as json_script marks it)
+    if not element_id:
+        return format_html('<script type="application/json">{}</script>', safe)
     return format_html('<script id="{}" type="application/json">{}</script>', element_id, safe)
 
 

@@ -21,3 +21,8 @@ def test_chart_json_is_json_scripts_element_for_the_characters_it_escapes():
     assert made == json_script(spec, "chart-flow-data")
     assert "</script><" not in made.removesuffix("</script>")
     assert "\\u0026day=" in made
+
+
+def test_chart_json_without_an_id_is_json_scripts_element_without_one():
+    assert chart_json({"a": "<&>"}) == json_script({"a": "<&>"})
+    assert chart_json([1], "") == json_script([1], "")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from metrics.list_pages import first_rows
 from metrics.models import Deployment, Incident, PullRequest, WorkItem, WorkItemFinish
 from tests.factories import TeamFactory, UserFactory, make_integration
 
@@ -248,3 +249,11 @@ def test_the_slowest_and_oldest_open_pull_requests_are_the_first_five_in_their_o
     oldest = [(pr.created_at, pr.number) for pr, _ in response.context["oldest_open"]]
     assert [at for at, _ in oldest] == sorted(at for at, _ in oldest)
     assert {number for _, number in oldest} == {125, 120, 115, 110, 105}
+
+
+def test_first_rows_refuses_a_queryset_without_its_own_order(team):
+    seed_pull_requests(team)
+
+    with pytest.raises(ValueError, match="order_by"):
+        first_rows(PullRequest.objects.all(), 5)
+    assert [pr.number for pr in first_rows(PullRequest.objects.order_by("number"), 3)] == [0, 1, 2]
