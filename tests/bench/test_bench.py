@@ -114,6 +114,19 @@ def test_seeded_pull_requests_carry_the_review_flag_their_reviews_give():
     assert {True, False, None} <= set(flags)
 
 
+def test_raw_floor_verdict_agrees_with_the_ratio_shown():
+    from bench.ingest import _versus_raw
+
+    def cells(ratio):
+        return _versus_raw({"raw_per_second": 20_000.4, "of_raw": ratio})
+
+    assert cells(0.698) == [20_000, "0.69x", "≥ 0.7x raw: missed by 0.01"]
+    assert cells(0.7) == [20_000, "0.70x", "≥ 0.7x raw: met"]
+    assert cells(0.9149) == [20_000, "0.91x", "≥ 0.7x raw: met"]
+    assert cells(0.57) == [20_000, "0.57x", "≥ 0.7x raw: missed by 0.13"]
+    assert _versus_raw({"per_second": 5.0}) == ["—", "—", "—"]
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ingest_table_sets_the_raw_floor_beside_each_postgresql_row():
     from django.db import connection
@@ -142,7 +155,9 @@ def test_ingest_table_sets_the_raw_floor_beside_each_postgresql_row():
             continue
         ratio = float(of_raw.removesuffix("x"))
         assert int(raw) > 0 and ratio > 0
-        assert ratio == pytest.approx(int(row[7]) / int(raw), abs=0.01)
+        # The ratio is shown rounded down: at most 0.01 under the exact one, never over it.
+        exact = int(row[7]) / int(raw)
+        assert exact - 0.011 <= ratio <= exact + 0.001
         assert verdict == "≥ 0.7x raw: " + (
             "met" if ratio >= 0.7 else f"missed by {0.7 - ratio:.2f}"
         )
