@@ -26,7 +26,8 @@ and takes on the caller's log context (the request id) while it runs the caller'
 connection follows the process's CONN_MAX_AGE, as a request's does: checked before it starts,
 kept that long after it ends, else closed then. A helper not yet started when the caller has
 started every part is cancelled, so a page never waits for a thread another page holds. A part's
-exception is raised to the caller once every started part has ended.
+exception is raised to the caller once every started part has ended. A web worker opens its
+helpers' connections before its first request (connect_helpers).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import suppress
 from typing import Any
 
 import structlog
@@ -124,3 +126,28 @@ def side_by_side(**parts: Callable[[], Any]) -> dict[str, Any]:
     for future in started:
         future.result()  # a helper's own failure (its connection), not a part's
     return {name: shared.results[name] for name in parts}
+
+
+def connect_helpers() -> int:
+    """Open the database connection of each helper thread of this process's pool, so that the
+    first page a web worker serves does not wait for them (agiletrack.observability.warmup);
+    the number of helpers connected (0 where pages read in the caller's thread alone). A
+    connection is then kept or closed as any helper's is (CONN_MAX_AGE)."""
+    if not runs_side_by_side():
+        return 0
+    threads = settings.AGILETRACK_METRICS_READ_THREADS - 1
+    # Each task holds its thread until every task has started, so each thread takes one.
+    started = threading.Barrier(threads)
+
+    def connect() -> None:
+        # A thread busy elsewhere breaks the barrier: this one connects anyway.
+        with suppress(threading.BrokenBarrierError):
+            started.wait(timeout=10)
+        connection.ensure_connection()
+
+    with _pool_lock:
+        pool = _executor(threads)
+        futures = [pool.submit(connect) for _ in range(threads)]
+    for future in futures:
+        future.result()
+    return threads

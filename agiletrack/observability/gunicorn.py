@@ -17,6 +17,7 @@ from django.conf import settings
 
 from agiletrack.observability import logs
 from agiletrack.observability.multiproc import prune_dead_process_files
+from agiletrack.observability.warmup import warm_up
 
 logs.set_service("web")
 # Python warnings become log lines (inherited by the forked workers).
@@ -53,6 +54,8 @@ def post_worker_init(worker: Any) -> None:
       (WEB_CONN_MAX_AGE, unless DATABASE_CONN_MAX_AGE is set; a kept connection is checked
       before reuse, CONN_HEALTH_CHECKS): a page no longer pays a connection's set-up and a new
       PostgreSQL backend's first reads of the catalog.
+    - It imports its views, compiles its templates and opens its database connections
+      (agiletrack.observability.warmup), so its first page does not do it.
     - What the imports made is frozen (gc.freeze), so the garbage collector's full passes during
       a request walk only the objects requests made. A cold page builds tens of thousands of
       rows; without this each full pass also walks the hundreds of thousands of long-lived
@@ -60,4 +63,5 @@ def post_worker_init(worker: Any) -> None:
     if not os.environ.get("DATABASE_CONN_MAX_AGE"):
         # The dict the connections read their settings from (django.db.connections).
         settings.DATABASES["default"]["CONN_MAX_AGE"] = WEB_CONN_MAX_AGE
+    warm_up()
     gc.freeze()

@@ -17,7 +17,7 @@ from integrations.providers import records
 from metrics import derived, selectors
 from metrics.ingest import ingest
 from metrics.page_reads import overview_reads, work_item_reads
-from metrics.parallel import runs_side_by_side, side_by_side
+from metrics.parallel import connect_helpers, runs_side_by_side, side_by_side
 from tests.factories import TeamFactory, make_integration
 from tests.metrics.test_dora_shared_reads import scope  # noqa: F401 (fixture)
 from tests.metrics.test_ingest import pull_request
@@ -260,3 +260,36 @@ def test_the_pull_request_familys_reads_side_by_side_equal_the_hand_worked_numbe
     assert side["merged_without_review"]["without_review"] == 0
     assert side["open"]["count"] == 1
     assert side["open"]["age"]["max"] == 2040
+
+
+def database_clock() -> datetime:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
+
+
+@TRANSACTIONAL
+def test_a_web_worker_opens_its_helpers_connections_before_its_first_page(settings):
+    settings.AGILETRACK_METRICS_READ_THREADS = 2
+    if not ON_POSTGRESQL:
+        assert connect_helpers() == 0  # pages read in the caller's thread alone
+        return
+    kept = connection.settings_dict
+    side_by_side(a=slowly(), b=slowly())  # CONN_MAX_AGE 0: the helper ends unconnected
+    before = database_clock()
+    kept["CONN_MAX_AGE"] = 60  # as gunicorn's workers keep them
+    try:
+        assert connect_helpers() == 1
+        warmed = database_clock()
+        found = side_by_side(a=slowly(), b=slowly())
+        helper = dict(found.values())["metrics-read_0"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT backend_start FROM pg_stat_activity WHERE pid = %s", [helper])
+            opened = cursor.fetchone()[0]
+        # The page's helper read on the connection connect_helpers opened, not on a new one.
+        assert before < opened < warmed
+    finally:
+        kept["CONN_MAX_AGE"] = 0
+        # The caller takes the first part, the helper the second: it closes its connection.
+        side_by_side(a=slowly(), b=slowly(read=lambda: connection.close()))
+    assert backend_gone(helper)
