@@ -19,6 +19,7 @@ from integrations.team_page import TeamPage, team_page
 from metrics import calculations as calc
 from metrics.list_pages import PAGE_PARAMS, PAGE_SIZE, ListPage, list_page
 from metrics.selectors import delivery
+from metrics.selectors.dora import dora_results
 
 # The list behind each tile: its page and the `show` that lists what the tile counted.
 TILE_LISTS = {
@@ -93,21 +94,14 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
     page_obj: Page | ListPage
     if show == "recovered":
         # One row per recovery: a deployment linked to two resolved incidents recovered twice.
-        results = delivery.dora_results(page.scope)
+        results = dora_results(page.scope)
         recoveries = Paginator(delivery.list_recoveries(results), PAGE_SIZE)
         page_obj = recoveries.get_page(request.GET.get("page"))
         rows = delivery.recovery_rows(page.scope, list(page_obj), results)
     else:
-        listing = delivery.list_deployments(page.scope, show)
-        if listing.ids is None:
-            page_obj = list_page(listing.rows, request.GET, PAGE_SIZE)
-            listed = list(page_obj)
-        else:  # a tile's deployments: the page's ids, then their rows
-            page_obj = Paginator(listing.ids, PAGE_SIZE).get_page(request.GET.get("page"))
-            found = listing.rows.in_bulk(list(page_obj))
-            # A row a sync removed from the list since the ids were read is left out.
-            listed = [found[pk] for pk in page_obj if pk in found]
-        details = delivery.deployment_details(listed, listing.results)
+        page_obj = list_page(delivery.list_deployments(page.scope, show), request.GET, PAGE_SIZE)
+        listed = list(page_obj)
+        details = delivery.deployment_details(page.scope, listed)
         rows = [(row, details[row.pk]) for row in listed]
     return render(
         request,
@@ -131,10 +125,9 @@ def incidents(request: HttpRequest, slug: str) -> HttpResponse:
     page = team_page(request, slug)
     form = IncidentListForm(request.GET or None)
     show = _show(form)
-    listing = delivery.list_incidents(page.scope, show)
-    page_obj = list_page(listing.rows, request.GET, PAGE_SIZE)
+    page_obj = list_page(delivery.list_incidents(page.scope, show), request.GET, PAGE_SIZE)
     rows = list(page_obj)
-    details = delivery.incident_details(rows, listing.results)
+    details = delivery.incident_details(page.scope, rows)
     return render(
         request,
         "dashboard/incidents.html",

@@ -1,6 +1,9 @@
-"""The lists behind the DORA tiles: the deployments and incidents pages. Each list is made of
-the ids the tile's own computation counted (selectors.dora.dora_results), so a list's count is
-the tile's number."""
+"""The lists behind the DORA tiles: the deployments and incidents pages. A list is the rows its
+tile counted, so its count is the tile's number: where the tile counts a plain set of rows
+(deployments finished or successful in the window, incidents resolved in it), the same rule as a
+query; where it links incidents to deployments (failures, recoveries), the ids its own
+computation counted (selectors.dora.dora_results). A page's rows are linked to their incidents
+or deployments from the few deployments that can be theirs (incident_links)."""
 
 from __future__ import annotations
 
@@ -8,18 +11,19 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Max, Min, Q, QuerySet
 
 from metrics import calculations as calc
+from metrics.calculations.facts import FAILED_STATUSES, SUCCESS
 from metrics.models import Deployment, Incident, PullRequest
 from metrics.scope import MetricScope, window_filter
-from metrics.selectors.common import production_deployments
+from metrics.selectors.common import in_scope, production_deployments
 from metrics.selectors.dora import (
-    DoraReads,
     DoraResults,
-    dora_results,
+    deployment_facts,
     incident_window,
     list_incident_facts,
+    status_in,
 )
 
 # The deployments page's lists: what `show` asks for, its short name and what it lists.
@@ -45,41 +49,85 @@ def _ids(values) -> list[int]:
     return [int(value) for value in values]
 
 
-def deployment_ids(results: DoraResults, show: str) -> list[int] | None:
-    """The ids of the deployments a list shows, as the tile's computation counted them, newest
-    first (finished, else created; then the highest id); None for every production deployment
-    of the window."""
-    if show == "deployed":
-        counted = results.frequency.deployment_ids
-    elif show == "counted":
-        counted = results.failure.deployment_ids
-    elif show == "failed":
-        counted = results.failure.failed_deployment_ids
-    else:
-        return None
+def deployment_ids(results: DoraResults, show: str) -> list[int]:
+    """The ids of the deployments the tile's computation counted for a list, newest first
+    (finished, else created; then the highest id): what list_deployments' query of that list
+    holds (tests/dashboard/test_drill_down.py)."""
+    counted = {
+        "deployed": results.frequency.deployment_ids,
+        "counted": results.failure.deployment_ids,
+        "failed": results.failure.failed_deployment_ids,
+    }[show]
     facts = {fact.id: fact for fact in results.deployments}
     return sorted(_ids(counted), key=lambda pk: (facts[str(pk)].at, pk), reverse=True)
 
 
-@dataclass(frozen=True)
-class DeploymentListing:
-    rows: QuerySet[Deployment]  # newest first, `at` annotated (finished, else created)
-    results: DoraResults | DoraReads
-    # A tile's list: the ids it counted, newest first (a page reads its own rows of `rows` by
-    # id); None for the whole window's list, which pages through `rows` itself.
-    ids: list[int] | None = None
-
-
-def list_deployments(scope: MetricScope, show: str = "") -> DeploymentListing:
-    """The production deployments (attempts of one commit once) of a DEPLOYMENT_LISTS list."""
-    rows = production_deployments(scope)
-    if show:
-        results = dora_results(scope)
-        return DeploymentListing(rows=rows, results=results, ids=deployment_ids(results, show))
-    return DeploymentListing(
-        rows=rows.filter(window_filter("at", scope)).order_by(F("at").desc(), "-pk"),
-        results=DoraReads([scope]),
+def finished_deployments(scope: MetricScope) -> QuerySet[Deployment]:
+    """The production deployments change failure rate counts: finished (success, failure or
+    error, any case) in the window; `ChangeFailureRate.deployment_ids` as a query."""
+    return production_deployments(scope).filter(
+        window_filter("at", scope), status_in({SUCCESS, *FAILED_STATUSES})
     )
+
+
+def successful_deployments(scope: MetricScope) -> QuerySet[Deployment]:
+    """The production deployments deployment frequency counts: successful, finished from where
+    the window counts (its start, or the first day of data) to its end;
+    `DeploymentFrequency.deployment_ids` as a query."""
+    return production_successes(scope).filter(Q(at__gte=scope.counted_start, at__lt=scope.end))
+
+
+def production_successes(scope: MetricScope) -> QuerySet[Deployment]:
+    """The scope's successful production deployments, at any time."""
+    return production_deployments(scope).filter(status_in({SUCCESS}))
+
+
+def failed_deployments(scope: MetricScope) -> QuerySet[Deployment]:
+    """The deployments change failure rate counts as failed: finished in the window and failed
+    themselves, or linked to an incident opened since the window's start (incident_links);
+    `ChangeFailureRate.failed_deployment_ids` as a query."""
+    opened = scope_incidents(scope).filter(created_at__gte=scope.start)
+    linked = incident_links(scope, list_incident_facts(opened)).values()
+    blamed = {int(pk) for pk in linked if pk is not None}
+    return finished_deployments(scope).filter(status_in(FAILED_STATUSES) | Q(pk__in=blamed))
+
+
+def list_deployments(scope: MetricScope, show: str = "") -> QuerySet[Deployment]:
+    """The production deployments (attempts of one commit once) of a DEPLOYMENT_LISTS list,
+    newest first (finished, else created; then the highest id): each tile's rows by the rule
+    its computation counts them with."""
+    listed = {
+        "": lambda: production_deployments(scope).filter(window_filter("at", scope)),
+        "deployed": lambda: successful_deployments(scope),
+        "counted": lambda: finished_deployments(scope),
+        "failed": lambda: failed_deployments(scope),
+    }[show]()
+    return listed.order_by(F("at").desc(), "-pk")
+
+
+def incident_links(
+    scope: MetricScope, incidents: list[calc.IncidentFacts]
+) -> dict[str, str | None]:
+    """Each of `incidents`' deployment as change failure rate links it (calc.attribute_incidents:
+    the latest production success finished at or before it opened, if within the link window),
+    from the successes that can decide it: those finished from the link window before the
+    earliest opening (without a window: from the latest success at or before it) to the latest
+    opening. DoraReads links with these among others it reads: an older success is never
+    within an incident's window (or is never its latest), a later one never before it."""
+    if not incidents:
+        return {}
+    successes = production_successes(scope)
+    first = min(incident.created_at for incident in incidents)
+    last = max(incident.created_at for incident in incidents)
+    nearby = successes.filter(Q(at__lte=last))
+    window = incident_window()
+    if window is not None:
+        nearby = nearby.filter(Q(at__gte=first - window))
+    else:
+        floor = successes.filter(Q(at__lte=first)).aggregate(latest=Max("at"))["latest"]
+        if floor is not None:
+            nearby = nearby.filter(Q(at__gte=floor))
+    return calc.attribute_incidents(incidents, deployment_facts(nearby), window)
 
 
 @dataclass(frozen=True)
@@ -100,10 +148,12 @@ class DeploymentDetails:
 
 
 def deployment_details(
-    deployments: list[Deployment], results: DoraResults | DoraReads
+    scope: MetricScope, deployments: list[Deployment]
 ) -> dict[int, DeploymentDetails]:
     """For each of `deployments` (one page of a listing), the pull requests it deployed (their
-    deployment finished when it did: metrics.derived) and the incidents linked to it."""
+    deployment finished when it did: metrics.derived) and the incidents linked to it: those
+    opened from its finish on and before the scope's next success after the page (one opened
+    later is linked to that success or a later one), as incident_links links them."""
     if not deployments:
         return {}
     shipped: dict[tuple[int, str, datetime], list[PullRequest]] = defaultdict(list)
@@ -115,13 +165,12 @@ def deployment_details(
         for pr in prs:
             if pr.deployed_at is not None:
                 shipped[(pr.integration_id, pr.repository, pr.deployed_at)].append(pr)
-    opened = results.incidents.filter(created_at__gte=min(d.created_at for d in deployments))
-    links = calc.attribute_incidents(
-        list_incident_facts(opened),
-        results.deployments,
-        incident_window(),
-        timeline=results.timeline,
-    )
+    at = [d.finished_at or d.created_at for d in deployments]
+    opened = scope_incidents(scope).filter(created_at__gte=min(at))
+    after = production_successes(scope).filter(Q(at__gt=max(at))).aggregate(next=Min("at"))
+    if after["next"] is not None:
+        opened = opened.filter(created_at__lt=after["next"])
+    links = incident_links(scope, list_incident_facts(opened))
     shown = {str(d.pk) for d in deployments}
     by_deployment: dict[str, list[int]] = defaultdict(list)
     for incident_id, deployment_id in links.items():
@@ -139,22 +188,18 @@ def deployment_details(
     }
 
 
-@dataclass(frozen=True)
-class IncidentListing:
-    rows: QuerySet[Incident]  # newest first
-    results: DoraResults | DoraReads
+def scope_incidents(scope: MetricScope) -> QuerySet[Incident]:
+    """The scope's incidents, opened at any time."""
+    return in_scope(scope, Incident.objects.all())
 
 
-def list_incidents(scope: MetricScope, show: str = "") -> IncidentListing:
-    """The incidents of an INCIDENT_LISTS list."""
-    results: DoraResults | DoraReads
-    if show == "resolved":
-        results = dora_results(scope)
-        rows = results.incidents.filter(pk__in=_ids(results.restore.incident_ids))
-    else:
-        results = DoraReads([scope])
-        rows = results.incidents.filter(window_filter("created_at", scope))
-    return IncidentListing(rows=rows.order_by("-created_at", "-pk"), results=results)
+def list_incidents(scope: MetricScope, show: str = "") -> QuerySet[Incident]:
+    """The incidents of an INCIDENT_LISTS list, newest first: opened in the window, or
+    `resolved` in it (what time to restore counts: `TimeToRestore.incident_ids` as a query)."""
+    column = "resolved_at" if show == "resolved" else "created_at"
+    return (
+        scope_incidents(scope).filter(window_filter(column, scope)).order_by("-created_at", "-pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -163,17 +208,11 @@ class IncidentDetails:
     restore_minutes: int | None  # opened -> resolved, truncated; None while open
 
 
-def incident_details(
-    incidents: list[Incident], results: DoraResults | DoraReads
-) -> dict[int, IncidentDetails]:
+def incident_details(scope: MetricScope, incidents: list[Incident]) -> dict[int, IncidentDetails]:
     """For each of `incidents` (one page of a listing), the deployment it is linked to (as
-    change failure rate links it) and its time to restore."""
-    links = calc.attribute_incidents(
-        list_incident_facts(results.incidents.filter(pk__in=[i.pk for i in incidents])),
-        results.deployments,
-        incident_window(),
-        timeline=results.timeline,
-    )
+    change failure rate links it: incident_links) and its time to restore."""
+    facts = list_incident_facts(scope_incidents(scope).filter(pk__in=[i.pk for i in incidents]))
+    links = incident_links(scope, facts)
     linked_ids = [int(pk) for pk in links.values() if pk is not None]
     deployments = Deployment.objects.in_bulk(linked_ids)
     return {
@@ -207,7 +246,7 @@ def recovery_rows(
     deployments = production_deployments(scope).in_bulk(wanted)
     incidents = results.incidents.in_bulk([int(r.incident_id) for r in recoveries if r.incident_id])
     failed = [deployments[int(r.deployment_id)] for r in recoveries]
-    details = deployment_details(list({d.pk: d for d in failed}.values()), results)
+    details = deployment_details(scope, list({d.pk: d for d in failed}.values()))
     return [
         (
             deployment,

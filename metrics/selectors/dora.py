@@ -12,11 +12,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Lower
+from django.db.models.lookups import In
 
 from metrics import calculations as calc
 from metrics.aggregates import summary
 from metrics.calculations.facts import FAILED_STATUSES, SUCCESS
-from metrics.models import Incident, PullRequest
+from metrics.models import Deployment, Incident, PullRequest
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
     human_pull_requests,
@@ -55,21 +57,31 @@ def list_deployment_facts(
     ]
     if never_succeeded := [repo for repo, latest in last_success.items() if latest is None]:
         before.append(Q(repository__in=never_succeeded, status__iregex=FAILED_PATTERN))
-    found = list(rows.filter(Q(at__gte=since)).values_list(*FACT_COLUMNS))
+    found = deployment_facts(rows.filter(Q(at__gte=since)))
     if before:
-        found += rows.filter(Q(at__lt=since) & reduce(or_, before)).values_list(*FACT_COLUMNS)
+        found += deployment_facts(rows.filter(Q(at__lt=since) & reduce(or_, before)))
+    return found
+
+
+def deployment_facts(rows: QuerySet[Deployment]) -> list[calc.DeploymentFacts]:
+    """The production deployments of `rows` as calculation facts."""
     return [
         calc.DeploymentFacts(
             id=str(pk), status=status, created_at=created, finished_at=finished, repository=repo
         )
-        for pk, status, created, finished, repo in found
+        for pk, status, created, finished, repo in rows.values_list(
+            "pk", "status", "created_at", "finished_at", "repository"
+        )
     ]
 
 
-FACT_COLUMNS = ("pk", "status", "created_at", "finished_at", "repository")
-
-
 FAILED_PATTERN = f"^({'|'.join(sorted(FAILED_STATUSES))})$"
+
+
+def status_in(statuses: Iterable[str]) -> In:
+    """Deployments whose status, in any case, is one of `statuses` (lowercase): the calculations'
+    `status.lower()` as a filter."""
+    return In(Lower("status"), sorted(statuses))
 
 
 def list_incident_facts(queryset: QuerySet[Incident]) -> list[calc.IncidentFacts]:
