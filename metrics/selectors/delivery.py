@@ -52,7 +52,7 @@ def _ids(values) -> list[int]:
 def deployment_ids(results: DoraResults, show: str) -> list[int]:
     """The ids of the deployments the tile's computation counted for a list, newest first
     (finished, else created; then the highest id): what list_deployments' query of that list
-    holds (tests/dashboard/test_drill_down.py)."""
+    holds (tests/metrics/test_delivery_lists.py)."""
     counted = {
         "deployed": results.frequency.deployment_ids,
         "counted": results.failure.deployment_ids,
