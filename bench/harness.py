@@ -206,6 +206,15 @@ def children(pid: int) -> list[int]:
     return [int(c) for c in text.split()]
 
 
+def cpu_ticks(pid: int) -> int:
+    """The CPU time a process has used (user and system, in clock ticks); 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+
+
 def vm_hwm_kib(pid: int) -> int:
     """A process's peak resident set size (VmHWM) in KiB; 0 when it is gone."""
     try:

@@ -64,7 +64,20 @@ def start_server(port: int) -> subprocess.Popen:
     harness.wait_for(up, 60, "gunicorn start", interval=0.3)
     if process.poll() is not None:
         raise RuntimeError("gunicorn exited at start")
+    harness.wait_for(lambda: workers_idle(process.pid), 60, "gunicorn workers' warm-up")
     return process
+
+
+def workers_idle(pid: int) -> bool:
+    """Whether all of the server's workers have started and used no CPU for 0.3 s: each has
+    done its warm-up (agiletrack.observability.warmup), so none is still booting, on the same
+    cores, while the first pages are measured. /healthz answers as soon as the first is up."""
+    workers = harness.children(pid)
+    if len(workers) < WEB_WORKERS:
+        return False
+    before = sum(harness.cpu_ticks(worker) for worker in workers)
+    time.sleep(0.3)
+    return sum(harness.cpu_ticks(worker) for worker in workers) == before
 
 
 def window_dates(count: int, offset: int) -> list[tuple[date, date]]:

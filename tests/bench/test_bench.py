@@ -195,3 +195,17 @@ def test_the_lists_benchmark_finds_the_last_page_a_first_page_links_to():
     assert last_page(pager, first) == "/teams/t/deployments/?since=2026-01-01&show=failed&page=7"
     assert last_page("<span>Page 1 of 4</span>", first) == f"{first}&page=4"
     assert last_page("<span>Page 1 of 1</span>", first) is None
+
+
+def test_cpu_ticks_count_the_cpu_time_a_process_used():
+    import os
+    import time
+
+    from bench import harness
+
+    before = harness.cpu_ticks(os.getpid())
+    deadline = time.process_time() + 0.1
+    while time.process_time() < deadline:  # 0.1 s of CPU: 10 ticks at 100 a second
+        pass
+    assert harness.cpu_ticks(os.getpid()) >= before + 5
+    assert harness.cpu_ticks(2**22 + 1) == 0  # above pid_max: no such process
