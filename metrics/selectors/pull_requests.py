@@ -215,12 +215,15 @@ def list_pull_requests(
         "reviews", queryset=Review.objects.filter(reviewer_is_bot=False).order_by("submitted_at")
     )
     merged = rows.filter(window_filter("merged_at", scope), author_is_bot=False)
+    open_rows = rows.filter(state="open", is_draft=False, author_is_bot=False)
+    if show in PR_LISTS:
+        # A list behind a number holds merged pull requests only: none of them is open, and
+        # the database is not asked (its index of every team's open ones would be walked).
+        open_rows = open_rows.none()
     return PullRequestListing(
         rows=rows.order_by(*_order(sort)).prefetch_related(human_reviews),
         slowest=merged.filter(cycle_time_minutes__isnull=False).order_by(
             "-cycle_time_minutes", "-pk"
         ),
-        oldest_open=rows.filter(state="open", is_draft=False, author_is_bot=False).order_by(
-            "created_at"
-        ),
+        oldest_open=open_rows.order_by("created_at"),
     )

@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from metrics.list_pages import first_rows
 from metrics.models import Deployment, Incident, PullRequest, WorkItem, WorkItemFinish
+from metrics.scope import metric_scope
+from metrics.selectors.pull_requests import list_pull_requests
 from tests.factories import TeamFactory, UserFactory, make_integration
 
 pytestmark = pytest.mark.django_db
@@ -249,6 +251,22 @@ def test_the_slowest_and_oldest_open_pull_requests_are_the_first_five_in_their_o
     oldest = [(pr.created_at, pr.number) for pr, _ in response.context["oldest_open"]]
     assert [at for at, _ in oldest] == sorted(at for at, _ in oldest)
     assert {number for _, number in oldest} == {125, 120, 115, 110, 105}
+
+
+@pytest.mark.parametrize("show", ["merged", "deployed"])
+def test_a_list_of_merged_pull_requests_asks_for_no_open_ones(
+    team, show, django_assert_num_queries
+):
+    seed_pull_requests(team)
+    scope = metric_scope(team)
+
+    listing = list_pull_requests(scope, show=show, sort="-merged")
+
+    with django_assert_num_queries(0):
+        assert list(listing.oldest_open[:5]) == []
+    # The whole window's list has open ones, oldest first.
+    everything = list_pull_requests(scope, sort="-merged")
+    assert {pr.state for pr in everything.oldest_open} == {"open"}
 
 
 def test_first_rows_refuses_a_queryset_without_its_own_order(team):
