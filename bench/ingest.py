@@ -20,7 +20,7 @@ from decimal import ROUND_FLOOR, Decimal
 from django.db import connection
 
 from bench import harness
-from bench.report import table
+from bench.report import short_by, table
 from integrations.providers.records import PullRequest, Review
 from metrics.ingest import ingest, page_transaction
 
@@ -188,7 +188,8 @@ def run_all(count: int) -> str:
             target = "—"
             if r["vendor"] == "postgresql" and phase != "unchanged":
                 short = TARGET - r[phase]["per_second"]
-                target = f"≥ {TARGET}: " + ("met" if short <= 0 else f"missed by {short:.0f}/s")
+                verdict = "met" if short <= 0 else f"missed by {short_by(short)}/s"
+                target = f"≥ {TARGET}: {verdict}"
             rows.append(
                 [
                     r["vendor"],

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from bench import floor, harness, seed
 from bench.params import Params
-from bench.report import percentile, table
+from bench.report import percentile, short_by, table
 from metrics.cache import invalidate_integration
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -100,7 +100,9 @@ def floor_row(name: str, page_p95: float, timings: list[float]) -> list:
     multiple of it."""
     p95 = percentile(timings, 95)
     multiple = page_p95 / p95
-    verdict = "met" if multiple <= FLOOR_MULTIPLE else f"missed by {multiple - FLOOR_MULTIPLE:.1f}x"
+    verdict = "met"
+    if multiple > FLOOR_MULTIPLE:
+        verdict = f"missed by {short_by(multiple - FLOOR_MULTIPLE, 1)}x"
     return [
         name,
         "raw floor (SQL)",
@@ -200,7 +202,7 @@ def run(params: Params) -> str:
                 elif p95 <= target:
                     verdict = f"p95 ≤ {target:.0f} ms: met"
                 else:
-                    verdict = f"p95 ≤ {target:.0f} ms: missed by {p95 - target:.0f} ms"
+                    verdict = f"p95 ≤ {target:.0f} ms: missed by {short_by(p95 - target)} ms"
                 rows.append(
                     [
                         name,

@@ -24,7 +24,7 @@ from django.utils import timezone
 from bench import harness, seed
 from bench.latency import Load, start_server
 from bench.params import Params
-from bench.report import percentile, table
+from bench.report import percentile, short_by, table
 from metrics.cache import invalidate_integration
 
 TARGET_MS = 150.0
@@ -82,7 +82,7 @@ def measure(
                 invalidate_integration(pk)
             timings.append(load.get(path))
         p95 = percentile(timings, 95)
-        verdict = "met" if p95 <= TARGET_MS else f"missed by {p95 - TARGET_MS:.0f}"
+        verdict = "met" if p95 <= TARGET_MS else f"missed by {short_by(p95 - TARGET_MS)}"
         measured.append(
             [name, listed(answer.text), len(timings), percentile(timings, 50), p95,
              f"p95 ≤ {TARGET_MS:.0f} ms: {verdict}"]

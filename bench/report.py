@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -9,6 +10,13 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import connection
+
+
+def short_by(excess: float, decimals: int = 0) -> str:
+    """How far a number missed its target, rounded up to `decimals`: a miss by 0.04 reads
+    "1", never "0"."""
+    steps = math.ceil(round(excess * 10**decimals, 6))
+    return f"{steps / 10**decimals:.{decimals}f}"
 
 
 def machine() -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 from bench import ingest, sync_requests
-from bench.report import percentile, table
+from bench.report import percentile, short_by, table
 from metrics.models import PullRequest, Review
 
 
@@ -209,3 +209,12 @@ def test_cpu_ticks_count_the_cpu_time_a_process_used():
         pass
     assert harness.cpu_ticks(os.getpid()) >= before + 5
     assert harness.cpu_ticks(2**22 + 1) == 0  # above pid_max: no such process
+
+
+def test_a_miss_is_shown_rounded_up_never_as_zero():
+    assert short_by(0.04) == "1"
+    assert short_by(21.0) == "21"
+    assert short_by(20.3) == "21"
+    assert short_by(0.04, 1) == "0.1"
+    assert short_by(2.0, 1) == "2.0"
+    assert short_by(0.30000000000000004, 1) == "0.3"  # float noise is not a miss
