@@ -1,9 +1,10 @@
 """The lists behind the DORA tiles: the deployments and incidents pages. A list is the rows its
-tile counted, so its count is the tile's number: where the tile counts a plain set of rows
-(deployments finished or successful in the window, incidents resolved in it), the same rule as a
-query; where it links incidents to deployments (failures, recoveries), the ids its own
-computation counted (selectors.dora.dora_results). A page's rows are linked to their incidents
-or deployments from the few deployments that can be theirs (incident_links)."""
+tile counted, so its count is the tile's number: the tile's rule as a query (deployments
+successful, finished, or failed or linked to an incident in the window; incidents resolved in
+it), held equal to the ids the calculation counts by tests/metrics/test_delivery_lists.py; the
+recoveries' list pages the recoveries the calculation returns (selectors.dora.dora_results). A
+page's rows are linked to their incidents or deployments from the few deployments that can
+decide a link (incident_links)."""
 
 from __future__ import annotations
 
@@ -43,23 +44,6 @@ INCIDENT_LISTS = {
     "": ("Opened", "Incidents opened in the window"),
     "resolved": ("Resolved", "Incidents resolved in the window (time to restore)"),
 }
-
-
-def _ids(values) -> list[int]:
-    return [int(value) for value in values]
-
-
-def deployment_ids(results: DoraResults, show: str) -> list[int]:
-    """The ids of the deployments the tile's computation counted for a list, newest first
-    (finished, else created; then the highest id): what list_deployments' query of that list
-    holds (tests/metrics/test_delivery_lists.py)."""
-    counted = {
-        "deployed": results.frequency.deployment_ids,
-        "counted": results.failure.deployment_ids,
-        "failed": results.failure.failed_deployment_ids,
-    }[show]
-    facts = {fact.id: fact for fact in results.deployments}
-    return sorted(_ids(counted), key=lambda pk: (facts[str(pk)].at, pk), reverse=True)
 
 
 def finished_deployments(scope: MetricScope) -> QuerySet[Deployment]:

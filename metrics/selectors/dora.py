@@ -56,7 +56,7 @@ def list_deployment_facts(
         if latest is not None
     ]
     if never_succeeded := [repo for repo, latest in last_success.items() if latest is None]:
-        before.append(Q(repository__in=never_succeeded, status__iregex=FAILED_PATTERN))
+        before.append(Q(status_in(FAILED_STATUSES), repository__in=never_succeeded))
     found = deployment_facts(rows.filter(Q(at__gte=since)))
     if before:
         found += deployment_facts(rows.filter(Q(at__lt=since) & reduce(or_, before)))
@@ -73,9 +73,6 @@ def deployment_facts(rows: QuerySet[Deployment]) -> list[calc.DeploymentFacts]:
             "pk", "status", "created_at", "finished_at", "repository"
         )
     ]
-
-
-FAILED_PATTERN = f"^({'|'.join(sorted(FAILED_STATUSES))})$"
 
 
 def status_in(statuses: Iterable[str]) -> In:
