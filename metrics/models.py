@@ -4,13 +4,12 @@ Every model has (integration, external_id) unique, so a repeated or retried sync
 of duplicating (metrics.ingest).
 """
 
-from datetime import UTC, datetime
-
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from integrations.models import Integration
+from metrics.indexes import PULL_REQUEST_INDEXES
 
 
 class ActivityModel(models.Model):
@@ -28,11 +27,6 @@ class ActivityModel(models.Model):
 
 def unique_per_integration(name: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(fields=["integration", "external_id"], name=name)
-
-
-# When a pull request not merged (yet) counts as merged, in the open pull requests' index: after
-# any moment a metric asks about.
-NOT_MERGED = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class PullRequest(ActivityModel):
@@ -76,49 +70,7 @@ class PullRequest(ActivityModel):
 
     class Meta:
         constraints = [unique_per_integration("unique_pull_request")]
-        indexes = [
-            models.Index(fields=["integration", "repository", "number"]),
-            # The merged pull requests' stage times, size and counts (the pull request family,
-            # the overview's charts) are read from the index alone (PostgreSQL).
-            models.Index(
-                fields=["integration", "merged_at"],
-                include=[
-                    "author_is_bot",
-                    "coding_time_minutes",
-                    "pickup_time_minutes",
-                    "review_time_minutes",
-                    "deploy_time_minutes",
-                    "cycle_time_minutes",
-                    "additions",
-                    "deletions",
-                    "reviewed_before_merge",
-                ],
-                name="metrics_pr_merged_idx",
-            ),
-            models.Index(fields=["integration", "created_at"]),
-            # The pull request page's oldest open ones: the open human non-draft pull requests
-            # of every team in order of opening, walked until five of the scope's are found.
-            models.Index(
-                fields=["created_at"],
-                condition=models.Q(state="open", is_draft=False, author_is_bot=False),
-                name="metrics_pr_open_idx",
-            ),
-            # Open pull request age: the pull requests open at a moment, read as one range of
-            # this index (not yet merged counts as merged at NOT_MERGED), from the index alone.
-            models.Index(
-                F("integration"),
-                Coalesce("merged_at", Value(NOT_MERGED)),
-                include=["merged_at", "created_at", "closed_at", "is_draft", "author_is_bot"],
-                name="metrics_pr_open_age_idx",
-            ),
-            # Lead time for changes reads pull requests by when their deployment finished, from
-            # the index alone.
-            models.Index(
-                fields=["integration", "deployed_at"],
-                include=["author_is_bot", "cycle_time_minutes"],
-                name="metrics_pr_deployed_idx",
-            ),
-        ]
+        indexes = PULL_REQUEST_INDEXES
 
     def __str__(self) -> str:
         return f"{self.repository}#{self.number}"

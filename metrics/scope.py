@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from integrations.models import Integration, Team
+from integrations.providers.registry import capabilities_of
 from metrics.calculations._common import elapsed_days, local_midnight
 from metrics.calculations.dora_bands import DEFAULT_BAND_TABLE
 from metrics.models import Deployment, Incident, PullRequest, WorkItem
@@ -48,11 +49,28 @@ class MetricScope:
         return ZoneInfo(self.time_zone)
 
     @cached_property
-    def integration_configs(self) -> tuple[tuple[int, dict], ...]:
-        """(id, config) of the scope's integrations, read once per scope (which deployments
-        are production depends on each one's settings)."""
+    def integrations(self) -> tuple[tuple[int, str, dict], ...]:
+        """(id, kind, config) of the scope's integrations, read once per scope."""
         return tuple(
-            Integration.objects.filter(pk__in=self.integration_ids).values_list("pk", "config")
+            Integration.objects.filter(pk__in=self.integration_ids).values_list(
+                "pk", "kind", "config"
+            )
+        )
+
+    @property
+    def integration_configs(self) -> tuple[tuple[int, dict], ...]:
+        """(id, config) of the scope's integrations (which deployments are production depends
+        on each one's settings)."""
+        return tuple((pk, config) for pk, _, config in self.integrations)
+
+    def integrations_with(self, capability: str) -> tuple[int, ...]:
+        """The scope's integrations whose provider brings `capability` (providers.spec): the
+        only ones that can hold such rows. A team's GitHub integration beside its Jira one is
+        then asked for its pull requests as `integration_id = <GitHub's>`, which an index
+        starting with the integration gives in the order of its next columns (metrics.indexes);
+        `IN (GitHub's, Jira's)` is read whole and sorted."""
+        return tuple(
+            pk for pk, kind, _ in self.integrations if capability in capabilities_of([kind])
         )
 
     @property

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DateTimeField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 
+from integrations.providers.spec import DEPLOYMENTS, PULL_REQUESTS
 from metrics import calculations as calc
 from metrics.calculations._common import period_key
-from metrics.models import NOT_MERGED, Deployment, PullRequest, WorkItem, WorkItemFinish
+from metrics.indexes import NOT_MERGED
+from metrics.models import Deployment, PullRequest, WorkItem, WorkItemFinish
 from metrics.production import production_only
 from metrics.scope import MetricScope, ScopeError, window_filter
 
@@ -23,9 +25,16 @@ def in_scope(scope: MetricScope, queryset: QuerySet) -> QuerySet:
     return queryset.filter(integration_id__in=scope.integration_ids)
 
 
+def scope_pull_requests(scope: MetricScope, queryset: QuerySet | None = None) -> QuerySet:
+    """The rows of `queryset` (by default every pull request) of the scope's integrations that
+    bring pull requests (MetricScope.integrations_with): pull requests and their reviews."""
+    rows = PullRequest.objects.all() if queryset is None else queryset
+    return rows.filter(integration_id__in=scope.integrations_with(PULL_REQUESTS))
+
+
 def human_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
     """The pull requests metrics count: bot-authored ones are left out everywhere."""
-    return in_scope(scope, PullRequest.objects.filter(author_is_bot=False))
+    return scope_pull_requests(scope).filter(author_is_bot=False)
 
 
 def open_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
@@ -53,9 +62,11 @@ def merged_pull_requests(scope: MetricScope) -> QuerySet[PullRequest]:
 def production_deployments(scope: MetricScope) -> QuerySet[Deployment]:
     """Production deployments (metrics.production, by each integration's
     `deployment_environments`), each counted once: attempts a later attempt of the same commit
-    superseded are left out (metrics.deployed). `at` = finished, else created."""
-    counted = in_scope(scope, Deployment.objects.filter(superseded=False))
-    return production_only(counted, scope.integration_configs).annotate(
+    superseded are left out (metrics.deployed). `at` = finished, else created. Read from the
+    scope's integrations that bring deployments only (MetricScope.integrations_with)."""
+    ids = scope.integrations_with(DEPLOYMENTS)
+    configs = [(pk, config) for pk, config in scope.integration_configs if pk in ids]
+    return production_only(Deployment.objects.filter(superseded=False), configs).annotate(
         at=Coalesce("finished_at", "created_at")
     )
 

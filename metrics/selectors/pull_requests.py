@@ -14,10 +14,10 @@ from metrics.models import PullRequest, Review
 from metrics.parallel import side_by_side
 from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import (
-    in_scope,
     merged_pull_requests,
     open_pull_requests,
     per_week,
+    scope_pull_requests,
     summary_dict,
 )
 from metrics.selectors.dora import lead_time_pull_requests
@@ -46,7 +46,7 @@ def _review_load(scope: MetricScope) -> QuerySet:
     """Reviews submitted in the window per reviewer, of those review load counts
     (Review.counts_for_load: calculations.counts_in_review_load)."""
     return (
-        in_scope(
+        scope_pull_requests(
             scope,
             Review.objects.filter(window_filter("submitted_at", scope), counts_for_load=True),
         )
@@ -151,7 +151,7 @@ def pull_requests_in_window(scope: MetricScope) -> QuerySet[PullRequest]:
         & (Q(merged_at__isnull=True) | Q(merged_at__gte=end))
         & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
     )
-    return PullRequest.objects.filter(integration_id__in=scope.integration_ids).filter(
+    return scope_pull_requests(scope).filter(
         window_filter("created_at", scope) | window_filter("merged_at", scope) | open_at_end
     )
 
@@ -172,7 +172,7 @@ def _listed(scope: MetricScope, show: str = "") -> QuerySet[PullRequest]:
 def list_pull_request_repositories(scope: MetricScope) -> list[str]:
     """The repositories of the scope's pull requests (any time: the filter's choices stay the
     same as the window moves), read from an index by integration and repository."""
-    rows = PullRequest.objects.filter(integration_id__in=scope.integration_ids)
+    rows = scope_pull_requests(scope)
     return sorted(rows.order_by().values_list("repository", flat=True).distinct())
 
 

@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from integrations.providers import records
+from integrations.providers.spec import DEPLOYMENTS, PULL_REQUESTS, WORK_ITEMS
 from metrics import calculations as calc
 from metrics import derived, selectors
 from metrics.ingest import ingest
 from metrics.models import PullRequest
+from metrics.selectors import delivery
 from metrics.selectors.work_items import cumulative_flow, rollup_in_zone
 from tests.factories import TeamFactory, make_integration
 from tests.metrics.test_derived import deployment
@@ -390,3 +392,30 @@ def test_sprint_state_decides_and_velocity_is_the_last_n_closed_sprints_whatever
     assert [s["name"] for s in board["sprints"]] == ["Sprint 4"]
     assert board["velocity"]["sprints"] == ["S7", "S4"]
     assert board["active_sprint"]["name"] == "Sprint 8"
+
+
+def test_pull_requests_and_deployments_are_read_from_the_integrations_that_bring_them(team):
+    github = make_integration(team)
+    jira = make_integration(team, "jira")
+    merged = utc(2026, 11, 1, 15)
+    ingest(
+        github,
+        [
+            pull_request(1, created_at=utc(2026, 10, 30), merged_at=merged, closed_at=merged),
+            deployment("release", utc(2026, 11, 1, 16)),
+        ],
+    )
+    derived.refresh(github)
+    window = scope(team)
+
+    assert window.integration_ids == tuple(sorted((github.pk, jira.pk)))
+    assert window.integrations_with(PULL_REQUESTS) == (github.pk,)
+    assert window.integrations_with(DEPLOYMENTS) == (github.pk,)
+    assert window.integrations_with(WORK_ITEMS) == (jira.pk,)
+    # One integration named, so that PostgreSQL reads a list in an index's order (not sorted).
+    rows = selectors.list_pull_requests(window, sort="-merged").rows
+    assert f'"integration_id" IN ({github.pk})' in str(rows.query)
+    assert [pr.number for pr in rows] == [1]
+    deployments = delivery.list_deployments(window, "deployed")
+    assert f'"integration_id" IN ({github.pk})' in str(deployments.query)
+    assert [d.external_id for d in deployments] == ["release"]
