@@ -2,9 +2,9 @@
 tile counted, so its count is the tile's number: the tile's rule as a query (deployments
 successful, finished, or failed or linked to an incident in the window; incidents resolved in
 it), held equal to the ids the calculation counts by tests/metrics/test_delivery_lists.py; the
-recoveries' list pages the recoveries the calculation returns (selectors.dora.dora_results). A
-page's rows are linked to their incidents or deployments from the few deployments that can
-decide a link (incident_links)."""
+recoveries' list pages the recoveries the calculation returns (selectors.dora.dora_results).
+Incidents are linked to deployments by the database, each with one short read of an index
+(with_deployments), as the calculation links them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import F, Max, Min, Q, QuerySet
+from django.db.models import CharField, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 
 from metrics import calculations as calc
 from metrics.calculations.facts import FAILED_STATUSES, SUCCESS
@@ -21,9 +22,7 @@ from metrics.scope import MetricScope, window_filter
 from metrics.selectors.common import in_scope, production_deployments
 from metrics.selectors.dora import (
     DoraResults,
-    deployment_facts,
     incident_window,
-    list_incident_facts,
     status_in,
 )
 
@@ -71,8 +70,7 @@ def failed_deployments(scope: MetricScope) -> QuerySet[Deployment]:
     themselves, or linked to an incident opened since the window's start (incident_links);
     `ChangeFailureRate.failed_deployment_ids` as a query."""
     opened = scope_incidents(scope).filter(created_at__gte=scope.start)
-    linked = incident_links(scope, list_incident_facts(opened)).values()
-    blamed = {int(pk) for pk in linked if pk is not None}
+    blamed = with_deployments(scope, opened).values_list(F("deployment"))
     return finished_deployments(scope).filter(status_in(FAILED_STATUSES) | Q(pk__in=blamed))
 
 
@@ -89,29 +87,28 @@ def list_deployments(scope: MetricScope, show: str = "") -> QuerySet[Deployment]
     return listed.order_by(F("at").desc(), "-pk")
 
 
-def incident_links(
-    scope: MetricScope, incidents: list[calc.IncidentFacts]
-) -> dict[str, str | None]:
-    """Each of `incidents`' deployment as change failure rate links it (calc.attribute_incidents:
-    the latest production success finished at or before it opened, if within the link window),
-    from the successes that can decide it: those finished from the link window before the
-    earliest opening (without a window: from the latest success at or before it) to the latest
-    opening. DoraReads links with these among others it reads: an older success is never
-    within an incident's window (or is never its latest), a later one never before it."""
-    if not incidents:
-        return {}
+def with_deployments(scope: MetricScope, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """`incidents`, each with the id of the deployment it is linked to as `deployment` (None:
+    none), as calc.attribute_incidents links it: the latest production success finished at or
+    before the incident opened, if within the link window; of successes finished at that same
+    instant, the highest id as text. Two short reads of an index by integration and finish
+    per incident: backward from its opening to the latest success's instant, then that
+    instant's successes."""
+    opened = OuterRef("created_at")
     successes = production_successes(scope)
-    first = min(incident.created_at for incident in incidents)
-    last = max(incident.created_at for incident in incidents)
-    nearby = successes.filter(Q(at__lte=last))
-    window = incident_window()
-    if window is not None:
-        nearby = nearby.filter(Q(at__gte=first - window))
-    else:
-        floor = successes.filter(Q(at__lte=first)).aggregate(latest=Max("at"))["latest"]
-        if floor is not None:
-            nearby = nearby.filter(Q(at__gte=floor))
-    return calc.attribute_incidents(incidents, deployment_facts(nearby), window)
+    before = successes.filter(Q(at__lte=opened))
+    if (window := incident_window()) is not None:
+        before = before.filter(Q(at__gte=opened - window))
+    latest = before.order_by(F("at").desc()).values_list(F("at"))[:1]
+    by_id = Cast("pk", output_field=CharField()).desc()
+    then = successes.filter(Q(at=OuterRef("linked_at"))).order_by(by_id).values("pk")[:1]
+    return incidents.annotate(linked_at=Subquery(latest)).annotate(deployment=Subquery(then))
+
+
+def incident_links(scope: MetricScope, incidents: QuerySet[Incident]) -> dict[str, str | None]:
+    """Each of `incidents`' deployment (with_deployments), by id, as DoraReads links them."""
+    linked = with_deployments(scope, incidents).values_list("pk", F("deployment"))
+    return {str(pk): None if found is None else str(found) for pk, found in linked}
 
 
 @dataclass(frozen=True)
@@ -154,7 +151,7 @@ def deployment_details(
     after = production_successes(scope).filter(Q(at__gt=max(at))).aggregate(next=Min("at"))
     if after["next"] is not None:
         opened = opened.filter(created_at__lt=after["next"])
-    links = incident_links(scope, list_incident_facts(opened))
+    links = incident_links(scope, opened)
     shown = {str(d.pk) for d in deployments}
     by_deployment: dict[str, list[int]] = defaultdict(list)
     for incident_id, deployment_id in links.items():
@@ -195,8 +192,7 @@ class IncidentDetails:
 def incident_details(scope: MetricScope, incidents: list[Incident]) -> dict[int, IncidentDetails]:
     """For each of `incidents` (one page of a listing), the deployment it is linked to (as
     change failure rate links it: incident_links) and its time to restore."""
-    facts = list_incident_facts(scope_incidents(scope).filter(pk__in=[i.pk for i in incidents]))
-    links = incident_links(scope, facts)
+    links = incident_links(scope, scope_incidents(scope).filter(pk__in=[i.pk for i in incidents]))
     linked_ids = [int(pk) for pk in links.values() if pk is not None]
     deployments = Deployment.objects.in_bulk(linked_ids)
     return {

@@ -35,7 +35,7 @@ from metrics.ingest import ingest
 from metrics.models import Deployment, Incident
 from metrics.scope import metric_scope
 from metrics.selectors import delivery
-from metrics.selectors.dora import DoraReads, dora_results, list_incident_facts
+from metrics.selectors.dora import DoraReads, dora_results
 from tests.factories import TeamFactory, make_integration
 
 pytestmark = pytest.mark.django_db
@@ -149,8 +149,7 @@ def test_each_rows_incidents_and_deployment_are_those_dora_links(settings, scope
     }
     assert linked == {"I3": "d10" if not link_days else None, "I1": "d4", "I0": "d1", "I4": None}
     # The same links as DoraReads, which reads every deployment the window needs.
-    everything = list_incident_facts(Incident.objects.all())
-    assert delivery.incident_links(scope, everything) == reads.links
+    assert delivery.incident_links(scope, Incident.objects.all()) == reads.links
     counted = list(delivery.list_deployments(scope, "counted"))
     incidents = {
         row.external_id: names(found.incidents)
@@ -165,3 +164,27 @@ def test_each_rows_incidents_and_deployment_are_those_dora_links(settings, scope
     }  # fmt: skip
     i2 = str(Incident.objects.get(external_id="I2").pk)
     assert by_pk(Deployment, [reads.links[i2]]) == ["d6"]
+
+
+def test_of_two_successes_finished_at_once_an_incident_is_linked_to_the_one_dora_picks():
+    """The calculation orders successes finished at the same instant by id as text, so of ids
+    999999999 and 1000000000 the first comes last and is the one an incident is linked to."""
+    team = TeamFactory(time_zone="UTC")
+    integration = make_integration(team)
+    ingest(
+        integration,
+        [
+            deployment("early", "success", moment(3, 10)),
+            deployment("late", "success", moment(3, 10)),
+            incident("I9", 9, moment(3, 11), moment(3, 12)),
+        ],
+    )
+    Deployment.objects.filter(external_id="early").update(id=1_000_000_000)
+    Deployment.objects.filter(external_id="late").update(id=999_999_999)
+    scope = metric_scope(team, since=date(2026, 3, 1), until=date(2026, 3, 31))
+
+    links = delivery.incident_links(scope, Incident.objects.filter(integration=integration))
+
+    assert list(links.values()) == ["999999999"]
+    assert links == DoraReads([scope]).links
+    assert [row.pk for row in delivery.list_deployments(scope, "failed")] == [999_999_999]
