@@ -60,6 +60,11 @@ PULL_REQUEST_INDEXES = [
             "additions",
             "deletions",
             "reviewed_before_merge",
+            # What the lists filter on besides merged_at: a list read in this order from its
+            # far end checks them in the index, not in the table.
+            "created_at",
+            "closed_at",
+            "deployed_at",
         ],
         name="metrics_pr_merged_idx",
     ),
