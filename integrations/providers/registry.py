@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,21 +20,32 @@ from integrations.providers.spec import ProviderSpec, Reading
 
 _PROVIDERS: dict[str, ProviderSpec] = {}
 _discovered = False
+_discovering = False
+_discovery = threading.RLock()
 
 
 def discover() -> None:
-    """Import each provider package once and register the `PROVIDER` it declares."""
-    global _discovered
+    """Import each provider package once and register the `PROVIDER` it declares. Another thread
+    asking meanwhile (a page's read helpers) waits for the whole registry; a package that asks
+    while it is imported gets what is registered so far."""
+    global _discovered, _discovering
     if _discovered:
         return
-    _discovered = True
-    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        if not module.ispkg:
-            continue
-        package = importlib.import_module(f"{__package__}.{module.name}")
-        spec = getattr(package, "PROVIDER", None)
-        if isinstance(spec, ProviderSpec):
-            register(spec)
+    with _discovery:
+        if _discovered or _discovering:
+            return
+        _discovering = True
+        try:
+            for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+                if not module.ispkg:
+                    continue
+                package = importlib.import_module(f"{__package__}.{module.name}")
+                spec = getattr(package, "PROVIDER", None)
+                if isinstance(spec, ProviderSpec):
+                    register(spec)
+            _discovered = True
+        finally:
+            _discovering = False
 
 
 def register(spec: ProviderSpec) -> None:

@@ -3,6 +3,8 @@ appears in the API's validation, the admin form and the team page's form."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from rest_framework import serializers
 from rest_framework.test import APIClient
@@ -10,7 +12,7 @@ from rest_framework.test import APIClient
 from integrations.models import Integration
 from integrations.providers import registry
 from integrations.providers.schema import StrictCharField, StrictSerializer
-from integrations.providers.spec import WORK_ITEMS, ProviderSpec
+from integrations.providers.spec import DEPLOYMENTS, PULL_REQUESTS, WORK_ITEMS, ProviderSpec
 from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +122,25 @@ def test_a_kind_that_cannot_be_stored_is_refused():
                 verify_webhook=lambda secret, request: False,
             )
         )
+
+
+def test_a_thread_asking_during_discovery_waits_for_every_provider(monkeypatch):
+    """A page's read helper that asks the registry while another thread is still importing the
+    provider packages sees all of them, not the few registered so far."""
+    monkeypatch.setattr(registry, "_PROVIDERS", {})
+    monkeypatch.setattr(registry, "_discovered", False)
+    imported = registry.importlib.import_module
+    seen: list[set[str]] = []
+    asker = threading.Thread(target=lambda: seen.append(registry.capabilities_of(["github"])))
+
+    def import_module(name):
+        if not asker.is_alive() and not seen:
+            asker.start()
+            asker.join(timeout=0.5)  # returns at once if the registry answers without waiting
+        return imported(name)
+
+    monkeypatch.setattr(registry.importlib, "import_module", import_module)
+    registry.discover()
+    asker.join(timeout=10)
+
+    assert seen == [{PULL_REQUESTS, DEPLOYMENTS}]
