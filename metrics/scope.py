@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from integrations.models import Integration, Team
-from integrations.providers.registry import capabilities_of
+from integrations.providers.registry import may_hold
 from metrics.calculations._common import elapsed_days, local_midnight
 from metrics.calculations.dora_bands import DEFAULT_BAND_TABLE
 from metrics.models import Deployment, Incident, PullRequest, WorkItem
@@ -64,14 +64,12 @@ class MetricScope:
         return tuple((pk, config) for pk, _, config in self.integrations)
 
     def integrations_with(self, capability: str) -> tuple[int, ...]:
-        """The scope's integrations whose provider brings `capability` (providers.spec): the
-        only ones that can hold such rows. A team's GitHub integration beside its Jira one is
-        then asked for its pull requests as `integration_id = <GitHub's>`, which an index
-        starting with the integration gives in the order of its next columns (metrics.indexes);
-        `IN (GitHub's, Jira's)` is read whole and sorted."""
-        return tuple(
-            pk for pk, kind, _ in self.integrations if capability in capabilities_of([kind])
-        )
+        """The scope's integrations that can hold rows of `capability` (registry.may_hold: their
+        provider brings it, or their kind is no longer registered). A team's GitHub integration
+        beside its Jira one is then asked for its pull requests as `integration_id = <GitHub's>`,
+        which an index starting with the integration gives in the order of its next columns
+        (metrics.indexes); `IN (GitHub's, Jira's)` is read whole and sorted."""
+        return tuple(pk for pk, kind, _ in self.integrations if may_hold(kind, capability))
 
     @property
     def start(self) -> datetime:

@@ -87,6 +87,13 @@ def capabilities_of(kinds: Iterable[str]) -> set[str]:
     return found
 
 
+def may_hold(kind: str, capability: str) -> bool:
+    """Whether integrations of `kind` can hold rows of `capability` (spec.py): what their provider
+    declares; a kind no longer registered may hold whatever it stored before."""
+    spec = get(kind)
+    return spec is None or spec.has(capability)
+
+
 def build_provider(
     kind: str, config: dict, credentials: dict, options: HttpOptions | None = None
 ) -> Provider:

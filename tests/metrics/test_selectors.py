@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from integrations.providers import records
+from integrations.providers import records, registry
 from integrations.providers.spec import DEPLOYMENTS, PULL_REQUESTS, WORK_ITEMS
 from metrics import calculations as calc
 from metrics import derived, selectors
@@ -419,3 +419,18 @@ def test_pull_requests_and_deployments_are_read_from_the_integrations_that_bring
     deployments = delivery.list_deployments(window, "deployed")
     assert f'"integration_id" IN ({github.pk})' in str(deployments.query)
     assert [d.external_id for d in deployments] == ["release"]
+
+
+def test_an_integration_whose_kind_is_no_longer_registered_keeps_its_pull_requests(
+    team, monkeypatch
+):
+    github = make_integration(team)
+    merged = utc(2026, 11, 1, 15)
+    ingest(github, [pull_request(1, created_at=utc(2026, 10, 30), merged_at=merged)])
+    registry.discover()
+    monkeypatch.delitem(registry._PROVIDERS, "github")
+    window = scope(team)
+
+    assert window.integrations_with(PULL_REQUESTS) == (github.pk,)
+    assert window.integrations_with(WORK_ITEMS) == (github.pk,)
+    assert [pr.number for pr in selectors.list_pull_requests(window, sort="-merged").rows] == [1]
