@@ -133,8 +133,10 @@ def test_the_worker_reminds_after_the_interval_and_resolves_when_the_rule_holds(
     run_evaluation(worker_processes, agreement)
     assert Delivery.objects.filter(alert=alert).count() == 2
 
-    # The team agrees on 30 days: the rule holds now, and the next evaluation resolves the alert.
-    WorkingAgreement.objects.filter(pk=agreement.pk).update(threshold=30)
+    # The team agrees on a month more than PR #4 has been open: the rule holds now, and the next
+    # evaluation resolves the alert.
+    open_days = (datetime.now(UTC) - datetime(2026, 11, 6, 12, tzinfo=UTC)).days
+    WorkingAgreement.objects.filter(pk=agreement.pk).update(threshold=open_days + 30)
     run_evaluation(worker_processes, agreement)
     alert.refresh_from_db()
     assert (alert.status, alert.resolved_by) == ("resolved", None)
