@@ -316,4 +316,5 @@ def _seed_work_items(integration, total: int, rng: random.Random, now: datetime)
     # Each sprint's scope and the daily flow rollup, stored as a sync stores them.
     derived.refresh_sprints(integration, now)
     derived.refresh_flow_days(integration)
+    derived.refresh_finish_days(integration)
     return counts

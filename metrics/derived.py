@@ -30,6 +30,7 @@ from metrics.deployed import (
     refresh_attempts,
 )
 from metrics.models import (
+    FinishDay,
     FlowDay,
     PullRequest,
     Sprint,
@@ -246,6 +247,7 @@ def refresh_work_items(integration: Integration) -> int:
         for chunk in _chunks(rows.iterator(chunk_size=REFRESH_CHUNK)):
             changed += _refresh_work_item_chunk(chunk, left_out_kinds)
         refresh_flow_days(integration)
+        refresh_finish_days(integration)
     return changed
 
 
@@ -295,6 +297,27 @@ def refresh_flow_days(integration: Integration) -> int:
             batch_size=REFRESH_CHUNK,
         )
     return len(counts)
+
+
+def refresh_finish_days(integration: Integration) -> int:
+    """Rebuild the integration's FinishDay rows: its finishes whose item is still done, per
+    local day of its team's time zone; return the rows."""
+    zone = integration.team.time_zone or "UTC"
+    days = (
+        WorkItemFinish.objects.filter(integration=integration, left_at__isnull=True)
+        .annotate(day=TruncDate("done_at", tzinfo=ZoneInfo(zone)))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    rows = [
+        FinishDay(integration=integration, day=day, time_zone=zone, finishes=n) for day, n in days
+    ]
+    with transaction.atomic():
+        FinishDay.objects.filter(integration=integration).delete()
+        FinishDay.objects.bulk_create(rows, batch_size=REFRESH_CHUNK)
+    return len(rows)
 
 
 def _refresh_work_item_chunk(rows: list[WorkItem], left_out_kinds: tuple[str, ...] = ()) -> int:

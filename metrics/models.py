@@ -416,6 +416,13 @@ class WorkItemFinish(models.Model):
             # The finished work items list, newest first (or oldest: its last page), read in
             # index order from either end instead of sorting every finish of the window.
             models.Index(fields=["done_at", "id"], name="metrics_finish_done_id"),
+            # The few finishes since left done, which throughput adds to the daily rollup
+            # (FinishDay) when the window ended before they left.
+            models.Index(
+                fields=["integration", "done_at"],
+                condition=models.Q(left_at__isnull=False),
+                name="metrics_finish_left_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -449,3 +456,26 @@ class FlowDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.items} {self.left_category or 'new'} -> {self.entered_category}"
+
+
+class FinishDay(models.Model):
+    """How many finishes (WorkItemFinish) of an integration whose item is still done moved into
+    done on one local day of `time_zone` (its team's zone when the rows were built). Rebuilt
+    with the finishes (metrics.derived); throughput per period over whole local days in the same
+    zone is summed from here, plus the few finishes since left done, instead of counting every
+    finish of the window."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    time_zone = models.CharField(max_length=64, default="UTC")
+    finishes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "day"], name="unique_finish_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.finishes} done"

@@ -28,6 +28,7 @@ from metrics.selectors.common import (
 )
 from metrics.selectors.dora import incident_window, list_deployment_facts, list_incident_facts
 from metrics.selectors.pull_requests import STAGES
+from metrics.selectors.work_items import finish_counts_per_period
 
 Series = Callable[[MetricScope, str], list[dict]]
 
@@ -41,7 +42,7 @@ def _count_series(queryset: QuerySet, column: str) -> Series:
 
 
 def _finish_count_series(scope: MetricScope, interval: str) -> list[dict]:
-    counts = counts_per_period(work_item_finishes(scope), "done_at", scope, interval)
+    counts = finish_counts_per_period(scope, interval)
     return [{"period": period, "value": n} for period, n in counts.items()]
 
 

@@ -168,7 +168,7 @@ def test_ingest_table_sets_the_raw_floor_beside_each_postgresql_row():
 @pytest.mark.django_db
 def test_seeded_work_items_carry_the_finishes_and_flow_days_a_sync_derives():
     from bench import harness, seed
-    from metrics.models import FlowDay, WorkItem, WorkItemFinish
+    from metrics.models import FinishDay, FlowDay, WorkItem, WorkItemFinish
 
     counts = seed.seed(harness.make_team("seeded-items"), 10, 300)
     done = WorkItem.objects.filter(status_category="done")
@@ -185,6 +185,8 @@ def test_seeded_work_items_carry_the_finishes_and_flow_days_a_sync_derives():
     # The daily rollup the cumulative flow sums before a window: every creation counted once.
     created = FlowDay.objects.filter(left_category="").values_list("items", flat=True)
     assert sum(created) == counts["work_items"]
+    # The daily finish rollup throughput sums: every finish (all still done) counted once.
+    assert sum(FinishDay.objects.values_list("finishes", flat=True)) == counts["finishes"]
 
 
 def test_the_lists_benchmark_finds_the_last_page_a_first_page_links_to():
