@@ -1,9 +1,24 @@
 """Teams, the integrations that feed them, and the record of every sync run."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from integrations.providers import registry
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name, as the metric windows and daily buckets read it."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            "%(value)s is not an IANA time zone name (such as Europe/Berlin or UTC).",
+            params={"value": value},
+            code="invalid_time_zone",
+        ) from exc
 
 
 class Team(models.Model):
@@ -22,6 +37,7 @@ class Team(models.Model):
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
+        validators=[validate_time_zone],
         help_text="IANA time zone for the team's metric windows and daily buckets.",
     )
     dora_bands = models.CharField(

@@ -49,11 +49,11 @@ class MetricScope:
         return ZoneInfo(self.time_zone)
 
     @cached_property
-    def integrations(self) -> tuple[tuple[int, str, dict], ...]:
-        """(id, kind, config) of the scope's integrations, read once per scope."""
+    def integrations(self) -> tuple[tuple[int, str, dict, bool], ...]:
+        """(id, kind, config, derived_stale) of the scope's integrations, read once per scope."""
         return tuple(
             Integration.objects.filter(pk__in=self.integration_ids).values_list(
-                "pk", "kind", "config"
+                "pk", "kind", "config", "derived_stale"
             )
         )
 
@@ -61,7 +61,13 @@ class MetricScope:
     def integration_configs(self) -> tuple[tuple[int, dict], ...]:
         """(id, config) of the scope's integrations (which deployments are production depends
         on each one's settings)."""
-        return tuple((pk, config) for pk, _, config in self.integrations)
+        return tuple((pk, config) for pk, _, config, _ in self.integrations)
+
+    @property
+    def derived_stale(self) -> bool:
+        """Whether a sync has changed rows of one of the scope's integrations since its derived
+        values and daily rollups were last rebuilt (Integration.derived_stale)."""
+        return any(stale for *_, stale in self.integrations)
 
     def integrations_with(self, capability: str) -> tuple[int, ...]:
         """The scope's integrations that can hold rows of `capability` (registry.may_hold: their
@@ -69,7 +75,7 @@ class MetricScope:
         beside its Jira one is then asked for its pull requests as `integration_id = <GitHub's>`,
         which an index starting with the integration gives in the order of its next columns
         (metrics.indexes); `IN (GitHub's, Jira's)` is read whole and sorted."""
-        return tuple(pk for pk, kind, _ in self.integrations if may_hold(kind, capability))
+        return tuple(pk for pk, kind, *_ in self.integrations if may_hold(kind, capability))
 
     @property
     def start(self) -> datetime:

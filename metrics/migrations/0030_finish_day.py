@@ -1,7 +1,7 @@
 """Throughput per period is summed from a daily rollup of the finishes (FinishDay), built here
 for what is stored, in each team's time zone, so no number waits for the next sync."""
 
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -17,9 +17,16 @@ def build(apps, schema_editor):
     FinishDay = apps.get_model("metrics", "FinishDay")
     for integration_id, zone in Integration.objects.values_list("pk", "team__time_zone"):
         zone = zone or "UTC"
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            # No window is read in an unknown zone. Marked stale, the integration's numbers are
+            # counted from the rows, and its next sync rebuilds its rollups.
+            Integration.objects.filter(pk=integration_id).update(derived_stale=True)
+            continue
         finished = (
             WorkItemFinish.objects.filter(integration_id=integration_id, left_at__isnull=True)
-            .annotate(local_day=TruncDate("done_at", tzinfo=ZoneInfo(zone)))
+            .annotate(local_day=TruncDate("done_at", tzinfo=tz))
             .order_by()
             .values("local_day")
             .annotate(finished=Count("pk"))

@@ -22,6 +22,7 @@ from metrics.selectors.common import (
     counts_per_period,
     in_scope,
     per_week,
+    periods,
     summary_dict,
     work_item_finishes,
     work_items,
@@ -99,10 +100,13 @@ def _flow_rows(
 
 def rollup_in_zone(scope: MetricScope, rollup: type[FlowDay | FinishDay] = FlowDay) -> bool:
     """Whether a daily rollup (FlowDay, FinishDay) can answer the scope: its window is whole
-    local days and every rollup row of its integrations is in the scope's time zone (a team
-    whose zone changed is counted from the rows until its next sync rebuilds the rollup)."""
+    local days, every rollup row of its integrations is in the scope's time zone (a team whose
+    zone changed is counted from the rows until its next sync rebuilds the rollup), and no sync
+    has changed their rows since the rollups were rebuilt (a sync deletes the items a provider
+    no longer returns before its refresh rebuilds them)."""
     return (
         scope.bounds is None
+        and not scope.derived_stale
         and not in_scope(scope, rollup.objects.exclude(time_zone=scope.time_zone)).exists()
     )
 
@@ -113,15 +117,24 @@ def finish_counts_per_period(
     """Throughput per local day, week or month of the window: the finishes (work_item_finishes)
     per period of their move into done, empty periods included. When the daily rollup answers
     the scope, its days are summed and the finishes since left done, but not before the
-    window's end, are added from the rows; else (or with `from_rows`) every finish is counted
-    from the rows. Both give the same counts."""
+    window's end, are added from the rows, both read by one statement (one snapshot: a refresh
+    committing between two reads could move a finish out of one and not yet into the other);
+    else (or with `from_rows`) every finish is counted from the rows. Both give the same
+    counts."""
     finishes = work_item_finishes(scope)
     if from_rows or not rollup_in_zone(scope, FinishDay):
         return counts_per_period(finishes, "done_at", scope, interval)
-    # Checks the interval (ScopeError) before it is used as a Period below.
-    counts = counts_per_period(finishes.filter(left_at__isnull=False), "done_at", scope, interval)
-    days = FinishDay.objects.filter(day__gte=scope.since, day__lte=scope.until)
-    for day, finished in in_scope(scope, days).values_list("day", "finishes"):
+    counts = dict.fromkeys(periods(scope, interval), 0)  # checks the interval (ScopeError)
+    left = (
+        finishes.filter(left_at__isnull=False)
+        .annotate(local_day=TruncDate("done_at", tzinfo=scope.tz))
+        .order_by()
+        .values("local_day")
+        .annotate(finished=Count("pk"))
+        .values_list("local_day", "finished")
+    )
+    days = in_scope(scope, FinishDay.objects.filter(day__gte=scope.since, day__lte=scope.until))
+    for day, finished in days.order_by().values_list("day", "finishes").union(left, all=True):
         counts[period_key(day, cast(Period, interval))] += finished
     return counts
 

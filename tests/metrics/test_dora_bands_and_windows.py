@@ -173,6 +173,35 @@ def test_staff_choose_a_teams_band_table_in_the_admin(admin_client):
     assert team.dora_bands == "dora-2021"
 
 
+@pytest.mark.django_db
+def test_the_admin_refuses_a_time_zone_that_is_not_an_iana_name(admin_client):
+    team = TeamFactory(time_zone="Europe/Berlin")
+    change = f"/admin/integrations/team/{team.pk}/change/"
+    for zone in ("Mars/Olympus_Mons", "utc", "../etc/passwd"):
+        refused = admin_client.post(
+            change,
+            {"name": team.name, "slug": team.slug, "time_zone": zone, "dora_bands": "dora-2023"},
+        )
+        assert refused.status_code == 200  # the form again, with the error; nothing stored
+        assert "is not an IANA time zone name (such as Europe/Berlin or UTC)." in (
+            refused.content.decode()
+        )
+        team.refresh_from_db()
+        assert team.time_zone == "Europe/Berlin"
+    accepted = admin_client.post(
+        change,
+        {
+            "name": team.name,
+            "slug": team.slug,
+            "time_zone": "Asia/Tokyo",
+            "dora_bands": "dora-2023",
+        },
+    )
+    assert accepted.status_code == 302
+    team.refresh_from_db()
+    assert team.time_zone == "Asia/Tokyo"
+
+
 # --- Windows that end today ----------------------------------------------------------------------
 
 

@@ -7,11 +7,14 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from integrations.models import Integration
 from integrations.providers import records
 from metrics import derived, selectors
 from metrics.ingest import ingest
-from metrics.models import FinishDay
+from metrics.models import FinishDay, WorkItem
 from metrics.selectors.work_items import finish_counts_per_period, rollup_in_zone
 from tests.factories import TeamFactory, make_integration
 
@@ -76,6 +79,10 @@ ITEMS = [
     ),
     # Done at 03:30 UTC on Oct 12: 23:30 on Oct 11 in New York.
     work_item("D", utc(2026, 10, 5, 9), [(utc(2026, 10, 12, 3, 30), "todo", "done")]),
+    # Nov 1 in New York is 25 hours (02:00 EDT -> 01:00 EST): E is done at its first 01:30
+    # (05:30 UTC), F at 23:30 EST (04:30 UTC on Nov 2).
+    work_item("E", utc(2026, 10, 20, 9), [(utc(2026, 11, 1, 5, 30), "todo", "done")]),
+    work_item("F", utc(2026, 10, 20, 9), [(utc(2026, 11, 2, 4, 30), "todo", "done")]),
 ]
 
 
@@ -99,6 +106,7 @@ def test_throughput_from_the_rollup_equals_the_finishes_counted_one_by_one():
         (date(2026, 10, 10), zone, 1),
         (date(2026, 10, 11), zone, 1),
         (date(2026, 10, 14), zone, 1),
+        (date(2026, 11, 1), zone, 2),
     }
 
     # Oct 9-12 ends at midnight before Oct 13 (04:00 UTC): C's first finish left done after
@@ -115,6 +123,17 @@ def test_throughput_from_the_rollup_equals_the_finishes_counted_one_by_one():
     expected = {date(2026, 10, 9): 1, date(2026, 10, 10): 1, date(2026, 10, 11): 1}
     expected |= {date(2026, 10, 12): 0, date(2026, 10, 13): 0, date(2026, 10, 14): 1}
     assert daily(team, *until_14) == daily(team, *until_14, from_rows=True) == expected
+    # The rollup answered (its table was read); the rows give the same counts without it.
+    with CaptureQueriesContext(connection) as read:
+        daily(team, *until_14)
+    assert any("metrics_finishday" in query["sql"] for query in read.captured_queries)
+    with CaptureQueriesContext(connection) as read:
+        daily(team, *until_14, from_rows=True)
+    assert not any("metrics_finishday" in query["sql"] for query in read.captured_queries)
+    # The 25-hour day of the end of daylight saving time holds both its finishes.
+    dst = (date(2026, 10, 31), date(2026, 11, 2))
+    expected = {date(2026, 10, 31): 0, date(2026, 11, 1): 2, date(2026, 11, 2): 0}
+    assert daily(team, *dst) == daily(team, *dst, from_rows=True) == expected
     # Per week (Mondays Oct 5 and Oct 12) and per month.
     weekly = {date(2026, 10, 5): 3, date(2026, 10, 12): 1}
     assert daily(team, *until_14, interval="week") == weekly
@@ -165,3 +184,27 @@ def test_a_window_not_of_whole_days_is_counted_from_the_finishes():
     assert rollup_in_zone(days, FinishDay)
     assert not rollup_in_zone(scope, FinishDay)
     assert finish_counts_per_period(scope, "day") == {date(2026, 10, 10): 0, date(2026, 10, 11): 2}
+
+
+def test_rows_a_sync_changed_before_its_refresh_are_counted_from_the_finishes():
+    team = TeamFactory(time_zone="America/New_York")
+    integration = make_integration(team, kind="jira")
+    ingest(integration, ITEMS)
+    derived.refresh(integration)
+    window = (date(2026, 10, 9), date(2026, 10, 12))
+    assert daily(team, *window)[date(2026, 10, 10)] == 1
+
+    # A sync deletes B, which the provider no longer returns (its finish goes with it), and
+    # marks the integration's derived values stale until its refresh: the rollup, which still
+    # counts B, is not read meanwhile.
+    WorkItem.objects.filter(integration=integration, key="B").delete()
+    Integration.objects.filter(pk=integration.pk).update(derived_stale=True)
+    scope = selectors.metric_scope(team, since=window[0], until=window[1])
+    assert not rollup_in_zone(scope, FinishDay)
+    assert daily(team, *window)[date(2026, 10, 10)] == 0
+
+    derived.refresh(integration)
+    Integration.objects.filter(pk=integration.pk).update(derived_stale=False)
+    assert rollup_in_zone(selectors.metric_scope(team, since=window[0], until=window[1]), FinishDay)
+    assert daily(team, *window) == daily(team, *window, from_rows=True)
+    assert daily(team, *window)[date(2026, 10, 10)] == 0
