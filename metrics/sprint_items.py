@@ -39,7 +39,7 @@ def _changes_by_item(ids: list[int]) -> dict[int, list[Any]]:
     """Each item's changes in time order: (field, at, from, to, from category, to category)."""
     changes: dict[int, list[Any]] = defaultdict(list)
     for item_id, *change in (
-        WorkItemChange.objects.filter(work_item_id__in=ids)
+        WorkItemChange.objects.filter(work_item_id__in_ids=ids)
         .order_by("changed_at", "pk")
         .values_list(
             "work_item_id",
@@ -58,7 +58,7 @@ def _changes_by_item(ids: list[int]) -> dict[int, list[Any]]:
 def _sprints_by_item(ids: list[int]) -> dict[int, list[str]]:
     """Each item's current sprints (external ids)."""
     sprints: dict[int, list[str]] = defaultdict(list)
-    for item_id, sprint_id in SprintMembership.objects.filter(work_item_id__in=ids).values_list(
+    for item_id, sprint_id in SprintMembership.objects.filter(work_item_id__in_ids=ids).values_list(
         "work_item_id", "sprint__external_id"
     ):
         sprints[item_id].append(sprint_id)
@@ -85,7 +85,7 @@ def sprint_item_facts(integration_id: int, sprint_ids: Iterable[str]) -> list[ca
     sprints = _sprints_by_item(ids)
     facts = []
     for pk, created, category, resolved, points, kind in WorkItem.objects.filter(
-        integration_id=integration_id, pk__in=ids
+        integration_id=integration_id, pk__in_ids=ids
     ).values_list("pk", "created_at", "status_category", "resolved_at", "story_points", "kind"):
         history = changes.get(pk, [])
         facts.append(

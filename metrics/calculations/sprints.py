@@ -14,7 +14,6 @@ from metrics.calculations.work_items import (
     DONE,
     FieldChangeFacts,
     WorkItemFacts,
-    category_at,
     category_reader,
     finishes,
 )
@@ -54,28 +53,46 @@ class _Timeline:
         return self.changes[index - 1].to_value if index else self.before
 
 
-def _value_at(changes: Iterable[FieldChangeFacts], moment: datetime, current: str) -> str:
-    return _Timeline(changes, current).at(moment)
-
-
 def _sprint_ids(value: str) -> set[str]:
     """The ids of a sprint field value (comma-separated)."""
     return {part.strip() for part in value.split(",") if part.strip()}
 
 
+class _ItemHistory:
+    """One item's sprints, story points and status category over time, each history sorted
+    once and read by bisection: what sprints_at, points_at, in_sprint and category_at read,
+    for an item read at many moments."""
+
+    def __init__(self, item: WorkItemFacts) -> None:
+        self.item = item
+        self.created = utc(item.created_at)
+        self.sprints = _Timeline(item.sprint_changes, ",".join(item.sprint_ids))
+        current_points = "" if item.story_points is None else str(item.story_points)
+        self.points = _Timeline(item.points_changes, current_points)
+        self.category = category_reader(item)
+
+    def sprints_at(self, moment: datetime) -> set[str]:
+        return _sprint_ids(self.sprints.at(moment))
+
+    def points_at(self, moment: datetime) -> float:
+        return _as_points(self.points.at(moment))
+
+    def in_sprint(self, sprint_id: str, moment: datetime) -> bool:
+        return self.created <= utc(moment) and sprint_id in self.sprints_at(moment)
+
+
 def sprints_at(item: WorkItemFacts, moment: datetime) -> set[str]:
     """Sprint ids the item belonged to at `moment` (sprint field values are comma-separated)."""
-    return _sprint_ids(_value_at(item.sprint_changes, moment, ",".join(item.sprint_ids)))
+    return _ItemHistory(item).sprints_at(moment)
 
 
 def points_at(item: WorkItemFacts, moment: datetime) -> float:
     """Story points at `moment`; no estimate counts as 0."""
-    current = "" if item.story_points is None else str(item.story_points)
-    return _as_points(_value_at(item.points_changes, moment, current))
+    return _ItemHistory(item).points_at(moment)
 
 
 def in_sprint(item: WorkItemFacts, sprint_id: str, moment: datetime) -> bool:
-    return utc(item.created_at) <= utc(moment) and sprint_id in sprints_at(item, moment)
+    return _ItemHistory(item).in_sprint(sprint_id, moment)
 
 
 def _membership_moments(item: WorkItemFacts, sprint: SprintFacts) -> list[datetime]:
@@ -93,21 +110,27 @@ def done_entered_at(item: WorkItemFacts, moment: datetime) -> datetime | None:
     """When the item's stretch in done that holds `moment` began, as `finishes` dates it (an
     item created done finished at its resolution time, else at its creation); None when it is
     not done at `moment`."""
-    if category_at(item, moment) != DONE:
+    return _done_entered_at(_ItemHistory(item), moment)
+
+
+def _done_entered_at(history: _ItemHistory, moment: datetime) -> datetime | None:
+    if history.category(moment) != DONE:
         return None
-    current = (f for f in finishes(item) if f.left_at is None or utc(f.left_at) > utc(moment))
-    stretch = next(current, None)
+    holding = (
+        f for f in finishes(history.item) if f.left_at is None or utc(f.left_at) > utc(moment)
+    )
+    stretch = next(holding, None)
     return stretch.done_at if stretch is not None else None
 
 
-def _carried_over(item: WorkItemFacts, sprint: SprintFacts) -> bool:
+def _carried_over(history: _ItemHistory, sprint: SprintFacts) -> bool:
     """Whether the item joined another sprint at or after this one's close (Jira moves the
     unfinished items of a completed sprint into the next one, keeping the closed one)."""
     closed = utc(sprint.closed_at)
-    before = sprints_at(item, closed - timedelta(microseconds=1)) | {sprint.id}
+    before = history.sprints_at(closed - timedelta(microseconds=1)) | {sprint.id}
     return any(
         utc(c.changed_at) >= closed and _sprint_ids(c.to_value) - before
-        for c in item.sprint_changes
+        for c in history.item.sprint_changes
     )
 
 
@@ -179,18 +202,18 @@ class _ItemInSprint:
     changes: list[ScopeChange] = field(default_factory=list)
 
 
-def _follow(item: WorkItemFacts, sprint: SprintFacts) -> _ItemInSprint:
+def _follow(history: _ItemHistory, sprint: SprintFacts) -> _ItemInSprint:
     """Whether the item was in the sprint at its start, when it joined and left, and whether it
     was in it at close, with its points at each of those moments."""
     found = _ItemInSprint()
-    was_in = in_sprint(item, sprint.id, sprint.start_at)
+    was_in = history.in_sprint(sprint.id, sprint.start_at)
     if was_in:
-        found.committed = points_at(item, sprint.start_at)
-    for moment in _membership_moments(item, sprint)[1:]:
-        now_in = in_sprint(item, sprint.id, moment)
+        found.committed = history.points_at(sprint.start_at)
+    for moment in _membership_moments(history.item, sprint)[1:]:
+        now_in = history.in_sprint(sprint.id, moment)
         if now_in != was_in:
-            points = points_at(item, moment)
-            found.changes.append(ScopeChange(moment, item.id, now_in, points))
+            points = history.points_at(moment)
+            found.changes.append(ScopeChange(moment, history.item.id, now_in, points))
             if now_in and found.committed is None and found.added is None:
                 found.added = points
             found.removed = None if now_in else points
@@ -212,11 +235,12 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
     outside = lists["outside"]
     changes: list[ScopeChange] = []
     for item in items:
-        found = _follow(item, sprint)
+        history = _ItemHistory(item)
+        found = _follow(history, sprint)
         if found.in_at_close:
-            entered = done_entered_at(item, sprint.closed_at)
+            entered = _done_entered_at(history, sprint.closed_at)
             if entered is not None and utc(entered) <= utc(sprint.start_at):
-                outside[item.id] = points_at(item, sprint.closed_at)
+                outside[item.id] = history.points_at(sprint.closed_at)
                 continue
         changes += found.changes
         if found.committed is not None:
@@ -227,12 +251,12 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
             removed[item.id] = found.removed
         if not found.in_at_close:
             continue
-        points = points_at(item, sprint.closed_at)
-        if category_at(item, sprint.closed_at) == DONE:
+        points = history.points_at(sprint.closed_at)
+        if history.category(sprint.closed_at) == DONE:
             completed[item.id] = points
         else:
             not_done[item.id] = points
-            if _carried_over(item, sprint):
+            if _carried_over(history, sprint):
                 carried[item.id] = points
     return SprintScope(
         committed_points=sum(committed.values()),
@@ -339,19 +363,11 @@ def burndown(
     }
     series = dict.fromkeys(moments, 0.0)
     for item in items:
-        created = utc(item.created_at)
-        sprints = _Timeline(item.sprint_changes, ",".join(item.sprint_ids))
-        current_points = "" if item.story_points is None else str(item.story_points)
-        points = _Timeline(item.points_changes, current_points)
-        category = category_reader(item)
+        history = _ItemHistory(item)
         for day, moment in moments.items():
-            if moment < created:
+            if not history.in_sprint(sprint.id, moment) or history.category(moment) == DONE:
                 continue
-            if sprint.id not in _sprint_ids(sprints.at(moment)):
-                continue
-            if category(moment) == DONE:
-                continue
-            series[day] += _as_points(points.at(moment))
+            series[day] += history.points_at(moment)
     return series
 
 
@@ -375,13 +391,18 @@ class BurndownLines:
 
 
 def burndown_lines(
-    sprint: SprintFacts, items: Sequence[WorkItemFacts], tz: ZoneInfo
+    sprint: SprintFacts,
+    items: Sequence[WorkItemFacts],
+    tz: ZoneInfo,
+    scope: SprintScope | None = None,
 ) -> BurndownLines:
-    """The burndown (see `burndown`) with its start, ideal line and scope changes by day.
+    """The burndown (see `burndown`) with its start, ideal line and scope changes by day;
+    `scope`: the sprint's sprint_scope over the same items when the caller has it already.
 
     Every join and every leave after the start is drawn on its local day at the item's points
     then (an item that leaves and comes back shows both moves; the totals count it once)."""
-    scope = sprint_scope(sprint, items)
+    if scope is None:
+        scope = sprint_scope(sprint, items)
     added: dict[date, float] = {}
     removed: dict[date, float] = {}
     for change in scope.changes:

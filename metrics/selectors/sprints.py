@@ -95,10 +95,11 @@ def _active_sprint(
 ) -> dict:
     """The active sprint read as if it closed now: scope so far, burndown up to today."""
     to_now = replace(sprint, completed_at=scope.moment)
-    lines = calc.burndown_lines(to_now, items, scope.tz)
+    so_far = calc.sprint_scope(to_now, items)
+    lines = calc.burndown_lines(to_now, items, scope.tz, so_far)
     days = sorted({*lines.added, *lines.removed})
     return {
-        **_scope_dict(sprint, calc.sprint_scope(to_now, items)),
+        **_scope_dict(sprint, so_far),
         "burndown": [
             {"day": day, "remaining_points": points} for day, points in lines.days.items()
         ],
