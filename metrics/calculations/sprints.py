@@ -4,9 +4,10 @@ sprint membership and story points; say/do and carry-over; velocity; burndown.""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from metrics.calculations._common import local_days, local_midnight, utc
@@ -14,6 +15,7 @@ from metrics.calculations.work_items import (
     DONE,
     FieldChangeFacts,
     WorkItemFacts,
+    category_at,
     category_reader,
     finishes,
 )
@@ -21,6 +23,8 @@ from metrics.calculations.work_items import (
 # Jira's sprint states. The state is authoritative, not the planned dates: a sprint past its end
 # date is still running until someone completes it, and a future sprint never runs.
 CLOSED, ACTIVE, FUTURE = "closed", "active", "future"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,19 +42,22 @@ class SprintFacts:
         return self.completed_at or self.end_at
 
 
-class _Timeline:
+class _Timeline(Generic[T]):
     """A field's value over time from its changes: the value of the last change at or before a
-    moment, else the first change's old value, else the current value. Sorted once, read by
-    bisection."""
+    moment, else the first change's old value, else the current value, each read by `read`.
+    Sorted and read once, then looked up by bisection."""
 
-    def __init__(self, changes: Iterable[FieldChangeFacts], current: str) -> None:
-        self.changes = sorted(changes, key=lambda c: utc(c.changed_at))
-        self.times = [utc(c.changed_at) for c in self.changes]
-        self.before = self.changes[0].from_value if self.changes else current
+    def __init__(
+        self, changes: Iterable[FieldChangeFacts], current: str, read: Callable[[str], T]
+    ) -> None:
+        ordered = sorted(changes, key=lambda c: utc(c.changed_at))
+        self.times = [utc(c.changed_at) for c in ordered]
+        self.values = [read(c.to_value) for c in ordered]
+        self.before = read(ordered[0].from_value if ordered else current)
 
-    def at(self, moment: datetime) -> str:
+    def at(self, moment: datetime) -> T:
         index = bisect_right(self.times, utc(moment))
-        return self.changes[index - 1].to_value if index else self.before
+        return self.values[index - 1] if index else self.before
 
 
 def _sprint_ids(value: str) -> set[str]:
@@ -58,41 +65,48 @@ def _sprint_ids(value: str) -> set[str]:
     return {part.strip() for part in value.split(",") if part.strip()}
 
 
-class _ItemHistory:
-    """One item's sprints, story points and status category over time, each history sorted
-    once and read by bisection: what sprints_at, points_at, in_sprint and category_at read,
-    for an item read at many moments."""
+def _sprint_timeline(item: WorkItemFacts) -> _Timeline[set[str]]:
+    return _Timeline(item.sprint_changes, ",".join(item.sprint_ids), _sprint_ids)
 
-    def __init__(self, item: WorkItemFacts) -> None:
-        self.item = item
-        self.created = utc(item.created_at)
-        self.sprints = _Timeline(item.sprint_changes, ",".join(item.sprint_ids))
-        current_points = "" if item.story_points is None else str(item.story_points)
-        self.points = _Timeline(item.points_changes, current_points)
-        self.category = category_reader(item)
 
-    def sprints_at(self, moment: datetime) -> set[str]:
-        return _sprint_ids(self.sprints.at(moment))
-
-    def points_at(self, moment: datetime) -> float:
-        return _as_points(self.points.at(moment))
-
-    def in_sprint(self, sprint_id: str, moment: datetime) -> bool:
-        return self.created <= utc(moment) and sprint_id in self.sprints_at(moment)
+def _points_timeline(item: WorkItemFacts) -> _Timeline[float]:
+    current = "" if item.story_points is None else str(item.story_points)
+    return _Timeline(item.points_changes, current, _as_points)
 
 
 def sprints_at(item: WorkItemFacts, moment: datetime) -> set[str]:
     """Sprint ids the item belonged to at `moment` (sprint field values are comma-separated)."""
-    return _ItemHistory(item).sprints_at(moment)
+    return _sprint_timeline(item).at(moment)
 
 
 def points_at(item: WorkItemFacts, moment: datetime) -> float:
     """Story points at `moment`; no estimate counts as 0."""
-    return _ItemHistory(item).points_at(moment)
+    return _points_timeline(item).at(moment)
 
 
 def in_sprint(item: WorkItemFacts, sprint_id: str, moment: datetime) -> bool:
-    return _ItemHistory(item).in_sprint(sprint_id, moment)
+    return utc(item.created_at) <= utc(moment) and sprint_id in sprints_at(item, moment)
+
+
+class _ItemHistory:
+    """What sprints_at, points_at, in_sprint and category_at read, for one item read at many
+    moments: each of its histories sorted once, then read by bisection."""
+
+    def __init__(self, item: WorkItemFacts) -> None:
+        self.item = item
+        self.created = utc(item.created_at)
+        self.sprints = _sprint_timeline(item)
+        self.points = _points_timeline(item)
+        self.category = category_reader(item)
+
+    def sprints_at(self, moment: datetime) -> set[str]:
+        return self.sprints.at(moment)
+
+    def points_at(self, moment: datetime) -> float:
+        return self.points.at(moment)
+
+    def in_sprint(self, sprint_id: str, moment: datetime) -> bool:
+        return self.created <= utc(moment) and sprint_id in self.sprints_at(moment)
 
 
 def _membership_moments(item: WorkItemFacts, sprint: SprintFacts) -> list[datetime]:
@@ -110,15 +124,15 @@ def done_entered_at(item: WorkItemFacts, moment: datetime) -> datetime | None:
     """When the item's stretch in done that holds `moment` began, as `finishes` dates it (an
     item created done finished at its resolution time, else at its creation); None when it is
     not done at `moment`."""
-    return _done_entered_at(_ItemHistory(item), moment)
+    return _done_entered_at(item, category_at(item, moment), moment)
 
 
-def _done_entered_at(history: _ItemHistory, moment: datetime) -> datetime | None:
-    if history.category(moment) != DONE:
+def _done_entered_at(
+    item: WorkItemFacts, category: str | None, moment: datetime
+) -> datetime | None:
+    if category != DONE:
         return None
-    holding = (
-        f for f in finishes(history.item) if f.left_at is None or utc(f.left_at) > utc(moment)
-    )
+    holding = (f for f in finishes(item) if f.left_at is None or utc(f.left_at) > utc(moment))
     stretch = next(holding, None)
     return stretch.done_at if stretch is not None else None
 
@@ -229,16 +243,20 @@ def sprint_scope(sprint: SprintFacts, items: Iterable[WorkItemFacts]) -> SprintS
     item joined (an item created in the sprint joins at its creation), removed when it left,
     completed at close. Completed means done during the sprint: an item in it at close but done
     since before its start is completed outside the sprint (listed in `outside_ids` only)."""
+    return _scope_of(sprint, map(_ItemHistory, items))
+
+
+def _scope_of(sprint: SprintFacts, histories: Iterable[_ItemHistory]) -> SprintScope:
     lists: dict[str, dict[str, float]] = {name: {} for name in SPRINT_LISTS}
     committed, added, removed = lists["committed"], lists["added"], lists["removed"]
     completed, not_done, carried = lists["completed"], lists["not_done"], lists["carried_over"]
     outside = lists["outside"]
     changes: list[ScopeChange] = []
-    for item in items:
-        history = _ItemHistory(item)
+    for history in histories:
+        item = history.item
         found = _follow(history, sprint)
         if found.in_at_close:
-            entered = _done_entered_at(history, sprint.closed_at)
+            entered = _done_entered_at(item, history.category(sprint.closed_at), sprint.closed_at)
             if entered is not None and utc(entered) <= utc(sprint.start_at):
                 outside[item.id] = history.points_at(sprint.closed_at)
                 continue
@@ -354,6 +372,12 @@ def burndown(
 
     Each day reads what in_sprint, category_at and points_at read; every item's history is
     sorted once and read by bisection rather than sorted again for every day."""
+    return _burndown_of(sprint, map(_ItemHistory, items), tz)
+
+
+def _burndown_of(
+    sprint: SprintFacts, histories: Iterable[_ItemHistory], tz: ZoneInfo
+) -> dict[date, float]:
     closed = utc(sprint.closed_at)
     moments = {
         day: min(
@@ -362,8 +386,7 @@ def burndown(
         for day in local_days(sprint.start_at, sprint.closed_at, tz)
     }
     series = dict.fromkeys(moments, 0.0)
-    for item in items:
-        history = _ItemHistory(item)
+    for history in histories:
         for day, moment in moments.items():
             if not history.in_sprint(sprint.id, moment) or history.category(moment) == DONE:
                 continue
@@ -375,8 +398,10 @@ def burndown(
 class BurndownLines:
     """What the burndown chart draws: the start at the committed points, the remaining points at
     the end of each local day, the ideal line from the start to the planned end, and the points
-    that joined and left the sprint on each local day."""
+    that joined and left the sprint on each local day; `scope`: the sprint's sprint_scope over
+    the same items, which the lines are drawn from."""
 
+    scope: SprintScope
     start_at: datetime
     committed_points: float
     end_at: datetime
@@ -391,18 +416,15 @@ class BurndownLines:
 
 
 def burndown_lines(
-    sprint: SprintFacts,
-    items: Sequence[WorkItemFacts],
-    tz: ZoneInfo,
-    scope: SprintScope | None = None,
+    sprint: SprintFacts, items: Sequence[WorkItemFacts], tz: ZoneInfo
 ) -> BurndownLines:
-    """The burndown (see `burndown`) with its start, ideal line and scope changes by day;
-    `scope`: the sprint's sprint_scope over the same items when the caller has it already.
+    """The burndown (see `burndown`) with its start, ideal line and scope changes by day, and
+    the sprint_scope they are drawn from (each item's history read once for both).
 
     Every join and every leave after the start is drawn on its local day at the item's points
     then (an item that leaves and comes back shows both moves; the totals count it once)."""
-    if scope is None:
-        scope = sprint_scope(sprint, items)
+    histories = [_ItemHistory(item) for item in items]
+    scope = _scope_of(sprint, histories)
     added: dict[date, float] = {}
     removed: dict[date, float] = {}
     for change in scope.changes:
@@ -410,10 +432,11 @@ def burndown_lines(
         into = added if change.added else removed
         into[day] = into.get(day, 0.0) + change.points
     return BurndownLines(
+        scope=scope,
         start_at=sprint.start_at,
         committed_points=scope.committed_points,
         end_at=sprint.end_at,
-        days=burndown(sprint, items, tz),
+        days=_burndown_of(sprint, histories, tz),
         added=added,
         removed=removed,
     )

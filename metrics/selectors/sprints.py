@@ -95,11 +95,10 @@ def _active_sprint(
 ) -> dict:
     """The active sprint read as if it closed now: scope so far, burndown up to today."""
     to_now = replace(sprint, completed_at=scope.moment)
-    so_far = calc.sprint_scope(to_now, items)
-    lines = calc.burndown_lines(to_now, items, scope.tz, so_far)
+    lines = calc.burndown_lines(to_now, items, scope.tz)
     days = sorted({*lines.added, *lines.removed})
     return {
-        **_scope_dict(sprint, so_far),
+        **_scope_dict(sprint, lines.scope),
         "burndown": [
             {"day": day, "remaining_points": points} for day, points in lines.days.items()
         ],

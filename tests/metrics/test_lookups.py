@@ -49,6 +49,10 @@ def test_in_ids_selects_what_in_selects_on_a_key_and_on_a_foreign_key():
     by_foreign_key = WorkItemChange.objects.filter(work_item_id__in_ids=wanted)
     assert sorted(by_foreign_key.values_list("work_item__key", flat=True)) == ["AT-0", "AT-2"]
     assert not WorkItem.objects.filter(pk__in_ids=[]).exists()
+    assert WorkItem.objects.filter(pk__in_ids=[None, items[1].pk]).get() == items[1]
+    # A subquery is `__in`'s.
+    first_two = WorkItem.objects.filter(key__in=["AT-0", "AT-1"]).values("pk")
+    assert WorkItem.objects.filter(pk__in_ids=first_two).count() == 2
 
 
 def test_the_ids_are_one_array_parameter_on_postgresql_and_a_list_elsewhere():

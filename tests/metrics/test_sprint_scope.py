@@ -98,8 +98,8 @@ def test_burndown_starts_at_the_committed_points_with_an_ideal_line_and_scope_ch
         item("N", 1, created_at=at(3.1)),  # created inside the sprint on day 3
     ]
     lines = burndown_lines(SPRINT, items, UTC)
-    # The page passes the sprint_scope it read already; the lines are the same.
-    assert burndown_lines(SPRINT, items, UTC, sprint_scope(SPRINT, items)) == lines
+    # The lines carry the scope they are drawn from: sprint_scope over the same items.
+    assert lines.scope == sprint_scope(SPRINT, items)
     assert (lines.start_at, lines.committed_points) == (T0, 8)
     assert lines.ideal == ((T0, 8), (SPRINT.end_at, 0.0))
     assert lines.added == {date(2026, 3, 5): 3}
